@@ -1,0 +1,125 @@
+"""Trace trees: spans linked to their parents, with self and subtree rollups.
+
+Everything here is iterative, so a 10,000-deep chain builds as easily as a flat trace. Spans whose parent
+never arrived (orphans), and spans caught in a parent cycle, become extra roots marked as such, so
+nothing a user sent is hidden.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+__all__ = ["TraceTree", "TreeNode", "build_tree"]
+
+
+@dataclass(slots=True)
+class TreeNode:
+    span: dict[str, Any]
+    children: list[TreeNode] = field(default_factory=list)
+    depth: int = 0
+    #: "" for a proper root or child, "orphan" when the parent never arrived, "cycle" for a parent loop.
+    broken_link: str = ""
+    subtree_start_ns: int = 0
+    subtree_end_ns: int = 0
+    subtree_cost: Decimal = Decimal(0)
+    subtree_cost_by_type: Counter[str] = field(default_factory=Counter)
+    subtree_usage: Counter[str] = field(default_factory=Counter)
+    subtree_errors: int = 0
+    subtree_spans: int = 1
+
+    @property
+    def span_id(self) -> str:
+        return str(self.span["span_id"])
+
+
+@dataclass(slots=True)
+class TraceTree:
+    trace_id: str
+    roots: list[TreeNode]
+    nodes: dict[str, TreeNode]
+
+    def walk(self) -> Iterable[TreeNode]:
+        """Every node, depth first, children in start order."""
+        stack = list(reversed(self.roots))
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
+def build_tree(trace_id: str, spans: Iterable[Mapping[str, Any]]) -> TraceTree:
+    """Link spans (dicts with span_id, parent_span_id, start_ns, end_ns, cost, usage, status) into a tree."""
+    nodes: dict[str, TreeNode] = {}
+    for span in sorted(spans, key=lambda s: (s["start_ns"], s["span_id"])):
+        nodes[span["span_id"]] = TreeNode(dict(span))
+    roots: list[TreeNode] = []
+    children: defaultdict[str, list[TreeNode]] = defaultdict(list)
+    for node in nodes.values():
+        parent = node.span["parent_span_id"]
+        if not parent:
+            roots.append(node)
+        elif parent in nodes:
+            children[parent].append(node)
+        else:
+            node.broken_link = "orphan"
+            roots.append(node)
+    for span_id, kids in children.items():
+        nodes[span_id].children = kids  # already in start order
+
+    order = _link_depths(roots)
+    unreached = [node for node in nodes.values() if node.span_id not in order]
+    while unreached:
+        # Spans in a parent cycle: break the loop at the earliest span and show it as a root.
+        start = unreached[0]
+        start.broken_link = "cycle"
+        for node in unreached:  # its former parent must no longer claim it
+            if start in node.children:
+                node.children.remove(start)
+        roots.append(start)
+        order.update(_link_depths([start]))
+        unreached = [node for node in nodes.values() if node.span_id not in order]
+    roots.sort(key=lambda n: (n.span["start_ns"], n.span_id))
+    _roll_up(nodes, order)
+    return TraceTree(trace_id, roots, nodes)
+
+
+def _link_depths(roots: list[TreeNode]) -> dict[str, int]:
+    """Breadth-first order of the nodes under ``roots`` (span id -> visit index), setting depths."""
+    order: dict[str, int] = {}
+    queue = list(roots)
+    for root in roots:
+        root.depth = 0
+    index = 0
+    while index < len(queue):
+        node = queue[index]
+        order[node.span_id] = index
+        for child in node.children:
+            child.depth = node.depth + 1
+            queue.append(child)
+        index += 1
+    return order
+
+
+def _roll_up(nodes: dict[str, TreeNode], order: dict[str, int]) -> None:
+    # Children come after their parents in breadth-first order, so the reverse visits leaves first.
+    for node in sorted(nodes.values(), key=lambda n: order[n.span_id], reverse=True):
+        span = node.span
+        node.subtree_start_ns = span["start_ns"]
+        node.subtree_end_ns = span["end_ns"]
+        node.subtree_cost = Decimal(span.get("cost_total") or 0)
+        node.subtree_cost_by_type = Counter(span.get("cost") or {})
+        node.subtree_usage = Counter(span.get("usage") or {})
+        node.subtree_errors = int(span.get("status") == "error")
+        node.subtree_spans = 1
+        for child in node.children:
+            node.subtree_start_ns = min(node.subtree_start_ns, child.subtree_start_ns)
+            node.subtree_end_ns = max(node.subtree_end_ns, child.subtree_end_ns)
+            node.subtree_cost += child.subtree_cost
+            node.subtree_cost_by_type.update(child.subtree_cost_by_type)
+            node.subtree_usage.update(child.subtree_usage)
+            node.subtree_errors += child.subtree_errors
+            node.subtree_spans += child.subtree_spans

@@ -1,0 +1,85 @@
+"""The ASGI application: ``create_app(settings)`` wires the store, the writer and the routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+
+from tokentrail import __version__
+from tokentrail.api import costs, otlp, sessions, traces
+from tokentrail.api.encoding import ExactJSONResponse
+from tokentrail.config import Settings
+from tokentrail.errors import Overloaded, TokentrailError
+from tokentrail.store.database import Store
+from tokentrail.store.writer import SpanWriter
+
+__all__ = ["create_app", "error_response"]
+
+
+def error_response(exc: TokentrailError) -> Response:
+    headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, Overloaded) else None
+    return ExactJSONResponse(
+        {"error": {"status": exc.status_code, "message": str(exc)}},
+        status_code=exc.status_code,
+        headers=headers,
+    )
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """Build the app. The store is opened (and migrated) at startup unless one is passed in."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.store = store or Store(settings.store_url, settings.database)
+        app.state.writer = SpanWriter(
+            app.state.store,
+            batch_max_spans=settings.batch_max_spans,
+            max_pending_spans=settings.max_pending_spans,
+        )
+        try:
+            yield
+        finally:
+            app.state.writer.close()
+            if store is None:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="tokentrail",
+        version=__version__,
+        summary="Trace trees of LLM applications with exact costs.",
+        lifespan=lifespan,
+        default_response_class=ExactJSONResponse,
+    )
+    app.state.settings = settings
+
+    @app.exception_handler(TokentrailError)
+    async def tokentrail_error(request: Request, exc: TokentrailError) -> Response:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'][1:])}: {error['msg']}" for error in exc.errors()
+        )
+        return ExactJSONResponse({"error": {"status": 400, "message": problems}}, status_code=400)
+
+    @app.get("/healthz", tags=["meta"])
+    async def healthz(request: Request) -> dict[str, object]:
+        """Liveness and the store's schema version."""
+        return {
+            "status": "ok",
+            "version": __version__,
+            "schema_version": request.app.state.store.schema_version(),
+            "pending_spans": request.app.state.writer.pending,
+        }
+
+    app.include_router(otlp.router)
+    app.include_router(traces.router, prefix="/api/v1")
+    app.include_router(sessions.router, prefix="/api/v1")
+    app.include_router(costs.router, prefix="/api/v1")
+    return app

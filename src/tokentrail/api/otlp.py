@@ -1,0 +1,86 @@
+"""``POST /v1/traces``: the OTLP/HTTP receiver (protobuf or JSON, optionally gzip).
+
+The answer is sent only after the request's spans are durable in the store. Errors follow the OTLP
+spec: a ``google.rpc.Status`` in the request's encoding, 400 for a body that will never be accepted,
+413 for one over the size limit, 503 with Retry-After when the writer is saturated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from google.protobuf import json_format
+from google.rpc import status_pb2
+from starlette.concurrency import run_in_threadpool
+
+from tokentrail.errors import Overloaded, PayloadTooLarge, TokentrailError
+from tokentrail.ingest.otlp import JSON, encode_response, media_type
+from tokentrail.ingest.pipeline import PROJECT_HEADER, prepare_otlp
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["otlp"])
+
+# google.rpc.Code for each HTTP status we answer with.
+_RPC_CODES = {400: 3, 404: 5, 413: 8, 415: 3, 503: 14}
+
+
+@router.post(
+    "/v1/traces",
+    summary="Receive OTLP traces",
+    response_class=Response,
+    responses={
+        200: {"description": "ExportTraceServiceResponse, with partial_success for rejected spans"},
+        400: {"description": "Malformed body"},
+        413: {"description": "Body over the configured limit"},
+        415: {"description": "Unsupported Content-Type or Content-Encoding"},
+        503: {"description": "Overloaded; retry after Retry-After seconds"},
+    },
+)
+async def export_traces(request: Request) -> Response:
+    """Accept an OTLP ``ExportTraceServiceRequest`` and answer once its spans are stored."""
+    settings = request.app.state.settings
+    kind = JSON
+    try:
+        kind = media_type(request.headers.get("content-type"))
+        body = await _read_body(request, settings.max_body_bytes)
+        prepared = await run_in_threadpool(
+            prepare_otlp,
+            body,
+            kind,
+            request.headers.get("content-encoding"),
+            request.headers.get(PROJECT_HEADER),
+            settings,
+        )
+        await asyncio.wrap_future(request.app.state.writer.submit(prepared.spans))
+    except TokentrailError as exc:
+        return _status_response(exc, kind)
+    return Response(encode_response(prepared.decoded, kind), media_type=kind)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """Read the body, stopping as soon as it is over the limit (a gzip body is checked again inflated)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body is {declared} bytes; the limit is {limit}")
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _status_response(exc: TokentrailError, kind: str) -> Response:
+    status = status_pb2.Status(code=_RPC_CODES.get(exc.status_code, 13), message=str(exc))
+    body = (
+        json_format.MessageToJson(status, indent=None).encode()
+        if kind == JSON
+        else status.SerializeToString()
+    )
+    headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, Overloaded) else None
+    return Response(body, status_code=exc.status_code, media_type=kind, headers=headers)

@@ -1,0 +1,85 @@
+"""``/api/v1/sessions``: conversations, each a sequence of traces."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from tokentrail.api.encoding import money
+from tokentrail.api.params import End, Project, Start, project_of, to_ns
+from tokentrail.api.views import iso, trace_row
+from tokentrail.errors import NotFound
+from tokentrail.store import queries
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["sessions"])
+
+
+@router.get("/sessions", summary="List sessions")
+async def list_sessions(
+    request: Request,
+    project: Project = None,
+    start: Start = None,
+    end: End = None,
+    user_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """Sessions, most recently active first, with trace count, tokens, cost and errors."""
+    page = await run_in_threadpool(
+        queries.sessions,
+        request.app.state.store,
+        project_of(request, project),
+        start_ns=to_ns(start),
+        end_ns=to_ns(end),
+        user_id=user_id,
+        limit=limit,
+        cursor=cursor,
+    )
+    return {"sessions": [_session_row(row) for row in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/sessions/{session_id}", summary="One session's traces in order")
+async def get_session(request: Request, session_id: str, project: Project = None) -> dict[str, Any]:
+    """The traces of a conversation in the order they started, with the session's totals."""
+    rows = await run_in_threadpool(
+        queries.session_traces, request.app.state.store, project_of(request, project), session_id
+    )
+    if not rows:
+        raise NotFound(f"no session {session_id!r}")
+    traces = [trace_row(row) for row in rows]
+    usage: dict[str, int] = {}
+    for trace in traces:
+        for key, value in trace["usage"].items():
+            usage[key] = usage.get(key, 0) + value
+    return {
+        "session_id": session_id,
+        "user_id": next((t["user_id"] for t in traces if t["user_id"]), None),
+        "trace_count": len(traces),
+        "start_time": traces[0]["start_time"],
+        "cost": money(sum((Decimal(t["cost"]) for t in traces), Decimal(0))),
+        "tokens": sum(t["tokens"] for t in traces),
+        "usage": usage,
+        "error_count": sum(t["error_count"] for t in traces),
+        "traces": traces,
+    }
+
+
+def _session_row(row: dict[str, Any]) -> dict[str, Any]:
+    usage = {key: int(value) for key, value in sorted(row["usage"].items()) if value}
+    return {
+        "session_id": row["session_id"],
+        "user_id": row["user_id"] or None,
+        "trace_count": row["trace_count"],
+        "span_count": row["span_count"],
+        "first_time": iso(row["first_ns"]),
+        "last_time": iso(row["last_ns"]),
+        "tokens": usage.get("input", 0) + usage.get("output", 0),
+        "usage": usage,
+        "cost": money(row["cost"]),
+        "error_count": row["error_count"],
+    }

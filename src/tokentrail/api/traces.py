@@ -1,0 +1,94 @@
+"""``/api/v1/traces``: trace lists and single trace trees."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from tokentrail.analysis.tree import build_tree
+from tokentrail.api.params import End, Project, Start, project_of, to_ns
+from tokentrail.api.views import trace_row, tree_json
+from tokentrail.errors import BadRequest, NotFound
+from tokentrail.store import queries
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["traces"])
+_TRACE_ID = re.compile(r"[0-9a-f]{32}")
+
+
+@router.get("/traces", summary="List traces")
+async def list_traces(
+    request: Request,
+    project: Project = None,
+    start: Start = None,
+    end: End = None,
+    name: Annotated[str | None, Query(description="Part of the trace name (case-insensitive)")] = None,
+    session_id: str | None = None,
+    user_id: str | None = None,
+    model: Annotated[str | None, Query(description="A model any span of the trace used")] = None,
+    service: Annotated[str | None, Query(description="A service any span of the trace ran in")] = None,
+    has_error: Annotated[
+        bool | None, Query(description="true: only failing traces; false: only clean")
+    ] = None,
+    min_cost: Annotated[str | None, Query(description="Minimum total cost in USD, e.g. 0.01")] = None,
+    min_duration_ms: Annotated[float | None, Query(ge=0)] = None,
+    sort: Literal["time", "cost", "duration"] = "time",
+    order: Literal["desc", "asc"] = "desc",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> dict[str, Any]:
+    """Traces with duration, span count, tokens, cost and error count; paged with ``next_cursor``."""
+    where = queries.TraceFilter(
+        start_ns=to_ns(start),
+        end_ns=to_ns(end),
+        name=name,
+        session_id=session_id,
+        user_id=user_id,
+        model=model,
+        service=service,
+        has_error=has_error,
+        min_cost=_decimal("min_cost", min_cost),
+        min_duration_ns=None if min_duration_ms is None else int(min_duration_ms * 1_000_000),
+    )
+    page = await run_in_threadpool(
+        queries.traces,
+        request.app.state.store,
+        project_of(request, project),
+        where,
+        sort=sort,
+        descending=order == "desc",
+        limit=limit,
+        cursor=cursor,
+    )
+    return {"traces": [trace_row(row) for row in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/traces/{trace_id}", summary="One trace as a tree")
+async def get_trace(request: Request, trace_id: str, project: Project = None) -> dict[str, Any]:
+    """The trace's spans depth-first, children by start time, each with self and subtree rollups."""
+    trace_id = trace_id.lower()
+    if not _TRACE_ID.fullmatch(trace_id):
+        raise BadRequest(f"trace id must be 32 hex characters, got {trace_id!r}")
+    spans = await run_in_threadpool(
+        queries.trace_spans, request.app.state.store, project_of(request, project), trace_id
+    )
+    if not spans:
+        raise NotFound(f"no trace {trace_id}")
+    return tree_json(build_tree(trace_id, spans))
+
+
+def _decimal(name: str, value: str | None) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise BadRequest(f"{name} must be a decimal number, got {value!r}") from None
+    if not number.is_finite() or number < 0:
+        raise BadRequest(f"{name} must be a non-negative number, got {value!r}")
+    return number

@@ -1,0 +1,120 @@
+"""Store rows and trees shaped into API JSON (costs as exact decimal strings, times in ns and ISO)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from tokentrail.analysis.tree import TraceTree, TreeNode
+from tokentrail.api.encoding import money, money_map
+
+__all__ = ["iso", "trace_row", "tree_json"]
+
+
+def iso(ns: int) -> str:
+    """An ISO 8601 UTC time (microsecond precision) for Unix nanoseconds."""
+    return datetime.fromtimestamp(ns / 1e9, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _usage(usage: Mapping[str, int]) -> dict[str, int]:
+    return {key: int(value) for key, value in sorted(usage.items()) if value}
+
+
+def _tokens(usage: Mapping[str, int]) -> int:
+    return int(usage.get("input", 0)) + int(usage.get("output", 0))
+
+
+def trace_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One trace of a list (or of a session), with its totals."""
+    usage = _usage(row["usage"])
+    return {
+        "trace_id": row["trace_id"],
+        "name": row["name"],
+        "start_time": iso(row["start_ns"]),
+        "start_ns": row["start_ns"],
+        "end_ns": row["end_ns"],
+        "duration_ns": row["duration_ns"],
+        "span_count": row["span_count"],
+        "tokens": _tokens(usage),
+        "usage": usage,
+        "cost": money(row["cost"]),
+        "error_count": row["error_count"],
+        "unpriced_count": row["unpriced_count"],
+        "session_id": row["session_id"] or None,
+        "user_id": row["user_id"] or None,
+        "service": row["service"],
+        "models": sorted(row["models"]),
+        "root_missing": bool(row["root_missing"]),
+    }
+
+
+def tree_json(tree: TraceTree) -> dict[str, Any]:
+    """A trace tree as a flat, depth-first list of nodes (safe for any depth), with totals."""
+    spans = [_node_json(node) for node in tree.walk()]
+    total_cost = sum((root.subtree_cost for root in tree.roots), start=Decimal(0))
+    start = min((root.subtree_start_ns for root in tree.roots), default=0)
+    end = max((root.subtree_end_ns for root in tree.roots), default=0)
+    return {
+        "trace_id": tree.trace_id,
+        "root_span_ids": [root.span_id for root in tree.roots],
+        "span_count": len(spans),
+        "start_ns": start,
+        "end_ns": end,
+        "duration_ns": end - start,
+        "cost": money(total_cost),
+        "error_count": sum(root.subtree_errors for root in tree.roots),
+        "spans": spans,
+    }
+
+
+def _node_json(node: TreeNode) -> dict[str, Any]:
+    span = node.span
+    error = None
+    if span["status"] == "error" or span["error_type"] or span["error_message"]:
+        error = {"type": span["error_type"], "message": span["error_message"], "stack": span["error_stack"]}
+    return {
+        "span_id": span["span_id"],
+        "parent_span_id": span["parent_span_id"] or None,
+        "child_span_ids": [child.span_id for child in node.children],
+        "depth": node.depth,
+        "broken_link": node.broken_link or None,
+        "name": span["name"],
+        "kind": span["kind"],
+        "service": span["service"],
+        "scope": span["scope"],
+        "start_time": iso(span["start_ns"]),
+        "start_ns": span["start_ns"],
+        "end_ns": span["end_ns"],
+        "duration_ns": span["duration_ns"],
+        "subtree_duration_ns": node.subtree_end_ns - node.subtree_start_ns,
+        "status": span["status"],
+        "error": error,
+        "provider": span["provider"] or None,
+        "request_model": span["request_model"] or None,
+        "response_model": span["response_model"] or None,
+        "usage": _usage(span["usage"]),
+        "usage_source": dict(sorted(span["usage_source"].items())),
+        "subtree_usage": _usage(node.subtree_usage),
+        "cost": {
+            "total": money(span["cost_total"]),
+            "by_type": money_map(span["cost"]),
+            "origin": span["cost_origin"] or None,
+            "unpriced_reason": span["unpriced_reason"] or None,
+            "price_source": span["price_source"] or None,
+        },
+        "subtree_cost": {"total": money(node.subtree_cost), "by_type": money_map(node.subtree_cost_by_type)},
+        "subtree_error_count": node.subtree_errors,
+        "subtree_span_count": node.subtree_spans,
+        "session_id": span["session_id"] or None,
+        "user_id": span["user_id"] or None,
+        "tags": list(span["tags"]),
+        "metadata": dict(span["metadata"]),
+        "input": span["input"],
+        "output": span["output"],
+        "attributes": dict(sorted(span["attributes"].items())),
+        "resource": dict(sorted(span["resource"].items())),
+        "events": json.loads(span["events"]) if span["events"] else [],
+    }

@@ -1,0 +1,131 @@
+"""Server settings, each read once from a ``TOKENTRAIL_*`` environment variable or given explicitly.
+
+Every setting is declared in :data:`SETTINGS` with its variable, default and meaning, so the docs and
+``tokentrail serve --help`` can list them and a test can prove each is documented.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SETTINGS", "ConfigError", "Settings", "parse_mapping"]
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used; the message names the variable and the value."""
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """Parse ``"a=b,c=d"`` into ``{"a": "b", "c": "d"}``."""
+    result: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"expected key=value, got {item!r}")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the server needs to know at start."""
+
+    data_dir: Path = field(default_factory=lambda: Path("~/.tokentrail").expanduser())
+    #: ``chdb://<dir>`` (embedded, the default: ``<data_dir>/chdb``) or ``http(s)://host:8123[/database]``.
+    store: str = ""
+    database: str = "tokentrail"
+    host: str = "127.0.0.1"
+    port: int = 4318
+    max_body_bytes: int = 32 * 1024 * 1024
+    max_payload_chars: int = 65536
+    #: ``service.name`` -> project, for spans that arrive without a project header.
+    projects: Mapping[str, str] = field(default_factory=dict)
+    default_project: str = "default"
+    batch_max_spans: int = 50_000
+    max_pending_spans: int = 500_000
+
+    @property
+    def store_url(self) -> str:
+        return self.store or f"chdb://{self.data_dir / 'chdb'}"
+
+    def project_for(self, service: str) -> str:
+        return self.projects.get(service, self.default_project)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from ``TOKENTRAIL_*`` variables; explicit overrides (not None) win."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, spec in SETTINGS.items():
+            raw = environ.get(spec.env)
+            if raw is None or raw == "":
+                continue
+            try:
+                values[name] = spec.parse(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{spec.env}={raw!r}: {exc}") from None
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    env: str
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: dict[str, SettingSpec] = {
+    "data_dir": SettingSpec(
+        "TOKENTRAIL_DATA_DIR", lambda s: Path(s).expanduser(), "Data directory (default ~/.tokentrail)."
+    ),
+    "store": SettingSpec(
+        "TOKENTRAIL_STORE",
+        str,
+        "Store URL: chdb://DIR (embedded, default DATA_DIR/chdb) or http(s)://host:8123 (ClickHouse server).",
+    ),
+    "database": SettingSpec("TOKENTRAIL_DATABASE", str, "ClickHouse database name (default tokentrail)."),
+    "host": SettingSpec("TOKENTRAIL_HOST", str, "Address to listen on (default 127.0.0.1)."),
+    "port": SettingSpec("TOKENTRAIL_PORT", _positive_int, "HTTP port for OTLP and the API (default 4318)."),
+    "max_body_bytes": SettingSpec(
+        "TOKENTRAIL_MAX_BODY_BYTES",
+        _positive_int,
+        "Largest accepted request body, after decompression (default 33554432); larger gets 413.",
+    ),
+    "max_payload_chars": SettingSpec(
+        "TOKENTRAIL_MAX_PAYLOAD_CHARS",
+        _positive_int,
+        "Span input/output longer than this is stored truncated, with a marker (default 65536).",
+    ),
+    "projects": SettingSpec(
+        "TOKENTRAIL_PROJECTS",
+        parse_mapping,
+        "service.name to project mapping, e.g. 'checkout=shop,search=shop'.",
+    ),
+    "default_project": SettingSpec(
+        "TOKENTRAIL_DEFAULT_PROJECT",
+        str,
+        "Project for spans no header or mapping places (default 'default').",
+    ),
+    "batch_max_spans": SettingSpec(
+        "TOKENTRAIL_BATCH_MAX_SPANS", _positive_int, "Most spans the writer inserts at once (default 50000)."
+    ),
+    "max_pending_spans": SettingSpec(
+        "TOKENTRAIL_MAX_PENDING_SPANS",
+        _positive_int,
+        "Spans waiting for the writer before new requests get 503 + Retry-After (default 500000).",
+    ),
+}
+
+assert set(SETTINGS) == {f.name for f in fields(Settings)}, "every setting must be declared in SETTINGS"

@@ -1,0 +1,1 @@
+"""Receivers' decoding stage: wire formats in, raw spans out."""

@@ -1,0 +1,55 @@
+"""One OTLP request through decode, normalize and price: the CPU work done before the writer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tokentrail.config import Settings
+from tokentrail.errors import BadRequest
+from tokentrail.ingest.otlp import DecodedBatch, decode_request, decompress
+from tokentrail.model import Span
+from tokentrail.pricing import price_span
+from tokentrail.semconv import normalize
+
+__all__ = ["PROJECT_HEADER", "PreparedBatch", "prepare_otlp", "valid_project"]
+
+#: Request header that places every span of a request in one project.
+PROJECT_HEADER = "x-tokentrail-project"
+_PROJECT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+@dataclass(slots=True)
+class PreparedBatch:
+    decoded: DecodedBatch
+    spans: list[Span]
+
+
+def valid_project(name: str) -> str:
+    """Return ``name`` if it can name a project, else raise :class:`BadRequest`."""
+    if not _PROJECT_NAME.fullmatch(name):
+        raise BadRequest(
+            f"project name {name!r} must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit"
+        )
+    return name
+
+
+def prepare_otlp(
+    body: bytes,
+    media_type: str,
+    content_encoding: str | None,
+    project: str | None,
+    settings: Settings,
+) -> PreparedBatch:
+    """Decode an OTLP body and turn its spans into priced canonical spans."""
+    if project is not None:
+        valid_project(project)
+    data = decompress(body, content_encoding, max_bytes=settings.max_body_bytes)
+    decoded = decode_request(data, media_type)
+    spans = []
+    for raw in decoded.spans:
+        span_project = project or settings.project_for(str(raw.resource.get("service.name", "")))
+        span = normalize(raw, project=span_project, max_payload_chars=settings.max_payload_chars)
+        price_span(span)
+        spans.append(span)
+    return PreparedBatch(decoded, spans)

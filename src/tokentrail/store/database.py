@@ -1,0 +1,121 @@
+"""One handle on the ClickHouse store, embedded (chDB) or a server, through ``clickhouse-connect``.
+
+Reads use one client per thread (a client's session state is not shared between threads); writes go
+through :meth:`Store.insert_rows`, which only the writer's thread calls.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import clickhouse_connect
+from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import ClickHouseError
+
+from tokentrail.errors import StoreUnavailable
+from tokentrail.store.schema import MIGRATIONS
+
+__all__ = ["Store", "StoreError"]
+
+StoreError = ClickHouseError
+
+
+class Store:
+    """A ClickHouse database holding tokentrail's tables, created and migrated on open."""
+
+    def __init__(self, url: str, database: str = "tokentrail") -> None:
+        if not database.replace("_", "").isalnum():
+            raise ValueError(f"database name must be letters, digits and '_': {database!r}")
+        self.url = url
+        self.database = database
+        self._local = threading.local()
+        self._clients: list[Client] = []
+        self._clients_lock = threading.Lock()
+        scheme = urlparse(url).scheme
+        if scheme == "chdb":
+            Path(_chdb_path(url)).mkdir(parents=True, exist_ok=True)
+        elif scheme not in ("http", "https"):
+            raise ValueError(f"store URL must start with chdb://, http:// or https://, got {url!r}")
+        bootstrap = self._new_client(database=None)
+        bootstrap.command(f"CREATE DATABASE IF NOT EXISTS {database}")
+        self.migrate()
+
+    @property
+    def embedded(self) -> bool:
+        return self.url.startswith("chdb:")
+
+    def client(self) -> Client:
+        """This thread's client, opened on first use."""
+        client: Client | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._new_client(database=self.database)
+            self._local.client = client
+        return client
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations this database has not seen; returns the versions applied now."""
+        client = self.client()
+        client.command(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, description String, "
+            "applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version"
+        )
+        done = {row[0] for row in client.query("SELECT version FROM schema_migrations").result_rows}
+        applied = []
+        for migration in MIGRATIONS:
+            if migration.version in done:
+                continue
+            for statement in migration.statements:
+                client.command(statement)
+            client.insert(
+                "schema_migrations",
+                [(migration.version, migration.description)],
+                column_names=["version", "description"],
+            )
+            applied.append(migration.version)
+        return applied
+
+    def schema_version(self) -> int:
+        rows = self.client().query("SELECT max(version) FROM schema_migrations").result_rows
+        return int(rows[0][0])
+
+    def insert_rows(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> None:
+        """Insert rows durably; a failure is raised as :class:`StoreUnavailable` (retryable)."""
+        try:
+            self.client().insert(table, rows, column_names=list(columns))
+        except ClickHouseError as exc:
+            raise StoreUnavailable(f"the store refused a write: {exc}") from exc
+
+    def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        return list(self.client().query(sql, parameters=parameters or {}).result_rows)
+
+    def query_dicts(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        result = self.client().query(sql, parameters=parameters or {})
+        names = result.column_names
+        return [dict(zip(names, row, strict=True)) for row in result.result_rows]
+
+    def close(self) -> None:
+        with self._clients_lock:
+            for client in self._clients:
+                client.close()
+            self._clients.clear()
+        self._local = threading.local()
+
+    def _new_client(self, *, database: str | None) -> Client:
+        if self.embedded:
+            client = clickhouse_connect.get_client(dsn=self.url, database=database)
+        else:
+            client = clickhouse_connect.get_client(
+                dsn=self.url, database=database, autogenerate_session_id=False
+            )
+        with self._clients_lock:
+            self._clients.append(client)
+        return client
+
+
+def _chdb_path(url: str) -> str:
+    parsed = urlparse(url)
+    return parsed.netloc + parsed.path if parsed.netloc not in ("", "memory") else parsed.path

@@ -1,0 +1,311 @@
+"""Every read the API makes, as parameterized ClickHouse SQL over ``spans``.
+
+Trace-level facts (name, session, user, totals) are aggregated from the spans at query time, never
+written back onto child rows: a child span without a session id still counts toward its trace's
+session, and a root span that arrives after its children changes the answer the moment it lands.
+``FINAL`` makes a re-sent span (same project, trace and span id) count once.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from tokentrail.errors import BadRequest
+from tokentrail.store.database import Store
+
+__all__ = [
+    "COST_GROUPS",
+    "TRACE_SORTS",
+    "CostFilter",
+    "Page",
+    "TraceFilter",
+    "costs",
+    "session_traces",
+    "sessions",
+    "trace_spans",
+    "traces",
+]
+
+# Per-trace aggregates. Session, user and service prefer the root span, then the earliest span that has
+# one; the name prefers an explicit trace name, then the root's span name, then the earliest span's.
+_TRACE_AGGREGATES = """
+    SELECT
+        trace_id,
+        min(start_ns) AS t_start,
+        max(end_ns) AS t_end,
+        t_end - t_start AS t_duration,
+        count() AS t_spans,
+        sum(cost_total) AS t_cost,
+        sumMap(usage) AS t_usage,
+        countIf(status = 'error') AS t_errors,
+        countIf(unpriced_reason != '') AS t_unpriced,
+        countIf(parent_span_id = '') AS t_roots,
+        if(countIf(trace_name != '') > 0,
+           argMinIf(trace_name, (parent_span_id != '', start_ns), trace_name != ''),
+           argMin(name, (parent_span_id != '', start_ns))) AS t_name,
+        argMinIf(session_id, (parent_span_id != '', start_ns), session_id != '') AS t_session,
+        argMinIf(user_id, (parent_span_id != '', start_ns), user_id != '') AS t_user,
+        argMin(service, (parent_span_id != '', start_ns)) AS t_service,
+        arrayFilter(m -> m != '', groupUniqArray(if(response_model != '', response_model, request_model)))
+            AS t_models,
+        groupUniqArray(service) AS t_services
+    FROM spans FINAL
+    WHERE project = {project:String} %(span_where)s
+    GROUP BY trace_id
+"""
+
+_TRACE_COLUMNS = """
+    trace_id, t_name AS name, t_start AS start_ns, t_end AS end_ns, t_duration AS duration_ns,
+    t_spans AS span_count, t_usage AS usage, t_cost AS cost, t_errors AS error_count,
+    t_unpriced AS unpriced_count, t_session AS session_id, t_user AS user_id, t_service AS service,
+    t_models AS models, t_roots = 0 AS root_missing
+"""
+
+#: Sort keys for trace lists: API name -> aggregate column, its ClickHouse type and the Python type of
+#: a cursor value.
+TRACE_SORTS: dict[str, tuple[str, str, type]] = {
+    "time": ("t_start", "Int64", int),
+    "cost": ("t_cost", "Decimal(38, 18)", Decimal),
+    "duration": ("t_duration", "Int64", int),
+}
+
+#: Cost groupings: name -> (SQL key expression, whether it needs the trace-level resolution).
+COST_GROUPS: dict[str, tuple[str, bool]] = {
+    "model": ("if(s.response_model != '', s.response_model, s.request_model)", False),
+    "kind": ("s.kind", False),
+    "service": ("s.service", False),
+    "day": ("toString(toDate(fromUnixTimestamp64Nano(s.start_ns)))", False),
+    "session": ("t.t_session", True),
+    "user": ("t.t_user", True),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TraceFilter:
+    """Which traces a list shows. Times are Unix nanoseconds; a trace is in range by its start."""
+
+    start_ns: int | None = None
+    end_ns: int | None = None
+    name: str | None = None
+    session_id: str | None = None
+    user_id: str | None = None
+    model: str | None = None
+    service: str | None = None
+    has_error: bool | None = None
+    min_cost: Decimal | None = None
+    min_duration_ns: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def traces(
+    store: Store,
+    project: str,
+    where: TraceFilter,
+    *,
+    sort: str = "time",
+    descending: bool = True,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page:
+    """One page of traces matching ``where``, sorted, continuing after ``cursor``."""
+    if sort not in TRACE_SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(TRACE_SORTS)}, got {sort!r}")
+    column, column_type, value_type = TRACE_SORTS[sort]
+    params: dict[str, Any] = {"project": project, "limit": limit + 1}
+    span_where = _span_window(where.start_ns, where.end_ns, params)
+    conditions = _trace_conditions(where, params)
+    if cursor:
+        value, trace_id = _decode_cursor(cursor, sort)
+        params["cursor_value"], params["cursor_id"] = value_type(value), trace_id
+        op = "<" if descending else ">"
+        conditions.append(f"({column}, trace_id) {op} ({{cursor_value:{column_type}}}, {{cursor_id:String}})")
+    direction = "DESC" if descending else "ASC"
+    sql = (
+        f"SELECT {_TRACE_COLUMNS}, {column} AS sort_value FROM ("
+        + _TRACE_AGGREGATES % {"span_where": span_where}
+        + ")"
+        + (" WHERE " + " AND ".join(conditions) if conditions else "")
+        + f" ORDER BY {column} {direction}, trace_id {direction} LIMIT {{limit:UInt32}}"
+    )
+    rows = store.query_dicts(sql, params)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = _encode_cursor(sort, last["sort_value"], last["trace_id"])
+    for row in rows:
+        del row["sort_value"]
+    return Page(rows, next_cursor)
+
+
+def trace_spans(store: Store, project: str, trace_id: str) -> list[dict[str, Any]]:
+    """Every span of one trace, earliest first."""
+    return store.query_dicts(
+        "SELECT * EXCEPT (ingested_ns), end_ns - start_ns AS duration_ns FROM spans FINAL "
+        "WHERE project = {project:String} AND trace_id = {trace_id:String} ORDER BY start_ns, span_id",
+        {"project": project, "trace_id": trace_id},
+    )
+
+
+def sessions(
+    store: Store,
+    project: str,
+    *,
+    start_ns: int | None = None,
+    end_ns: int | None = None,
+    user_id: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page:
+    """Sessions with their trace count and totals, most recently active first."""
+    params: dict[str, Any] = {"project": project, "limit": limit + 1}
+    span_where = _span_window(start_ns, end_ns, params)
+    conditions = ["t_session != ''"]
+    if user_id:
+        params["user_id"] = user_id
+        conditions.append("t_user = {user_id:String}")
+    having = []
+    if cursor:
+        value, session_id = _decode_cursor(cursor, "session")
+        params["cursor_value"], params["cursor_id"] = int(value), session_id
+        having.append("(last_ns, session_id) < ({cursor_value:Int64}, {cursor_id:String})")
+    sql = (
+        "SELECT t_session AS session_id, count() AS trace_count, min(t_start) AS first_ns, "
+        "max(t_end) AS last_ns, sum(t_cost) AS cost, sumMap(t_usage) AS usage, "
+        "sum(t_errors) AS error_count, sum(t_spans) AS span_count, "
+        "argMinIf(t_user, t_start, t_user != '') AS user_id FROM ("
+        + _TRACE_AGGREGATES % {"span_where": span_where}
+        + ") WHERE "
+        + " AND ".join(conditions)
+        + " GROUP BY t_session"
+        + (" HAVING " + " AND ".join(having) if having else "")
+        + " ORDER BY last_ns DESC, session_id DESC LIMIT {limit:UInt32}"
+    )
+    rows = store.query_dicts(sql, params)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = _encode_cursor("session", rows[-1]["last_ns"], rows[-1]["session_id"])
+    return Page(rows, next_cursor)
+
+
+def session_traces(store: Store, project: str, session_id: str) -> list[dict[str, Any]]:
+    """The traces of one session in the order they started."""
+    params = {"project": project, "session_id": session_id}
+    # Only traces with at least one span naming the session can resolve to it; find those first.
+    span_where = (
+        "AND trace_id IN (SELECT trace_id FROM spans WHERE project = {project:String} "
+        "AND session_id = {session_id:String})"
+    )
+    sql = (
+        f"SELECT {_TRACE_COLUMNS} FROM ("
+        + _TRACE_AGGREGATES % {"span_where": span_where}
+        + ") WHERE t_session = {session_id:String} ORDER BY t_start, trace_id"
+    )
+    return store.query_dicts(sql, params)
+
+
+@dataclass(frozen=True, slots=True)
+class CostFilter:
+    start_ns: int | None = None
+    end_ns: int | None = None
+
+
+def costs(store: Store, project: str, group_by: str, where: CostFilter) -> list[dict[str, Any]]:
+    """Cost, usage and span counts of spans that started in the window, grouped; costliest first."""
+    if group_by not in COST_GROUPS:
+        raise BadRequest(f"group_by must be one of {', '.join(COST_GROUPS)}, got {group_by!r}")
+    key, needs_traces = COST_GROUPS[group_by]
+    params: dict[str, Any] = {"project": project}
+    window = _span_window(where.start_ns, where.end_ns, params)
+    spans_sql = f"(SELECT * FROM spans FINAL WHERE project = {{project:String}} {window}) AS s"
+    if needs_traces:
+        # Attribute each span's cost to its trace's session or user, resolved over the whole trace.
+        trace_ids = (
+            f"AND trace_id IN (SELECT trace_id FROM spans WHERE project = {{project:String}} {window})"
+        )
+        spans_sql += (
+            " INNER JOIN ("
+            + _TRACE_AGGREGATES % {"span_where": trace_ids}
+            + ") AS t ON s.trace_id = t.trace_id"
+        )
+    sql = (
+        f"SELECT {key} AS key, sum(s.cost_total) AS cost, sumMap(s.cost) AS cost_by_type, "
+        "sumMap(s.usage) AS usage, count() AS span_count, uniqExact(s.trace_id) AS trace_count, "
+        "countIf(s.unpriced_reason != '') AS unpriced_count, "
+        "sumIf(s.cost_total, s.cost_origin = 'provided') AS cost_provided, "
+        "sumIf(s.cost_total, s.cost_origin = 'inferred') AS cost_inferred, "
+        "sumIf(s.cost_total, s.cost_origin = 'custom') AS cost_custom "
+        f"FROM {spans_sql} GROUP BY key ORDER BY cost DESC, key"
+    )
+    return store.query_dicts(sql, params)
+
+
+def _span_window(start_ns: int | None, end_ns: int | None, params: dict[str, Any]) -> str:
+    """Restrict the aggregation to traces having a span in the window (their start is checked later)."""
+    parts = []
+    if start_ns is not None:
+        params["start_ns"] = start_ns
+        parts.append("start_ns >= {start_ns:Int64}")
+    if end_ns is not None:
+        params["end_ns"] = end_ns
+        parts.append("start_ns < {end_ns:Int64}")
+    if not parts:
+        return ""
+    return (
+        "AND trace_id IN (SELECT trace_id FROM spans WHERE project = {project:String} AND "
+        + " AND ".join(parts)
+        + ")"
+    )
+
+
+# Trace filters: TraceFilter field -> condition on the per-trace aggregates.
+_TRACE_CONDITIONS: dict[str, str] = {
+    "start_ns": "t_start >= {start_ns:Int64}",
+    "end_ns": "t_start < {end_ns:Int64}",
+    "name": "positionCaseInsensitiveUTF8(t_name, {name:String}) > 0",
+    "session_id": "t_session = {session_id:String}",
+    "user_id": "t_user = {user_id:String}",
+    "model": "has(t_models, {model:String})",
+    "service": "has(t_services, {service:String})",
+    "min_cost": "t_cost >= {min_cost:Decimal(38, 18)}",
+    "min_duration_ns": "t_duration >= {min_duration_ns:Int64}",
+}
+
+
+def _trace_conditions(where: TraceFilter, params: dict[str, Any]) -> list[str]:
+    conditions = []
+    for name, condition in _TRACE_CONDITIONS.items():
+        value = getattr(where, name)
+        if value is not None and value != "":
+            params[name] = value
+            conditions.append(condition)
+    if where.has_error is not None:
+        conditions.append("t_errors > 0" if where.has_error else "t_errors = 0")
+    return conditions
+
+
+def _encode_cursor(sort: str, value: Any, last_id: str) -> str:
+    payload = json.dumps([sort, str(value), last_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple[str, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        cursor_sort, value, last_id = json.loads(base64.urlsafe_b64decode(padded))
+        Decimal(value)
+    except (ValueError, TypeError, ArithmeticError):
+        raise BadRequest("cursor is not one this server issued") from None
+    if cursor_sort != sort:
+        raise BadRequest(f"cursor was issued for sort={cursor_sort!r}, not {sort!r}")
+    return value, str(last_id)

@@ -1,0 +1,110 @@
+"""The store's schema, as an ordered list of versioned migrations applied at start.
+
+A migration is never edited once released: a change is a new entry at the end. The applied versions are
+recorded in ``schema_migrations``, so starting twice, or many servers at once, applies each step once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["MIGRATIONS", "SPAN_COLUMNS", "Migration"]
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+#: Columns of ``spans`` that the writer fills, in insert order.
+SPAN_COLUMNS = (
+    "project",
+    "trace_id",
+    "span_id",
+    "parent_span_id",
+    "name",
+    "service",
+    "scope",
+    "start_ns",
+    "end_ns",
+    "kind",
+    "status",
+    "error_type",
+    "error_message",
+    "error_stack",
+    "provider",
+    "request_model",
+    "response_model",
+    "usage",
+    "usage_source",
+    "cost",
+    "cost_total",
+    "cost_origin",
+    "unpriced_reason",
+    "price_source",
+    "session_id",
+    "user_id",
+    "trace_name",
+    "tags",
+    "metadata",
+    "input",
+    "output",
+    "attributes",
+    "resource",
+    "events",
+    "ingested_ns",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "spans table",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS spans (
+                project LowCardinality(String),
+                trace_id String,
+                span_id String,
+                parent_span_id String,
+                name String,
+                service LowCardinality(String),
+                scope LowCardinality(String),
+                start_ns Int64,
+                end_ns Int64,
+                kind LowCardinality(String),
+                status LowCardinality(String),
+                error_type String,
+                error_message String,
+                error_stack String CODEC(ZSTD(1)),
+                provider LowCardinality(String),
+                request_model LowCardinality(String),
+                response_model LowCardinality(String),
+                usage Map(LowCardinality(String), UInt64),
+                usage_source Map(LowCardinality(String), LowCardinality(String)),
+                cost Map(LowCardinality(String), Decimal(38, 18)),
+                cost_total Decimal(38, 18),
+                cost_origin LowCardinality(String),
+                unpriced_reason LowCardinality(String),
+                price_source LowCardinality(String),
+                session_id String,
+                user_id String,
+                trace_name String,
+                tags Array(String),
+                metadata Map(String, String),
+                input String CODEC(ZSTD(1)),
+                output String CODEC(ZSTD(1)),
+                attributes Map(String, String) CODEC(ZSTD(1)),
+                resource Map(String, String) CODEC(ZSTD(1)),
+                events String CODEC(ZSTD(1)),
+                ingested_ns Int64,
+                INDEX start_idx start_ns TYPE minmax GRANULARITY 1,
+                INDEX session_idx session_id TYPE bloom_filter GRANULARITY 4
+            )
+            ENGINE = ReplacingMergeTree(ingested_ns)
+            ORDER BY (project, trace_id, span_id)
+            """,
+        ),
+    ),
+)

@@ -1,0 +1,150 @@
+"""The batching writer: many requests' spans go to the store in few inserts, each acknowledged once durable.
+
+Callers hand over a list of spans and get a future that resolves when those spans are in the store (or
+fails with the store's error). One thread drains the queue, so inserts never interleave. When more spans
+are waiting than the configured limit, :meth:`SpanWriter.submit` raises :class:`Overloaded` at once, so
+the receiver answers 503 with Retry-After instead of dropping data.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future
+from typing import Any
+
+from tokentrail.errors import Overloaded
+from tokentrail.model import Span
+from tokentrail.store.database import Store
+from tokentrail.store.schema import SPAN_COLUMNS
+
+__all__ = ["SpanWriter", "span_row"]
+
+
+def span_row(span: Span, ingested_ns: int) -> tuple[Any, ...]:
+    """The ``spans`` row for a span, in :data:`SPAN_COLUMNS` order."""
+    return (
+        span.project,
+        span.trace_id,
+        span.span_id,
+        span.parent_span_id,
+        span.name,
+        span.service,
+        span.scope,
+        span.start_ns,
+        span.end_ns,
+        span.kind.value,
+        span.status.value,
+        span.error_type,
+        span.error_message,
+        span.error_stack,
+        span.provider,
+        span.request_model,
+        span.response_model,
+        span.usage,
+        span.usage_source,
+        span.cost,
+        span.cost_total,
+        span.cost_origin.value if span.cost_origin else "",
+        span.unpriced_reason.value if span.unpriced_reason else "",
+        span.price_source,
+        span.session_id,
+        span.user_id,
+        span.trace_name,
+        span.tags,
+        span.metadata,
+        span.input,
+        span.output,
+        span.attributes,
+        span.resource,
+        span.events,
+        ingested_ns,
+    )
+
+
+class SpanWriter:
+    """Queues spans and inserts them in batches from one background thread."""
+
+    def __init__(self, store: Store, *, batch_max_spans: int = 50_000, max_pending_spans: int = 500_000):
+        self._store = store
+        self._batch_max = batch_max_spans
+        self._max_pending = max_pending_spans
+        self._queue: deque[tuple[Sequence[Span], Future[int]]] = deque()
+        self._pending = 0
+        self._cond = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="tokentrail-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def pending(self) -> int:
+        """Spans accepted but not yet written."""
+        return self._pending
+
+    def submit(self, spans: Sequence[Span]) -> Future[int]:
+        """Queue spans; the future resolves to their count once they are durable."""
+        future: Future[int] = Future()
+        if not spans:
+            future.set_result(0)
+            return future
+        with self._cond:
+            if self._closed:
+                raise Overloaded("the writer is shutting down")
+            if self._pending and self._pending + len(spans) > self._max_pending:
+                raise Overloaded(f"{self._pending} spans are waiting to be written; try again shortly")
+            self._queue.append((spans, future))
+            self._pending += len(spans)
+            self._cond.notify()
+        return future
+
+    def write(self, spans: Sequence[Span], timeout: float | None = None) -> int:
+        """Queue spans and wait until they are durable."""
+        return self.submit(spans).result(timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Write what is queued, then stop the thread."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if not self._queue:
+                    return
+                batch = self._take_batch()
+            self._write(batch)
+
+    def _take_batch(self) -> list[tuple[Sequence[Span], Future[int]]]:
+        batch = [self._queue.popleft()]
+        size = len(batch[0][0])
+        while self._queue and size + len(self._queue[0][0]) <= self._batch_max:
+            item = self._queue.popleft()
+            batch.append(item)
+            size += len(item[0])
+        return batch
+
+    def _write(self, batch: list[tuple[Sequence[Span], Future[int]]]) -> None:
+        now = time.time_ns()
+        # A span sent twice in one batch is kept once; across batches the table's dedup key handles it.
+        rows = {}
+        for spans, _ in batch:
+            for span in spans:
+                rows[(span.project, span.trace_id, span.span_id)] = span_row(span, now)
+        error: BaseException | None = None
+        try:
+            self._store.insert_rows("spans", list(rows.values()), SPAN_COLUMNS)
+        except BaseException as exc:  # handed to every waiting request, which answers 503
+            error = exc
+        with self._cond:
+            self._pending -= sum(len(spans) for spans, _ in batch)
+        for spans, future in batch:
+            if error is None:
+                future.set_result(len(spans))
+            else:
+                future.set_exception(error)
