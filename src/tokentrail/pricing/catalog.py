@@ -77,7 +77,7 @@ USAGE_KEYS: Mapping[str, str] = MappingProxyType(
 _COST_TYPES: Mapping[str, str] = MappingProxyType(
     {**{key: usage_type for usage_type, key in USAGE_KEYS.items()}, "requests": "requests"}
 )
-# genai-prices lets several providers resolve a "vendor/model" ref when told the provider is LiteLLM.
+# With this provider id genai-prices splits a LiteLLM-style "vendor/model" ref into provider and model.
 _SPLIT_PROVIDER_PREFIX = "litellm"
 _NS_PER_DAY = 86_400 * 10**9
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -152,11 +152,6 @@ class PriceCatalog:
             return Unpriced.INVALID_USAGE
         cost = {_COST_TYPES.get(key, key): amount for key, amount in amounts}
         return Priced(cost=cost, source=match.source)
-
-    def find(self, provider: str, model: str) -> tuple[str, str] | None:
-        """The genai-prices (provider id, model id) that prices ``model`` as sent by ``provider``."""
-        match = self._find(provider, model)
-        return None if match is None else (match.provider_id, match.model_id)
 
     def _find_uncached(self, provider: str, model: str) -> _Match | None:
         # Try the span's provider first, then whichever provider claims the model by name, then

@@ -1,0 +1,172 @@
+"""The ``tokentrail`` command: run the server, send demo traffic, read traces in the terminal.
+
+Reading commands talk to a running server through its REST API, like any other client.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from tokentrail.config import SETTINGS, ConfigError, Settings
+
+app = typer.Typer(help="tokentrail: trace trees of LLM applications with exact costs.", no_args_is_help=True)
+console = Console()
+
+DEFAULT_URL = "http://127.0.0.1:4318"
+Url = Annotated[str, typer.Option("--url", envvar="TOKENTRAIL_URL", help="Base URL of a tokentrail server.")]
+ProjectOption = Annotated[
+    str | None, typer.Option("--project", help="Project (default: the server's default).")
+]
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help=SETTINGS["host"].help)] = None,
+    port: Annotated[int | None, typer.Option(help=SETTINGS["port"].help)] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help=SETTINGS["data_dir"].help)] = None,
+    store: Annotated[str | None, typer.Option("--store", help=SETTINGS["store"].help)] = None,
+    database: Annotated[str | None, typer.Option(help=SETTINGS["database"].help)] = None,
+) -> None:
+    """Run the server: OTLP/HTTP at /v1/traces and the REST API at /api/v1 (embedded store by default)."""
+    import uvicorn
+
+    from tokentrail.api import create_app
+
+    try:
+        settings = Settings.from_env(host=host, port=port, data_dir=data_dir, store=store, database=database)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    console.print(f"tokentrail: store [bold]{settings.store_url}[/], database [bold]{settings.database}[/]")
+    console.print(
+        f"OTLP/HTTP endpoint: [bold]http://{settings.host}:{settings.port}[/]  "
+        f"(set OTEL_EXPORTER_OTLP_ENDPOINT to it)  API: /api/v1  docs: /docs"
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+@app.command()
+def demo(
+    url: Url = DEFAULT_URL,
+    sessions: Annotated[int, typer.Option(min=1, help="Chat sessions to send.")] = 4,
+    turns: Annotated[int, typer.Option(min=1, help="Traces (turns) per session.")] = 3,
+    seed: Annotated[int | None, typer.Option(help="Random seed, for repeatable data.")] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Send realistic demo traffic (a RAG support agent) to a running server over OTLP."""
+    from tokentrail.demo import send_demo
+
+    summary = send_demo(url, sessions=sessions, turns=turns, seed=seed, project=project)
+    console.print(
+        f"sent {summary.spans} spans in {summary.traces} traces across {summary.sessions} sessions to {url}\n"
+        "list them with: [bold]tokentrail traces[/]"
+    )
+
+
+@app.command("traces")
+def list_traces(
+    url: Url = DEFAULT_URL,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    sort: Annotated[str, typer.Option(help="time, cost or duration")] = "time",
+    session: Annotated[str | None, typer.Option("--session", help="Only this session's traces.")] = None,
+    errors: Annotated[bool, typer.Option("--errors", help="Only failing traces.")] = False,
+    project: ProjectOption = None,
+) -> None:
+    """List recent traces with duration, spans, tokens, cost and errors."""
+    params: dict[str, Any] = {"limit": limit, "sort": sort, "session_id": session, "project": project}
+    if errors:
+        params["has_error"] = "true"
+    data = _get(url, "/api/v1/traces", params)
+    table = Table("trace id", "name", "start", "duration", "spans", "tokens", "cost (USD)", "errors")
+    for row in data["traces"]:
+        table.add_row(
+            row["trace_id"],
+            row["name"],
+            row["start_time"][:19].replace("T", " "),
+            _duration(row["duration_ns"]),
+            str(row["span_count"]),
+            f"{row['tokens']:,}",
+            _usd(row["cost"]),
+            f"[red]{row['error_count']}[/]" if row["error_count"] else "0",
+        )
+    console.print(table)
+    if not data["traces"]:
+        console.print("no traces yet: send some with [bold]tokentrail demo[/] or any OTLP exporter")
+
+
+@app.command("trace")
+def show_trace(
+    trace_id: Annotated[str, typer.Argument(help="32 hex characters.")],
+    url: Url = DEFAULT_URL,
+    project: ProjectOption = None,
+) -> None:
+    """Print one trace as a tree with each span's own and subtree cost."""
+    data = _get(url, f"/api/v1/traces/{trace_id}", {"project": project})
+    console.print(
+        f"trace [bold]{data['trace_id']}[/]  {data['span_count']} spans  {_duration(data['duration_ns'])}  "
+        f"cost [bold]{_usd(data['cost'])}[/]  errors {data['error_count']}"
+    )
+    root = Tree("", hide_root=True)
+    branches: dict[str, Tree] = {}
+    for span in data["spans"]:  # depth-first: a parent is always printed before its children
+        parent = branches.get(span["parent_span_id"] or "", root) if not span["broken_link"] else root
+        branches[span["span_id"]] = parent.add(_span_label(span))
+    console.print(root)
+
+
+def _span_label(span: dict[str, Any]) -> str:
+    parts = [f"[bold]{span['name']}[/]", f"[dim]{span['kind']}[/]", _duration(span["duration_ns"])]
+    if span["response_model"] or span["request_model"]:
+        parts.append(f"[cyan]{span['response_model'] or span['request_model']}[/]")
+    if span["usage"]:
+        parts.append(f"{span['usage'].get('input', 0):,}→{span['usage'].get('output', 0):,} tok")
+    cost = span["cost"]
+    if cost["unpriced_reason"]:
+        parts.append(f"[yellow]unpriced: {cost['unpriced_reason']}[/]")
+    elif Decimal(cost["total"]):
+        parts.append(f"self {_usd(cost['total'])} ({cost['origin']})")
+    if span["child_span_ids"] and Decimal(span["subtree_cost"]["total"]):
+        parts.append(f"subtree [bold]{_usd(span['subtree_cost']['total'])}[/]")
+    if span["error"]:
+        parts.append(f"[red]✗ {span['error']['type'] or 'error'}: {span['error']['message'][:80]}[/]")
+    if span["broken_link"]:
+        parts.append(f"[yellow]({span['broken_link']})[/]")
+    return "  ".join(parts)
+
+
+def _usd(amount: str) -> str:
+    value = Decimal(amount)
+    return f"${value:.6f}" if value < 1 else f"${value:,.4f}"
+
+
+def _duration(ns: int) -> str:
+    ms = ns / 1e6
+    return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
+
+
+def _get(url: str, path: str, params: dict[str, Any]) -> Any:
+    clean = {key: value for key, value in params.items() if value is not None}
+    try:
+        response = httpx.get(url.rstrip("/") + path, params=clean, timeout=30)
+    except httpx.HTTPError as exc:
+        console.print(f"[red]cannot reach tokentrail at {url}: {exc}[/]\nstart it with: tokentrail serve")
+        raise typer.Exit(2) from None
+    if response.status_code != 200:
+        try:
+            message = response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = response.text
+        console.print(f"[red]{response.status_code}: {message}[/]")
+        raise typer.Exit(1)
+    return response.json()
+
+
+if __name__ == "__main__":
+    app()

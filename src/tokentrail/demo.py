@@ -1,0 +1,232 @@
+"""Realistic demo traffic, sent over OTLP with the OpenTelemetry SDK like any instrumented app would.
+
+A RAG support agent answers questions in several chat sessions. Each turn embeds the question, retrieves
+and reranks documents, plans with a small model, calls a paid web-search tool, answers with a reasoning
+model whose prompt is mostly cached, and sometimes hits a rate limit (then retries) or a failing tool.
+Spans use OpenInference attributes for the app's own steps and OpenTelemetry GenAI attributes for the
+provider calls, the way mixed real-world instrumentation looks.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import Span, Status, StatusCode, Tracer
+
+__all__ = ["DemoSummary", "send_demo"]
+
+_QUESTIONS = (
+    "How do I rotate my API key?",
+    "Why was I charged twice this month?",
+    "Can I export my invoices as CSV?",
+    "What is the rate limit on the search endpoint?",
+    "How do I add a teammate to my workspace?",
+    "Does the EU region keep data in the EU?",
+)
+_USERS = ("ana@example.com", "bo@example.com", "chen@example.com")
+_MS = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSummary:
+    sessions: int
+    traces: int
+    spans: int
+
+
+class _Clock:
+    """Simulated time: spans get realistic, non-overlapping timestamps without sleeping."""
+
+    def __init__(self, start_ns: int) -> None:
+        self.now = start_ns
+
+    def advance(self, ms: float) -> int:
+        self.now += int(ms * _MS)
+        return self.now
+
+
+class _Turn:
+    def __init__(self, tracer: Tracer, clock: _Clock, rng: random.Random) -> None:
+        self.tracer, self.clock, self.rng = tracer, clock, rng
+        self.spans = 0
+
+    @contextmanager
+    def span(self, name: str, attributes: dict[str, object], ms: float) -> Iterator[Span]:
+        start = self.clock.advance(self.rng.uniform(1, 5))
+        span = self.tracer.start_span(name, start_time=start, attributes=attributes)  # type: ignore[arg-type]
+        self.spans += 1
+        with trace.use_span(span, end_on_exit=False):
+            try:
+                yield span
+            finally:
+                span.end(end_time=max(self.clock.advance(ms), start))
+
+
+def _fail(span: Span, error_type: str, message: str) -> None:
+    span.add_event(
+        "exception",
+        {
+            "exception.type": error_type,
+            "exception.message": message,
+            "exception.stacktrace": f'Traceback (most recent call last):\n  File "agent.py", line 88\n{error_type}: {message}',
+        },
+    )
+    span.set_status(Status(StatusCode.ERROR, message))
+
+
+def _genai_chat(model: str, provider: str, usage: dict[str, int]) -> dict[str, object]:
+    attributes: dict[str, object] = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": provider,
+        "gen_ai.request.model": model,
+        "gen_ai.response.model": model,
+    }
+    attributes.update({f"gen_ai.usage.{key}": value for key, value in usage.items()})
+    return attributes
+
+
+def _turn(tracer: Tracer, clock: _Clock, rng: random.Random, session: str, user: str, turn: int) -> int:
+    t = _Turn(tracer, clock, rng)
+    question = rng.choice(_QUESTIONS)
+    answer = f"Here is how: {question.lower().rstrip('?')} is done from Settings, step by step."
+    root_attrs = {
+        "openinference.span.kind": "AGENT",
+        "session.id": session,
+        "user.id": user,
+        "input.value": question,
+        "output.value": answer,
+        "metadata": json.dumps({"turn": turn, "app_version": "2.3.1"}),
+        "tag.tags": ["support", "rag"],
+    }
+    with t.span("support-agent.turn", root_attrs, 40) as root:
+        with t.span("retrieve", {"openinference.span.kind": "RETRIEVER", "input.value": question}, 20):
+            prompt_tokens = rng.randint(8, 20)
+            with t.span(
+                "embed-query",
+                {
+                    "openinference.span.kind": "EMBEDDING",
+                    "embedding.model_name": "text-embedding-3-small",
+                    "llm.provider": "openai",
+                    "llm.token_count.prompt": prompt_tokens,
+                    "llm.token_count.total": prompt_tokens,
+                },
+                rng.uniform(40, 90),
+            ):
+                pass
+            with t.span(
+                "vector-search",
+                {"db.system.name": "qdrant", "db.operation.name": "search", "tokentrail.cost.usd": "0.0004"},
+                rng.uniform(10, 30),
+            ):
+                pass
+        with t.span("rerank", {"openinference.span.kind": "RERANKER", "tool.cost_usd": 0.001}, 60):
+            pass
+        plan_usage = {"input_tokens": rng.randint(600, 900), "output_tokens": rng.randint(40, 90)}
+        with t.span(
+            "chat gpt-4o-mini", _genai_chat("gpt-4o-mini", "openai", plan_usage), rng.uniform(300, 700)
+        ):
+            pass
+        with t.span(
+            "web_search",
+            {
+                "openinference.span.kind": "TOOL",
+                "tool.name": "web_search",
+                "input.value": json.dumps({"query": question}),
+                "output.value": json.dumps({"results": 5}),
+                "tool.cost_usd": 0.005,
+            },
+            rng.uniform(400, 1200),
+        ):
+            pass
+        if rng.random() < 0.35:
+            with t.span(
+                "invoice_lookup", {"openinference.span.kind": "TOOL", "tool.name": "invoice_lookup"}, 80
+            ) as s:
+                _fail(s, "TimeoutError", "invoice service did not answer within 5s")
+        sonnet = "claude-sonnet-4-5"
+        if rng.random() < 0.4:
+            with t.span("chat claude-sonnet-4-5", _genai_chat(sonnet, "anthropic", {}), 120) as s:
+                _fail(
+                    s,
+                    "RateLimitError",
+                    "Error code: 429 - rate_limit_error: Number of request tokens exceeded",
+                )
+            clock.advance(1000)  # back-off before the retry
+        cached = rng.randint(1500, 2500)
+        written = 0 if turn > 1 else 1800
+        sonnet_usage = {
+            "input_tokens": cached + written + rng.randint(100, 400),
+            "output_tokens": rng.randint(150, 400),
+            "cache_read.input_tokens": cached,
+            "cache_write.input_tokens": written,
+        }
+        with t.span("chat claude-sonnet-4-5", _genai_chat(sonnet, "anthropic", sonnet_usage), 1800):
+            pass
+        prompt = rng.randint(3000, 5000)
+        completion = rng.randint(400, 900)
+        with t.span(
+            "answer",
+            {
+                "openinference.span.kind": "LLM",
+                "llm.model_name": "o3-mini",
+                "llm.provider": "openai",
+                "llm.token_count.prompt": prompt,
+                "llm.token_count.completion": completion,
+                "llm.token_count.total": prompt + completion,
+                "llm.token_count.prompt_details.cache_read": prompt - rng.randint(200, 600),
+                "llm.token_count.completion_details.reasoning": completion - rng.randint(100, 300),
+                "llm.input_messages.0.message.role": "system",
+                "llm.input_messages.0.message.content": "You are a concise support agent. Cite the docs.",
+                "llm.input_messages.1.message.role": "user",
+                "llm.input_messages.1.message.content": question,
+                "llm.output_messages.0.message.role": "assistant",
+                "llm.output_messages.0.message.content": answer,
+            },
+            rng.uniform(2000, 5000),
+        ):
+            pass
+        root.set_status(Status(StatusCode.OK))
+    clock.advance(rng.uniform(20_000, 90_000))  # the user reads and types the next question
+    return t.spans
+
+
+def send_demo(
+    endpoint: str = "http://127.0.0.1:4318",
+    *,
+    sessions: int = 4,
+    turns: int = 3,
+    seed: int | None = None,
+    project: str | None = None,
+    service: str = "support-agent",
+) -> DemoSummary:
+    """Send ``sessions`` chat sessions of ``turns`` traces each to an OTLP/HTTP endpoint; wait for delivery."""
+    rng = random.Random(seed)
+    headers = {"x-tokentrail-project": project} if project else None
+    exporter = OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces", headers=headers)
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service, "deployment.environment": "demo"})
+    )
+    provider.add_span_processor(BatchSpanProcessor(exporter))
+    tracer = provider.get_tracer("tokentrail.demo")
+    # The sessions happened over the last couple of hours.
+    clock = _Clock(time.time_ns() - sessions * turns * 120 * 1_000_000_000)
+    spans = 0
+    for index in range(sessions):
+        session = f"chat-{index + 1:03d}-{rng.randrange(16**6):06x}"
+        user = _USERS[index % len(_USERS)]
+        for turn in range(1, turns + 1):
+            spans += _turn(tracer, clock, rng, session, user, turn)
+    if not provider.force_flush(30_000):
+        raise RuntimeError(f"demo spans could not be delivered to {endpoint}")
+    provider.shutdown()
+    return DemoSummary(sessions=sessions, traces=sessions * turns, spans=spans)

@@ -1,0 +1,532 @@
+"""Normalization: one decoded OTLP span in, one canonical :class:`~tokentrail.model.Span` out.
+
+The conventions are tables (:mod:`.genai`, :mod:`.openinference`, :mod:`.common`); this module is the one
+engine that applies them. At import the tables are compiled into a single dict from attribute name to a
+claim (target, rank, converter), so a span's attributes are walked once with one dict lookup each.
+
+Precedence. When several attributes fill the same target, the best-ranked non-empty value wins. Ranks
+follow :data:`PRECEDENCE` (tokentrail's own > OpenInference > GenAI current > GenAI deprecated > general
+OTel), and within a convention the order of its table rows. A convention's flattened message families
+(``llm.input_messages.*``) rank after its own rows, so ``input.value`` beats them. Kind hints (a tool name,
+an HTTP method, a database system) rank below every explicit kind, and below the rule "a span with a model
+and token usage is an LLM call".
+
+Attributes no rule claims, and claimed attributes whose value cannot be read (a negative token count,
+garbage), are kept in ``Span.attributes`` as strings. A claimed value that loses to a better-ranked one is
+dropped: it was understood, just outranked.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
+
+from tokentrail.model import (
+    PRICED_BY_USAGE,
+    USAGE_TYPES,
+    AttributeValue,
+    RawEvent,
+    RawSpan,
+    Span,
+    SpanKind,
+    Status,
+    UsageSource,
+)
+from tokentrail.semconv.common import (
+    EXCEPTION_EVENT,
+    EXCEPTION_FIELDS,
+    OTEL_GENERAL,
+    SERVICE_NAME,
+    TOKENTRAIL,
+    Convention,
+    Rule,
+    Target,
+)
+from tokentrail.semconv.genai import GENAI, GENAI_DEPRECATED
+from tokentrail.semconv.openinference import OPENINFERENCE
+
+__all__ = ["PRECEDENCE", "normalize"]
+
+#: Conventions from most to least trusted when they describe the same span.
+PRECEDENCE: tuple[Convention, ...] = (TOKENTRAIL, OPENINFERENCE, GENAI, GENAI_DEPRECATED, OTEL_GENERAL)
+
+#: Marker appended to a capped string; ``{}`` is the number of characters cut.
+TRUNCATION_MARKER = "…[truncated {} chars]"
+
+Converter = Callable[[AttributeValue], Any]
+
+# A converter returns None when it cannot read the value (the raw attribute is kept), or _EMPTY when it
+# read a value that says nothing (openinference UNKNOWN) and must not outrank a weaker convention.
+_EMPTY: Any = object()
+
+# Ranks: convention index * _CONVENTION_STRIDE + row; hints are pushed into a tier below all of them.
+_CONVENTION_STRIDE = 1000
+_HINT_TIER = 1_000_000
+
+# Stores a claim writes into while the span is walked.
+_SCALAR, _USAGE, _COST = 0, 1, 2
+
+_ATTRIBUTE_SOURCE = UsageSource.ATTRIBUTE.value
+_STATUS = {1: Status.OK, 2: Status.ERROR}
+
+
+def _json_default(value: object) -> object:
+    # OTLP bytesValue is base64 in OTLP/JSON too, so readers see the same text either way.
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
+
+
+# One encoder built once: json.dumps with options builds a new encoder on every call.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default).encode
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text[:limit] + TRUNCATION_MARKER.format(len(text) - limit)
+
+
+def _capped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else _truncate(text, limit)
+
+
+def _stringify(value: AttributeValue, limit: int) -> str:
+    text = value if type(value) is str else _dumps(value)
+    return text if len(text) <= limit else _truncate(text, limit)
+
+
+# -- converters: AttributeValue -> canonical value, None when unreadable ----------------------------------
+
+
+def _text(value: AttributeValue) -> str | None:
+    if type(value) is str:
+        return value or None
+    if type(value) is int or type(value) is float:  # `type is` on purpose: True is not an id
+        return str(value)
+    return None
+
+
+def _whole(number: float) -> int | None:
+    return int(number) if number >= 0 and number.is_integer() else None
+
+
+def _count(value: AttributeValue) -> int | None:
+    """A token count: a non-negative integer, also from a float or a numeric string (OTLP/JSON intValue)."""
+    if type(value) is int:
+        return value if value >= 0 else None
+    if type(value) is str:
+        try:
+            number = int(value)
+        except ValueError:
+            try:
+                return _whole(float(value))
+            except ValueError:
+                return None
+        return number if number >= 0 else None
+    if type(value) is float:
+        return _whole(value)
+    return None
+
+
+def _decimal(value: AttributeValue) -> Decimal | None:
+    """An amount of USD: floats go through repr so 0.1 stays 0.1, not its binary expansion."""
+    if type(value) is float:
+        value = repr(value)
+    elif type(value) is not int and type(value) is not str:
+        return None
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
+
+
+def _payload(value: AttributeValue) -> str | None:
+    # Structured values (OTLP kvlist/array) become JSON; capping happens once, after precedence.
+    if type(value) is str:
+        return value or None
+    return None if value is None else _dumps(value)
+
+
+def _tags(value: AttributeValue) -> list[str] | None:
+    if isinstance(value, str):
+        if not value.startswith("["):
+            return [value] if value else None
+        try:  # a list some exporters JSON-encode into one string
+            parsed = json.loads(value)
+        except ValueError:
+            return [value]
+        value = parsed
+    if isinstance(value, list):
+        tags = [item if isinstance(item, str) else _dumps(item) for item in value if item not in (None, "")]
+        return tags or None
+    return None
+
+
+def _metadata(value: AttributeValue) -> dict[str, str] | None:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not isinstance(value, dict):
+        return None
+    return {str(key): item if isinstance(item, str) else _dumps(item) for key, item in value.items()}
+
+
+def _kind_lookup(values: Mapping[str, str]) -> Converter:
+    kinds = {key.lower(): SpanKind(kind) for key, kind in values.items()}
+    table = {key: (_EMPTY if kind is SpanKind.OTHER else kind) for key, kind in kinds.items()}
+
+    def convert(value: AttributeValue) -> Any:
+        return table.get(value.lower()) if isinstance(value, str) else None
+
+    return convert
+
+
+def _provider_lookup(aliases: Mapping[str, str]) -> Converter:
+    table = {key.lower(): name for key, name in aliases.items()}
+
+    def convert(value: AttributeValue) -> str | None:
+        if not isinstance(value, str) or not value:
+            return None
+        lowered = value.lower()
+        return table.get(lowered, lowered)
+
+    return convert
+
+
+def _implied(kind: SpanKind) -> Converter:
+    def convert(value: AttributeValue) -> SpanKind | None:
+        return kind if _text(value) is not None else None
+
+    return convert
+
+
+_CONVERTERS: dict[Target, Converter] = {
+    Target.REQUEST_MODEL: _text,
+    Target.RESPONSE_MODEL: _text,
+    Target.SESSION_ID: _text,
+    Target.USER_ID: _text,
+    Target.TRACE_NAME: _text,
+    Target.ERROR_TYPE: _text,
+    Target.USAGE: _count,
+    Target.COST: _decimal,
+    Target.CUSTOM_COST: _decimal,
+    Target.TAGS: _tags,
+    Target.METADATA: _metadata,
+    Target.INPUT: _payload,
+    Target.OUTPUT: _payload,
+    Target.SYSTEM_INSTRUCTIONS: _payload,
+}
+
+
+# -- compiling the tables ---------------------------------------------------------------------------------
+
+
+class _Claim(NamedTuple):
+    store: int
+    slot: str
+    rank: int
+    convert: Converter
+    keep: bool
+
+
+class _FamilyClaim(NamedTuple):
+    prefix: str
+    target: Target
+    rank: int
+
+
+def _converter(rule: Rule) -> Converter:
+    if rule.implies:
+        return _implied(SpanKind(rule.implies))
+    if rule.target is Target.KIND:
+        return _kind_lookup(rule.values or {})
+    if rule.target is Target.PROVIDER:
+        return _provider_lookup(rule.values or {})
+    if rule.target not in _CONVERTERS:
+        raise ValueError(f"{rule.attribute}: target {rule.target} cannot be read from an attribute")
+    return _CONVERTERS[rule.target]
+
+
+def _placement(rule: Rule) -> tuple[int, str]:
+    if rule.target is Target.USAGE:
+        if rule.key not in USAGE_TYPES:
+            raise ValueError(f"{rule.attribute}: unknown usage type {rule.key!r}")
+        return _USAGE, rule.key
+    if rule.target is Target.COST:
+        if rule.key not in USAGE_TYPES and rule.key != "total":
+            raise ValueError(f"{rule.attribute}: unknown cost type {rule.key!r}")
+        return _COST, rule.key
+    return _SCALAR, rule.target
+
+
+def _compile(
+    conventions: tuple[Convention, ...],
+) -> tuple[dict[str, _Claim], tuple[_FamilyClaim, ...]]:
+    claims: dict[str, _Claim] = {}
+    families: list[_FamilyClaim] = []
+    for index, convention in enumerate(conventions):
+        rank = index * _CONVENTION_STRIDE
+        for rule in convention.rules:
+            if rule.attribute in claims:
+                raise ValueError(f"{rule.attribute} is claimed twice")
+            rank += 1
+            store, slot = _placement(rule)
+            claims[rule.attribute] = _Claim(
+                store, slot, rank + _HINT_TIER if rule.hint else rank, _converter(rule), rule.keep
+            )
+        for family in convention.families:
+            rank += 1
+            families.append(_FamilyClaim(family.prefix, family.target, rank))
+        if rank >= (index + 1) * _CONVENTION_STRIDE:
+            raise ValueError(f"convention {convention.name} has too many rows")
+    return claims, tuple(families)
+
+
+_CLAIMS, _FAMILIES = _compile(PRECEDENCE)
+_FAMILY_PREFIXES = tuple(family.prefix for family in _FAMILIES)
+_ATTRIBUTE_AT_RANK = {claim.rank: name for name, claim in _CLAIMS.items()}
+
+
+def _convention_of(rank: int) -> int:
+    return (rank % _HINT_TIER) // _CONVENTION_STRIDE
+
+
+# -- rebuilding flattened lists ---------------------------------------------------------------------------
+
+
+def _rebuild(items: list[tuple[str, AttributeValue]], prefix_length: int) -> str | None:
+    """``0.message.contents.1.message_content.text = "hi"`` and friends -> ``[{"contents": [..]}]``.
+
+    OpenInference flattens lists as ``<plural>.<index>.<singular>.<field>``; the singular wrapper after
+    an index carries no information and is dropped. Returns None when the paths do not form a list.
+    """
+    root: dict[Any, Any] = {}
+    for name, value in items:
+        parts = name[prefix_length:].split(".")
+        if not _is_index(parts[0]):
+            return None
+        node = root
+        last = len(parts) - 1
+        position = 0
+        while position < last:
+            part = parts[position]
+            key: int | str = int(part) if _is_index(part) else part
+            if type(key) is int and position + 2 <= last:
+                position += 1  # skip the wrapper ("message", "tool_call", ...)
+            child = node.setdefault(key, {})
+            if type(child) is not dict:
+                return None
+            node = child
+            position += 1
+        leaf = parts[last]
+        leaf_key: int | str = int(leaf) if _is_index(leaf) else leaf
+        if leaf_key in node:
+            return None
+        node[leaf_key] = value
+    return _dumps(_listify(root))
+
+
+def _is_index(part: str) -> bool:
+    return part.isascii() and part.isdigit()
+
+
+def _listify(node: Any) -> Any:
+    if type(node) is not dict:
+        return node
+    if all(type(key) is int for key in node):
+        return [_listify(node[key]) for key in sorted(node)]
+    return {str(key): _listify(item) for key, item in node.items()}
+
+
+def _with_system(instructions: str, messages: str) -> str | None:
+    """GenAI keeps system instructions apart; put them first, as a system message, in the input list."""
+    try:
+        parts = json.loads(instructions)
+    except ValueError:
+        parts = None
+    if not isinstance(parts, list):
+        parts = [{"type": "text", "content": instructions}]
+    rest: Any = []
+    if messages:
+        try:
+            rest = json.loads(messages)
+        except ValueError:
+            return None
+        if not isinstance(rest, list):
+            return None
+    return _dumps([{"role": "system", "parts": parts}, *rest])
+
+
+def _events_json(events: list[RawEvent]) -> str:
+    return _dumps(
+        [{"name": event.name, "time_ns": event.time_ns, "attributes": event.attributes} for event in events]
+    )
+
+
+# -- the stage --------------------------------------------------------------------------------------------
+
+
+def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> Span:
+    """Map one raw span onto the canonical :class:`Span` using the convention tables.
+
+    Pure and total: it reads only ``raw`` and the tables, and keeps any value it cannot read as a raw
+    attribute instead of raising. Payloads and attribute values longer than ``max_payload_chars`` are cut
+    there and end with a ``…[truncated N chars]`` marker.
+    """
+    limit = max_payload_chars
+    scalars: dict[str, tuple[int, Any]] = {}
+    usage_found: dict[str, tuple[int, int]] = {}
+    cost_found: dict[str, tuple[int, Decimal]] = {}
+    stores: tuple[dict[str, tuple[int, Any]], ...] = (scalars, usage_found, cost_found)
+    attributes: dict[str, str] = {}
+    flattened: dict[_FamilyClaim, list[tuple[str, AttributeValue]]] | None = None
+    claims_get = _CLAIMS.get
+
+    for name, value in raw.attributes.items():
+        claim = claims_get(name)
+        if claim is None:
+            if name.startswith(_FAMILY_PREFIXES):
+                family = next(f for f in _FAMILIES if name.startswith(f.prefix))
+                if flattened is None:
+                    flattened = {}
+                flattened.setdefault(family, []).append((name, value))
+            elif type(value) is str and len(value) <= limit:
+                attributes[name] = value  # the common case, without a call
+            else:
+                attributes[name] = _stringify(value, limit)
+            continue
+        store, slot, rank, convert, keep = claim
+        converted = convert(value)
+        if converted is None or keep:
+            attributes[name] = _stringify(value, limit)
+            if converted is None:
+                continue
+        if converted is _EMPTY:
+            continue
+        found = stores[store]
+        held = found.get(slot)
+        if held is None or rank < held[0]:
+            found[slot] = (rank, converted)
+
+    if flattened:
+        for family, items in flattened.items():
+            held = scalars.get(family.target)
+            if held is not None and held[0] < family.rank:
+                continue  # e.g. input.value is present: it wins and the flattened copy is dropped
+            rebuilt = _rebuild(items, len(family.prefix))
+            if rebuilt is None:
+                for name, value in items:
+                    attributes[name] = _stringify(value, limit)
+            else:
+                scalars[family.target] = (family.rank, rebuilt)
+
+    input_text = _value(scalars, Target.INPUT)
+    instructions = scalars.get(Target.SYSTEM_INSTRUCTIONS)
+    if instructions is not None:
+        input_hit = scalars.get(Target.INPUT)
+        merged = None
+        # Only fold them into input written by the same convention; another one's input has its own shape.
+        if input_hit is None or _convention_of(input_hit[0]) == _convention_of(instructions[0]):
+            merged = _with_system(instructions[1], input_text)
+        if merged is None:
+            attributes[_ATTRIBUTE_AT_RANK[instructions[0]]] = _capped(instructions[1], limit)
+        else:
+            input_text = merged
+
+    request_model = _value(scalars, Target.REQUEST_MODEL)
+    response_model = _value(scalars, Target.RESPONSE_MODEL)
+    kind_hit = scalars.get(Target.KIND)
+    kind: SpanKind = kind_hit[1] if kind_hit is not None else SpanKind.OTHER
+    if (kind_hit is None or kind_hit[0] > _HINT_TIER) and usage_found and (request_model or response_model):
+        kind = SpanKind.LLM
+
+    custom_cost = scalars.get(Target.CUSTOM_COST)
+    if custom_cost is not None:
+        # An LLM span stating its own price states a total; anything else is a custom, per-kind cost.
+        key = "total" if kind in PRICED_BY_USAGE else kind.value
+        held_cost = cost_found.get(key)
+        if held_cost is None or custom_cost[0] < held_cost[0]:
+            cost_found[key] = custom_cost
+
+    usage = {key: count for key, (_, count) in usage_found.items()}
+
+    service = ""
+    resource: dict[str, str] = {}
+    for name, value in raw.resource.items():
+        if name == SERVICE_NAME and (service_name := _text(value)) is not None:
+            service = service_name
+        else:
+            resource[name] = _stringify(value, limit)
+
+    status = _STATUS.get(raw.status_code, Status.UNSET)
+    exception = _last_exception(raw.events)
+    error_type_attribute = _value(scalars, Target.ERROR_TYPE)
+    if status is Status.UNSET and (exception is not None or error_type_attribute):
+        # An unset status with a recorded exception or an error.type means the operation failed.
+        status = Status.ERROR
+    error_type = error_message = error_stack = ""
+    if status is Status.ERROR:
+        details = _exception_details(exception) if exception is not None else {}
+        error_type = details.get(Target.ERROR_TYPE) or error_type_attribute
+        error_message = details.get(Target.ERROR_MESSAGE) or raw.status_message
+        error_stack = _capped(details.get(Target.ERROR_STACK, ""), limit)
+
+    return Span(
+        project=project,
+        trace_id=raw.trace_id,
+        span_id=raw.span_id,
+        parent_span_id=raw.parent_span_id,
+        name=raw.name,
+        service=service,
+        start_ns=raw.start_ns,
+        end_ns=raw.end_ns,
+        kind=kind,
+        status=status,
+        error_type=error_type,
+        error_message=error_message,
+        error_stack=error_stack,
+        scope=raw.scope_name,
+        provider=_value(scalars, Target.PROVIDER),
+        request_model=request_model,
+        response_model=response_model,
+        usage=usage,
+        usage_source=dict.fromkeys(usage, _ATTRIBUTE_SOURCE),
+        reported_cost={key: amount for key, (_, amount) in cost_found.items()},
+        session_id=_value(scalars, Target.SESSION_ID),
+        user_id=_value(scalars, Target.USER_ID),
+        trace_name=_value(scalars, Target.TRACE_NAME),
+        tags=_value(scalars, Target.TAGS) or [],
+        metadata=_value(scalars, Target.METADATA) or {},
+        input=_capped(input_text, limit),
+        output=_capped(_value(scalars, Target.OUTPUT), limit),
+        attributes=attributes,
+        resource=resource,
+        events=_events_json(raw.events) if raw.events else "",
+    )
+
+
+def _value(found: dict[str, tuple[int, Any]], target: Target) -> Any:
+    hit = found.get(target)
+    return "" if hit is None else hit[1]
+
+
+def _last_exception(events: list[RawEvent]) -> RawEvent | None:
+    # The last one is what ended the span; earlier ones may have been retried past.
+    for event in reversed(events):
+        if event.name == EXCEPTION_EVENT:
+            return event
+    return None
+
+
+def _exception_details(event: RawEvent) -> dict[Target, str]:
+    details: dict[Target, str] = {}
+    for name, target in EXCEPTION_FIELDS.items():
+        text = _text(event.attributes.get(name))
+        if text is not None:
+            details[target] = text
+    return details

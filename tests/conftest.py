@@ -1,0 +1,88 @@
+"""Shared fixtures: a real chDB store per test (one data directory per process, one database per test)
+and a live tokentrail server on loopback."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from tokentrail.api import create_app
+from tokentrail.config import Settings
+from tokentrail.store.database import Store
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def chdb_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    # chDB allows one data directory per process: every test shares it and isolates by database.
+    return f"chdb://{tmp_path_factory.mktemp('chdb')}"
+
+
+@pytest.fixture
+def store(chdb_url: str) -> Iterator[Store]:
+    opened = Store(chdb_url, f"test_{next(_databases)}")
+    yield opened
+    opened.client().command(f"DROP DATABASE IF EXISTS {opened.database}")
+    opened.close()
+
+
+@dataclass
+class LiveServer:
+    url: str
+    store: Store
+    settings: Settings
+
+    def get(self, path: str, **params: object) -> httpx.Response:
+        return httpx.get(
+            self.url + path, params={k: v for k, v in params.items() if v is not None}, timeout=30
+        )
+
+    def post_otlp(self, body: bytes, content_type: str, **headers: str) -> httpx.Response:
+        return httpx.post(
+            self.url + "/v1/traces",
+            content=body,
+            headers={"content-type": content_type, **headers},
+            timeout=60,
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(store: Store, tmp_path: Path, **settings_overrides: object) -> Iterator[LiveServer]:
+    port = _free_port()
+    settings = Settings(data_dir=tmp_path, host="127.0.0.1", port=port, **settings_overrides)  # type: ignore[arg-type]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, store=store), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("tokentrail test server did not start")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", store, settings)
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+@pytest.fixture
+def server(store: Store, tmp_path: Path) -> Iterator[LiveServer]:
+    """A tokentrail server on loopback, over this test's own database."""
+    yield from start_server(store, tmp_path)
