@@ -308,31 +308,28 @@ def _rebuild(items: list[tuple[str, AttributeValue]], prefix_length: int) -> str
     root: dict[Any, Any] = {}
     for name, value in items:
         parts = name[prefix_length:].split(".")
-        if not _is_index(parts[0]):
-            return None
         node = root
         last = len(parts) - 1
         position = 0
         while position < last:
             part = parts[position]
-            key: int | str = int(part) if _is_index(part) else part
-            if type(key) is int and position + 2 <= last:
-                position += 1  # skip the wrapper ("message", "tool_call", ...)
+            key: int | str = part
+            if part.isdigit() and part.isascii():
+                key = int(part)
+                if position + 2 <= last:
+                    position += 1  # skip the wrapper ("message", "tool_call", ...)
             child = node.setdefault(key, {})
             if type(child) is not dict:
                 return None
             node = child
             position += 1
-        leaf = parts[last]
-        leaf_key: int | str = int(leaf) if _is_index(leaf) else leaf
-        if leaf_key in node:
+        leaf_name = parts[last]
+        leaf: int | str = int(leaf_name) if leaf_name.isdigit() and leaf_name.isascii() else leaf_name
+        if leaf in node:
             return None
-        node[leaf_key] = value
-    return _dumps(_listify(root))
-
-
-def _is_index(part: str) -> bool:
-    return part.isascii() and part.isdigit()
+        node[leaf] = value
+    rebuilt = _listify(root)
+    return _dumps(rebuilt) if type(rebuilt) is list else None
 
 
 def _listify(node: Any) -> Any:
@@ -391,10 +388,12 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
         claim = claims_get(name)
         if claim is None:
             if name.startswith(_FAMILY_PREFIXES):
-                family = next(f for f in _FAMILIES if name.startswith(f.prefix))
                 if flattened is None:
                     flattened = {}
-                flattened.setdefault(family, []).append((name, value))
+                for family in _FAMILIES:
+                    if name.startswith(family.prefix):
+                        flattened.setdefault(family, []).append((name, value))
+                        break
             elif type(value) is str and len(value) <= limit:
                 attributes[name] = value  # the common case, without a call
             else:
