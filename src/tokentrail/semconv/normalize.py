@@ -70,6 +70,7 @@ _HINT_TIER = 1_000_000
 _SCALAR, _USAGE, _COST = 0, 1, 2
 
 _ATTRIBUTE_SOURCE = UsageSource.ATTRIBUTE.value
+_MISS: tuple[int, Any] = (0, "")  # what a target holds when no attribute filled it
 _STATUS = {1: Status.OK, 2: Status.ERROR}
 
 
@@ -424,7 +425,7 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
             else:
                 scalars[family.target] = (family.rank, rebuilt)
 
-    input_text = _value(scalars, Target.INPUT)
+    input_text = scalars.get(Target.INPUT, _MISS)[1]
     instructions = scalars.get(Target.SYSTEM_INSTRUCTIONS)
     if instructions is not None:
         input_hit = scalars.get(Target.INPUT)
@@ -437,8 +438,8 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
         else:
             input_text = merged
 
-    request_model = _value(scalars, Target.REQUEST_MODEL)
-    response_model = _value(scalars, Target.RESPONSE_MODEL)
+    request_model = scalars.get(Target.REQUEST_MODEL, _MISS)[1]
+    response_model = scalars.get(Target.RESPONSE_MODEL, _MISS)[1]
     kind_hit = scalars.get(Target.KIND)
     kind: SpanKind = kind_hit[1] if kind_hit is not None else SpanKind.OTHER
     if (kind_hit is None or kind_hit[0] > _HINT_TIER) and usage_found and (request_model or response_model):
@@ -464,7 +465,7 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
 
     status = _STATUS.get(raw.status_code, Status.UNSET)
     exception = _last_exception(raw.events)
-    error_type_attribute = _value(scalars, Target.ERROR_TYPE)
+    error_type_attribute = scalars.get(Target.ERROR_TYPE, _MISS)[1]
     if status is Status.UNSET and (exception is not None or error_type_attribute):
         # An unset status with a recorded exception or an error.type means the operation failed.
         status = Status.ERROR
@@ -490,28 +491,23 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
         error_message=error_message,
         error_stack=error_stack,
         scope=raw.scope_name,
-        provider=_value(scalars, Target.PROVIDER),
+        provider=scalars.get(Target.PROVIDER, _MISS)[1],
         request_model=request_model,
         response_model=response_model,
         usage=usage,
         usage_source=dict.fromkeys(usage, _ATTRIBUTE_SOURCE),
         reported_cost={key: amount for key, (_, amount) in cost_found.items()},
-        session_id=_value(scalars, Target.SESSION_ID),
-        user_id=_value(scalars, Target.USER_ID),
-        trace_name=_value(scalars, Target.TRACE_NAME),
-        tags=_value(scalars, Target.TAGS) or [],
-        metadata=_value(scalars, Target.METADATA) or {},
+        session_id=scalars.get(Target.SESSION_ID, _MISS)[1],
+        user_id=scalars.get(Target.USER_ID, _MISS)[1],
+        trace_name=scalars.get(Target.TRACE_NAME, _MISS)[1],
+        tags=scalars.get(Target.TAGS, _MISS)[1] or [],
+        metadata=scalars.get(Target.METADATA, _MISS)[1] or {},
         input=_capped(input_text, limit),
-        output=_capped(_value(scalars, Target.OUTPUT), limit),
+        output=_capped(scalars.get(Target.OUTPUT, _MISS)[1], limit),
         attributes=attributes,
         resource=resource,
         events=_events_json(raw.events) if raw.events else "",
     )
-
-
-def _value(found: dict[str, tuple[int, Any]], target: Target) -> Any:
-    hit = found.get(target)
-    return "" if hit is None else hit[1]
 
 
 def _last_exception(events: list[RawEvent]) -> RawEvent | None:

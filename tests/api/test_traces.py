@@ -1,0 +1,175 @@
+"""``/api/v1/traces``: filters, sorting, cursor paging, and trace trees."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from otlp_builders import NOW_NS, new_trace_id, protobuf_request, span
+
+PROTOBUF = "application/x-protobuf"
+SECOND = 1_000_000_000
+
+
+def _send(server, spans, **headers):
+    response = server.post_otlp(protobuf_request(spans), PROTOBUF, **headers)
+    assert response.status_code == 200, response.content
+    return response
+
+
+def _trace(name, *, start_ns, cost="0", duration_ms=10.0, error=None, model=None, session=None, user=None):
+    trace_id = new_trace_id()
+    attributes = {"tool.cost_usd": cost}
+    if session:
+        attributes["session.id"] = session
+    if user:
+        attributes["user.id"] = user
+    root = span(
+        name, trace_id, start_ns=start_ns, duration_ms=duration_ms, attributes=attributes, error=error
+    )
+    spans = [root]
+    if model:
+        spans.append(
+            span(
+                "llm",
+                trace_id,
+                parent=root["span_id"],
+                start_ns=start_ns + 1,
+                attributes={
+                    "gen_ai.operation.name": "chat",
+                    "gen_ai.request.model": model,
+                    "gen_ai.usage.input_tokens": 100,
+                    "gen_ai.usage.output_tokens": 10,
+                },
+            )
+        )
+    return trace_id, spans
+
+
+def _ids(response):
+    return [row["trace_id"] for row in response.json()["traces"]]
+
+
+def test_traces_are_listed_newest_first_with_their_totals(server):
+    old, old_spans = _trace("old", start_ns=NOW_NS, cost="0.1", model="gpt-4o-mini")
+    new, new_spans = _trace("new", start_ns=NOW_NS + SECOND, cost="0.2", error="boom")
+    _send(server, old_spans + new_spans)
+
+    rows = server.get("/api/v1/traces").json()["traces"]
+
+    assert [row["trace_id"] for row in rows] == [new, old]
+    assert rows[0]["error_count"] == 1 and rows[0]["cost"] == "0.2"
+    assert rows[1]["span_count"] == 2
+    assert rows[1]["tokens"] == 110
+    assert rows[1]["models"] == ["gpt-4o-mini"]
+    assert Decimal(rows[1]["cost"]) > Decimal("0.1")
+
+
+def test_sorting_by_cost_and_duration_in_both_orders(server):
+    cheap, a = _trace("cheap", start_ns=NOW_NS, cost="0.01", duration_ms=300)
+    dear, b = _trace("dear", start_ns=NOW_NS + 1, cost="0.5", duration_ms=100)
+    mid, c = _trace("mid", start_ns=NOW_NS + 2, cost="0.1", duration_ms=200)
+    _send(server, a + b + c)
+
+    assert _ids(server.get("/api/v1/traces", sort="cost")) == [dear, mid, cheap]
+    assert _ids(server.get("/api/v1/traces", sort="cost", order="asc")) == [cheap, mid, dear]
+    assert _ids(server.get("/api/v1/traces", sort="duration")) == [cheap, mid, dear]
+
+
+def test_cursor_pages_through_every_trace_exactly_once(server):
+    spans = []
+    for index in range(7):
+        spans += _trace(f"t{index}", start_ns=NOW_NS + (index % 3) * SECOND, cost=f"0.0{index}")[1]
+    _send(server, spans)
+
+    for sort in ("time", "cost", "duration"):
+        seen, cursor = [], None
+        while True:
+            page = server.get("/api/v1/traces", sort=sort, limit=3, cursor=cursor).json()
+            seen += [row["trace_id"] for row in page["traces"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert len(seen) == len(set(seen)) == 7, sort
+
+
+def test_filters_narrow_the_list(server):
+    a, spans_a = _trace(
+        "checkout flow", start_ns=NOW_NS, cost="0.3", model="gpt-4o-mini", session="s1", user="u1"
+    )
+    b, spans_b = _trace("search", start_ns=NOW_NS + SECOND, cost="0.01", error="timeout", duration_ms=900)
+    _send(server, spans_a)
+    _send(server, spans_b, **{"x-tokentrail-project": "default"})
+
+    assert _ids(server.get("/api/v1/traces", name="CHECKOUT")) == [a]
+    assert _ids(server.get("/api/v1/traces", session_id="s1")) == [a]
+    assert _ids(server.get("/api/v1/traces", user_id="u1")) == [a]
+    assert _ids(server.get("/api/v1/traces", model="gpt-4o-mini")) == [a]
+    assert _ids(server.get("/api/v1/traces", service="test-app")) == [b, a]
+    assert _ids(server.get("/api/v1/traces", has_error="true")) == [b]
+    assert _ids(server.get("/api/v1/traces", has_error="false")) == [a]
+    assert _ids(server.get("/api/v1/traces", min_cost="0.1")) == [a]
+    assert _ids(server.get("/api/v1/traces", min_duration_ms=500)) == [b]
+    assert _ids(server.get("/api/v1/traces", start="2026-01-01T00:00:00.5Z")) == [b]
+    assert _ids(server.get("/api/v1/traces", end="2026-01-01T00:00:00.5Z")) == [a]
+
+
+def test_bad_list_parameters_get_a_400_that_names_them(server):
+    for params, word in [
+        ({"min_cost": "lots"}, "min_cost"),
+        ({"sort": "name"}, "sort"),
+        ({"cursor": "garbage!"}, "cursor"),
+        ({"start": "2026-01-01T00:00:00"}, "zone"),
+        ({"limit": 0}, "limit"),
+    ]:
+        response = server.get("/api/v1/traces", **params)
+        assert response.status_code == 400, params
+        assert word in response.json()["error"]["message"], params
+
+
+def test_trace_tree_orders_children_by_start_and_rolls_up_subtrees(server):
+    trace_id = new_trace_id()
+    root = span("root", trace_id, start_ns=NOW_NS, duration_ms=100)
+    late = span(
+        "late",
+        trace_id,
+        parent=root["span_id"],
+        start_ns=NOW_NS + 50_000_000,
+        attributes={"tool.cost_usd": 1},
+    )
+    early = span(
+        "early", trace_id, parent=root["span_id"], start_ns=NOW_NS + 1, attributes={"tool.cost_usd": 2}
+    )
+    grandchild = span(
+        "grandchild", trace_id, parent=early["span_id"], start_ns=NOW_NS + 2, duration_ms=500, error="bad"
+    )
+    _send(server, [late, grandchild, root, early])
+
+    tree = server.get(f"/api/v1/traces/{trace_id}").json()
+
+    assert [s["name"] for s in tree["spans"]] == ["root", "early", "grandchild", "late"]
+    root_node, early_node, _, _ = tree["spans"]
+    assert root_node["child_span_ids"] == [early["span_id"], late["span_id"]]
+    assert root_node["subtree_cost"]["total"] == "3"
+    assert early_node["cost"]["total"] == "2" and early_node["subtree_cost"]["total"] == "2"
+    assert early_node["subtree_error_count"] == 1
+    # The grandchild outlives its parents: the subtree duration covers it.
+    assert root_node["duration_ns"] == 100_000_000
+    assert root_node["subtree_duration_ns"] == 500_000_002
+    assert tree["error_count"] == 1
+
+
+def test_orphan_spans_still_show_and_are_marked(server):
+    trace_id = new_trace_id()
+    orphan = span("orphan", trace_id, parent="00000000000000ff", attributes={"tool.cost_usd": "0.25"})
+    _send(server, [orphan])
+
+    tree = server.get(f"/api/v1/traces/{trace_id}").json()
+    (node,) = tree["spans"]
+    assert node["broken_link"] == "orphan"
+    (row,) = server.get("/api/v1/traces").json()["traces"]
+    assert row["root_missing"] is True and row["name"] == "orphan" and row["cost"] == "0.25"
+
+
+def test_unknown_and_malformed_trace_ids(server):
+    assert server.get(f"/api/v1/traces/{new_trace_id()}").status_code == 404
+    assert server.get("/api/v1/traces/xyz").status_code == 400
