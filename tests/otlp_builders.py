@@ -71,6 +71,7 @@ def protobuf_request(spans: list[dict[str, Any]], service: str = "test-app") -> 
             span_id=bytes.fromhex(item["span_id"]),
             parent_span_id=bytes.fromhex(item["parent"]),
             name=item["name"],
+            kind=Span.SPAN_KIND_CLIENT,
             start_time_unix_nano=item["start_ns"],
             end_time_unix_nano=item["end_ns"],
         )

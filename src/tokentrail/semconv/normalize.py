@@ -277,9 +277,8 @@ def _compile(
                 raise ValueError(f"{rule.attribute} is claimed twice")
             rank += 1
             store, slot = _placement(rule)
-            claims[rule.attribute] = _Claim(
-                store, slot, rank + _HINT_TIER if rule.hint else rank, _converter(rule), rule.keep
-            )
+            tiered = rank + _HINT_TIER if rule.hint else rank
+            claims[rule.attribute] = _Claim(store, slot, tiered, _converter(rule), rule.keep)
         for family in convention.families:
             rank += 1
             families.append(_FamilyClaim(family.prefix, family.target, rank))

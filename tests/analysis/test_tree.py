@@ -1,0 +1,65 @@
+"""Trace trees: ordering, rollups, and broken links of every kind, at any depth."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tokentrail.analysis.tree import build_tree
+
+
+def _span(span_id, parent="", start=0, end=10, cost="0", usage=None, status="unset"):
+    return {
+        "span_id": span_id,
+        "parent_span_id": parent,
+        "start_ns": start,
+        "end_ns": end,
+        "cost_total": Decimal(cost),
+        "cost": {"tool": Decimal(cost)} if Decimal(cost) else {},
+        "usage": usage or {},
+        "status": status,
+    }
+
+
+def test_children_follow_start_time_and_subtrees_add_up():
+    tree = build_tree(
+        "t",
+        [
+            _span("b", "root", start=5, cost="0.2", usage={"input": 3}),
+            _span("root", start=0, end=20),
+            _span("a", "root", start=1, cost="0.1", usage={"input": 2}, status="error"),
+            _span("a1", "a", start=2, end=40, cost="0.05"),
+        ],
+    )
+
+    assert [n.span_id for n in tree.walk()] == ["root", "a", "a1", "b"]
+    root = tree.nodes["root"]
+    assert root.subtree_cost == Decimal("0.35")
+    assert root.subtree_usage == {"input": 5}
+    assert root.subtree_errors == 1
+    assert (root.subtree_start_ns, root.subtree_end_ns) == (0, 40)
+    assert tree.nodes["a1"].depth == 2
+
+
+def test_orphans_become_marked_roots():
+    tree = build_tree("t", [_span("x", "missing", start=3), _span("root")])
+
+    assert [n.span_id for n in tree.roots] == ["root", "x"]
+    assert tree.nodes["x"].broken_link == "orphan"
+
+
+def test_a_parent_cycle_is_broken_and_every_span_still_shows():
+    tree = build_tree("t", [_span("a", "b", start=1), _span("b", "a", start=2), _span("c", "b", start=3)])
+
+    assert [n.span_id for n in tree.roots] == ["a"]
+    assert tree.nodes["a"].broken_link == "cycle"
+    assert [n.span_id for n in tree.walk()] == ["a", "b", "c"]
+
+
+def test_a_very_deep_chain_builds_without_recursion():
+    spans = [_span(f"s{i}", f"s{i - 1}" if i else "", start=i, cost="0.001") for i in range(20_000)]
+
+    tree = build_tree("t", spans)
+
+    assert tree.nodes["s19999"].depth == 19_999
+    assert tree.roots[0].subtree_cost == Decimal("20.000")
+    assert sum(1 for _ in tree.walk()) == 20_000

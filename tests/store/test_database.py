@@ -1,0 +1,29 @@
+"""The store opens embedded chDB or a server URL, and applies each migration exactly once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tokentrail.store.database import Store
+from tokentrail.store.schema import MIGRATIONS
+
+
+def test_opening_twice_applies_migrations_once(chdb_url):
+    first = Store(chdb_url, "test_migrations")
+    second = Store(chdb_url, "test_migrations")
+
+    assert second.migrate() == []
+    assert second.schema_version() == MIGRATIONS[-1].version
+    assert first.query("SELECT count() FROM schema_migrations FINAL")[0][0] == len(MIGRATIONS)
+    first.client().command("DROP DATABASE test_migrations")
+
+
+@pytest.mark.parametrize("url", ["postgres://x", "/just/a/path", "ftp://host"])
+def test_unknown_store_urls_are_refused(url):
+    with pytest.raises(ValueError, match="chdb://"):
+        Store(url)
+
+
+def test_database_names_are_checked(chdb_url):
+    with pytest.raises(ValueError, match="database name"):
+        Store(chdb_url, "x; DROP TABLE spans")
