@@ -15,6 +15,7 @@ import argparse
 import random
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 import genai_prices
@@ -43,7 +44,7 @@ def make_usage(rng: random.Random, extra: tuple[str, ...]) -> dict[str, int]:
     usage = {"input": rng.randrange(1, 400_000), "output": rng.randrange(1, 8_000)}
     for usage_type in extra:
         if rng.random() < 0.6:
-            whole = usage["output"] if usage_type == "reasoning" else usage["input"]
+            whole = usage["output"] if usage_type in ("reasoning", "audio_out") else usage["input"]
             share = whole // 3 if usage_type in ("cache_read", "cache_write") else whole
             usage[usage_type] = rng.randrange(0, share + 1)
     return usage
@@ -109,10 +110,8 @@ def main() -> None:
 
     def baseline() -> None:
         for usage, model, provider_id, at in calls:
-            try:
+            with suppress(ValueError):  # usage genai-prices rejects; price_span marks it invalid_usage
                 genai_prices.calc_price(usage, model, provider_id=provider_id, genai_request_timestamp=at)
-            except ValueError:  # usage genai-prices rejects; price_span marks it invalid_usage
-                pass
 
     warm = min(len(spans), 10 * len(MODELS))
     for span in only_spans[:warm]:
@@ -123,7 +122,7 @@ def main() -> None:
     priced = sum(1 for span in only_spans if span.cost)
     n = len(spans)
 
-    print(f"{n:,} LLM spans over {len(MODELS)} models, {priced:,} priced; best of {args.repeat} runs, one core")
+    print(f"{n:,} LLM spans, {len(MODELS)} models, {priced:,} priced; best of {args.repeat} runs, one core")
     print(f"{'path':<44} {'spans/s':>12} {'us/span':>9} {'vs baseline':>12}")
     for name, seconds in (
         ("price_span (cost by usage type)", ours_s),

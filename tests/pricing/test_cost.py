@@ -6,16 +6,32 @@ never with the pricing module's own helpers.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import genai_prices
 import pytest
-from genai_prices.data_snapshot import get_snapshot
-from genai_prices.types import ConditionalPrice, ModelPrice, StartDateConstraint, TieredPrices
+from genai_prices.data_snapshot import DataSnapshot, get_snapshot
+from genai_prices.types import (
+    ClauseEquals,
+    ConditionalPrice,
+    ModelInfo,
+    ModelPrice,
+    Provider,
+    StartDateConstraint,
+    Tier,
+    TieredPrices,
+    _collect_resolved_model_prices,
+    _compute_registry_priced_counts,
+    calc_unit_price,
+)
+from genai_prices.units import _get_registry
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
 
 from tokentrail.model import CostOrigin, Span, SpanKind, Unpriced
-from tokentrail.pricing import PROVIDER_IDS, price_span
+from tokentrail.pricing import PROVIDER_IDS, PriceCatalog, price_span
 
 MTOK = Decimal(1_000_000)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -134,6 +150,28 @@ def test_gemini_long_context_tier_applies_to_all_tokens_past_its_start(input_tok
         "output": 4_000 * tier_rate(rates.output_mtok, input_tokens) / MTOK,
     }
     assert span.price_source == "genai-prices:google/gemini-2.5-pro"
+
+
+def test_tier_is_chosen_by_input_tokens_even_where_input_is_not_priced() -> None:
+    tiered = TieredPrices(base=Decimal(2), tiers=[Tier(start=1_000, price=Decimal(3))])
+    model = ModelInfo(
+        id="out-only", match=ClauseEquals(equals="out-only"), prices=ModelPrice(output_mtok=tiered)
+    )
+    provider = Provider(id="acme", name="Acme", api_pattern="acme", models=[model])
+    catalog = PriceCatalog(DataSnapshot(providers=[provider], from_auto_update=False))
+
+    def cost(usage: dict[str, int]) -> dict[str, Decimal] | Unpriced | None:
+        span = llm_span("out-only", usage, provider="acme")
+        price_span(span, catalog=catalog)
+        return span.cost or span.unpriced_reason
+
+    assert cost({"output": 10}) == {"output": 10 * Decimal(2) / MTOK}
+    assert cost({"input": 1_000, "output": 10}) == {"output": 10 * Decimal(2) / MTOK}
+    assert cost({"input": 1_001, "output": 10}) == {"output": 10 * Decimal(3) / MTOK}
+    # genai-prices will not take input tokens as 0 when cached ones are reported, so neither do we
+    with pytest.raises(ValueError, match="input_tokens"):
+        ModelPrice(output_mtok=tiered).calc_price(genai_prices.Usage(cache_read_tokens=5, output_tokens=10))
+    assert cost({"cache_read": 5, "output": 10}) is Unpriced.INVALID_USAGE
 
 
 def test_embedding_span_is_priced_by_input_tokens() -> None:
@@ -267,26 +305,200 @@ def test_repricing_replaces_the_previous_result() -> None:
     assert span.cost_origin is None
 
 
-def test_by_type_cost_adds_up_to_genai_prices_total_for_every_bundled_model() -> None:
-    usage = {"input": 300_000, "cache_read": 1_000, "cache_write": 500, "output": 2_000, "reasoning": 500}
-    genai_usage = genai_prices.Usage(
-        input_tokens=300_000,
-        cache_read_tokens=1_000,
-        cache_write_tokens=500,
-        output_tokens=2_000,
-        output_reasoning_tokens=500,
-    )
-    checked = 0
-    for provider in get_snapshot().providers:
-        for model in provider.models:
-            try:
-                expected = genai_prices.calc_price(
-                    genai_usage, model.id, provider_id=provider.id, genai_request_timestamp=JAN_2025
-                ).total_price
-            except (LookupError, ValueError):
-                continue  # priced elsewhere by our fallbacks, or usage this model's units reject
-            span = priced(llm_span(model.id, usage, provider=provider.id))
-            assert span.cost_total == expected, (provider.id, model.id, span.cost)
-            checked += 1
+GENAI_KEYS = {
+    "input": "input_tokens",
+    "output": "output_tokens",
+    "cache_read": "cache_read_tokens",
+    "cache_write": "cache_write_tokens",
+    "reasoning": "output_reasoning_tokens",
+    "audio_in": "input_audio_tokens",
+    "audio_out": "output_audio_tokens",
+    "image_in": "input_image_tokens",
+}
 
-    assert checked > 1_000
+
+def genai_usage(usage: dict[str, int]) -> genai_prices.Usage:
+    """The same usage in genai-prices' keys; zero counts are left out, as the pricing module does."""
+    return genai_prices.Usage(
+        **{GENAI_KEYS[usage_type]: count for usage_type, count in usage.items() if count}
+    )
+
+
+def bundled_models() -> list[tuple[str, str]]:
+    return [(provider.id, model.id) for provider in get_snapshot().providers for model in provider.models]
+
+
+def findable(provider_id: str, model: str) -> bool:
+    """Whether genai-prices finds the model by its own id (a few are found only under another's)."""
+    try:
+        get_snapshot().find_provider_model(model, None, provider_id, None)
+    except LookupError:
+        return False
+    return True
+
+
+def tier_crossed(provider_id: str, model: str, at: datetime, input_tokens: int) -> bool:
+    rates = prices(provider_id, model, at)
+    return any(
+        isinstance(price, TieredPrices) and input_tokens > price.tiers[0].start
+        for price in rates.__dict__.values()
+    )
+
+
+# Each usage profile, and what at least a few bundled models must show for it; audio and images are
+# reported without cached tokens (a model that prices cached audio needs to be told which are audio).
+PROFILES = {
+    "long context, cache read and write, reasoning": (
+        {"input": 300_000, "cache_read": 1_000, "cache_write": 500, "output": 2_000, "reasoning": 500},
+        {"tier", "cache_read", "cache_write", "reasoning billed as output"},
+    ),
+    "short context, cached input, reasoning": (
+        {"input": 150_000, "cache_read": 40_000, "output": 3_000, "reasoning": 2_999},
+        {"cache_read", "reasoning billed as output"},
+    ),
+    "audio and image in, audio out": (
+        {"input": 250_000, "audio_in": 20_000, "image_in": 5_000, "output": 1_000, "audio_out": 300},
+        {"tier", "audio_in", "audio_out", "image_in", "requests"},
+    ),
+    "cached audio, which genai-prices cannot split": (
+        {"input": 80_000, "cache_read": 30_000, "audio_in": 10_000, "output": 500},
+        {"cache_read", "audio_in", "rejected"},
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "at", [JAN_2025, datetime(2025, 11, 3, 15, 30, tzinfo=UTC)], ids=["2025-01", "2025-11"]
+)
+@pytest.mark.parametrize("profile", PROFILES)
+def test_by_type_cost_adds_up_to_genai_prices_total_for_every_bundled_model(
+    profile: str, at: datetime
+) -> None:
+    usage, must_cover = PROFILES[profile]
+    covered: Counter[str] = Counter()
+    for provider_id, model in bundled_models():
+        try:
+            expected = genai_prices.calc_price(
+                genai_usage(usage), model, provider_id=provider_id, genai_request_timestamp=at
+            ).total_price
+        except LookupError:
+            continue  # priced elsewhere by our fallbacks
+        except ValueError:  # usage this model's units reject
+            span = priced(llm_span(model, usage, provider=provider_id, at=at))
+            assert span.unpriced_reason is Unpriced.INVALID_USAGE, (provider_id, model, span.cost)
+            assert span.cost == {}
+            covered["rejected"] += 1
+            continue
+        span = priced(llm_span(model, usage, provider=provider_id, at=at))
+        assert span.cost_total == expected, (provider_id, model, span.cost)
+        assert span.unpriced_reason is None
+        assert all(amount > 0 for amount in span.cost.values()), (provider_id, model, span.cost)
+        covered.update(span.cost.keys())
+        if "reasoning" in usage and "output" in span.cost and "reasoning" not in span.cost:
+            covered["reasoning billed as output"] += 1
+        if tier_crossed(provider_id, model, at, usage["input"]):
+            covered["tier"] += 1
+        covered["checked"] += 1
+
+    assert covered["checked"] > 1_000
+    assert {feature for feature in must_cover if covered[feature] >= 3} == must_cover, covered
+
+
+@st.composite
+def usages(draw: st.DrawFn) -> dict[str, int]:
+    """Mostly plausible usage (parts within their whole), sometimes a part past it or a negative count."""
+
+    def count(whole: int) -> int:
+        whole = max(whole, 0)
+        shape = draw(st.integers(0, 19))
+        if shape == 0:
+            return draw(st.integers(-3, -1))
+        if shape == 1:
+            return draw(st.integers(whole + 1, whole + 1_000))
+        if shape <= 5:
+            return 0
+        return draw(st.integers(0, whole))
+
+    usage = {"input": count(600_000), "output": count(20_000)}
+    for usage_type in ("cache_read", "cache_write", "audio_in", "image_in"):
+        if draw(st.booleans()):
+            usage[usage_type] = count(usage["input"])
+    for usage_type in ("reasoning", "audio_out"):
+        if draw(st.booleans()):
+            usage[usage_type] = count(usage["output"])
+    return usage
+
+
+def genai_breakdown(
+    provider_id: str, model: str, at: datetime, usage: genai_prices.Usage
+) -> dict[str, Decimal]:
+    """genai-prices' own per-unit amounts (its generic leaf counting), non-zero ones, by canonical type."""
+    canonical = {key: usage_type for usage_type, key in GENAI_KEYS.items()}
+    resolved = _collect_resolved_model_prices(prices(provider_id, model, at), _get_registry())
+    counts = _compute_registry_priced_counts(resolved, usage)
+    tiered = any(isinstance(price, TieredPrices) for _, price in resolved)
+    total_input = usage.input_tokens if tiered else 0
+    return {
+        canonical.get(unit.usage_key, unit.usage_key): calc_unit_price(
+            price, counts[unit.usage_key], total_input, unit.per
+        )
+        for unit, price in resolved
+        if counts[unit.usage_key]
+    }
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    model=st.sampled_from([model for model in bundled_models() if findable(*model)]),
+    usage=usages(),
+    at=st.datetimes(datetime(2023, 1, 1), datetime(2026, 12, 31), timezones=st.just(UTC)),
+)
+@example(
+    model=("google", "gemini-2.5-pro"),
+    usage={"input": 250_000, "cache_read": 60_000, "output": 9},
+    at=JAN_2025,
+)
+@example(
+    model=("anthropic", "claude-sonnet-4-5"),
+    usage={"input": 200_001, "cache_read": 1, "cache_write": 200_000, "output": 1},
+    at=datetime(2025, 10, 1, tzinfo=UTC),
+)
+@example(
+    model=("openai", "gpt-4o-realtime-preview"),
+    usage={"input": 9_000, "audio_in": 8_000, "output": 700, "audio_out": 650},
+    at=JAN_2025,
+)
+@example(model=("openai", "gpt-image-1"), usage={"input": 9_000, "image_in": 9_000, "output": 5}, at=JAN_2025)
+@example(model=("perplexity", "sonar"), usage={"input": 10, "output": 10}, at=JAN_2025)
+@example(model=("deepseek", "deepseek-chat"), usage={"input": 10, "cache_read": 4, "output": 2}, at=JAN_2025)
+@example(
+    model=("google", "gemini-2.5-flash"),
+    usage={"input": 100, "cache_read": 10, "audio_in": 10, "output": 1},
+    at=datetime(2025, 8, 1, tzinfo=UTC),
+)
+@example(model=("openai", "o3-mini"), usage={"input": 10, "output": 10, "reasoning": 11}, at=JAN_2025)
+@example(model=("openai", "gpt-4o"), usage={"input": 10, "cache_read": 10, "output": 0}, at=JAN_2025)
+@example(model=("openai", "gpt-4o"), usage={"input": 0, "cache_read": 10, "output": 5}, at=JAN_2025)
+def test_by_type_cost_matches_genai_prices_or_both_reject(
+    model: tuple[str, str], usage: dict[str, int], at: datetime
+) -> None:
+    provider_id, model_id = model
+    span = priced(llm_span(model_id, usage, provider=provider_id, at=at))
+    if not any(usage.values()):
+        assert span.unpriced_reason is Unpriced.NO_USAGE
+        return
+    try:
+        reported = genai_usage(usage)
+        expected = genai_prices.calc_price(
+            reported, model_id, provider_id=provider_id, genai_request_timestamp=at
+        ).total_price
+    except ValueError:
+        event("both reject")
+        assert span.unpriced_reason is Unpriced.INVALID_USAGE, span.cost
+        assert span.cost == {}
+        return
+
+    event("priced")
+    assert span.unpriced_reason is None
+    assert span.cost_total == expected
+    assert span.cost == genai_breakdown(provider_id, model_id, at, reported)

@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 from genai_prices import Usage
 from genai_prices.data_snapshot import DataSnapshot, get_snapshot
+from genai_prices.decompose import is_descendant_or_self
 from genai_prices.types import (
     ModelInfo,
     ModelPrice,
@@ -77,6 +78,9 @@ USAGE_KEYS: Mapping[str, str] = MappingProxyType(
 _COST_TYPES: Mapping[str, str] = MappingProxyType(
     {**{key: usage_type for usage_type, key in USAGE_KEYS.items()}, "requests": "requests"}
 )
+_GENAI_KEYS: dict[str, str] = dict(USAGE_KEYS)  # a plain dict: the hot path looks keys up in it
+_INPUT_TOKENS = "input_tokens"  # the count genai-prices chooses a price tier by
+_REQUESTS = "requests"
 # With this provider id genai-prices splits a LiteLLM-style "vendor/model" ref into provider and model.
 _SPLIT_PROVIDER_PREFIX = "litellm"
 _NS_PER_DAY = 86_400 * 10**9
@@ -107,23 +111,51 @@ class _Match:
         return f"genai-prices:{self.provider_id}/{self.model_id}"
 
 
+# (start, price) of a long-context tier, highest start first: genai-prices' search order.
+_Tiers = tuple[tuple[int, Decimal], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How to price one model's prices for one set of reported (non-zero) usage keys.
+
+    ``counting`` computes, most specific unit first, the count genai-prices bills each priced unit the
+    usage reports: its reported value minus the counts of its priced descendants (``compute_leaf_values``
+    restricted to the reported units; every other priced unit counts 0 for these keys, or rejects them,
+    which the plan works out once). ``counts[0]`` is the one request per call; unit ``i`` of ``counting``
+    lands at ``counts[i + 1]``. ``emitting`` then multiplies, in genai-prices' order (the order it sums in).
+    """
+
+    # (usage key, indexes into counts of the priced descendants to subtract)
+    counting: tuple[tuple[str, tuple[int, ...]], ...]
+    # (index into counts, cost type, flat or base price, tiers, unit ``per``)
+    emitting: tuple[tuple[int, str, Decimal, _Tiers, int], ...]
+    # Usage key whose value picks a tier (input tokens), or "" when no tier applies or input infers 0.
+    tier_key: str
+    # False when genai-prices rejects any usage with these keys (e.g. cached tokens but no input).
+    valid: bool = True
+
+
+_REJECTED = _Plan((), (), "", valid=False)
+
+
 @dataclass(frozen=True, slots=True)
 class _Rates:
-    """A model's prices resolved to billable units, ready to multiply."""
+    """A model's prices resolved to billable units, and pricing plans per set of reported keys."""
 
     model_price: ModelPrice
     units: tuple[tuple[UnitDef, Decimal | TieredPrices], ...]
     tiered: bool
-    # Priced units no canonical usage type can reach (web searches, characters ...): genai-prices would
-    # infer 0 for each after a scan of the usage; saying so up front keeps that scan off the hot path.
-    zeros: Mapping[str, int]
+    # frozenset of reported genai-prices usage keys -> plan; at most one per subset of USAGE_KEYS.
+    plans: dict[frozenset[str], _Plan] = field(default_factory=dict)
 
 
 class PriceCatalog:
     """Looks up models in a genai-prices data snapshot and prices usage with them.
 
     Lookups are cached per (provider, model) and resolved prices per (model, UTC day), in bounded LRU
-    caches, since model names arrive from the network.
+    caches, since model names arrive from the network; pricing plans are cached per resolved prices
+    and set of reported usage types, of which there are at most 2 ** len(USAGE_KEYS).
     """
 
     def __init__(self, snapshot: DataSnapshot | None = None, *, cache_size: int = 4096) -> None:
@@ -132,12 +164,17 @@ class PriceCatalog:
         self._rates_on_day = functools.lru_cache(maxsize=cache_size)(self._rates_on_day_uncached)
         # Keyed by id(): ModelPrice is unhashable; the value holds the object so the id stays unique.
         self._rates_by_price: dict[int, _Rates] = {}
-        registry = _get_registry()
-        self._reachable = tuple(registry.units[key] for key in USAGE_KEYS.values())
 
     def price(self, provider: str, model: str, usage: Mapping[str, int], at_ns: int) -> Priced | Unpriced:
         """Price one call of ``model`` at ``at_ns`` (UNIX ns; 0 means now) from canonical ``usage``."""
-        values = {key: usage[usage_type] for usage_type, key in USAGE_KEYS.items() if usage.get(usage_type)}
+        values: dict[str, int] = {}
+        plain = True  # every count a non-negative int: the planned path applies
+        for usage_type, count in usage.items():
+            key = _GENAI_KEYS.get(usage_type)
+            if key is not None and count:
+                values[key] = count
+                if type(count) is not int or count < 0:
+                    plain = False
         if not values:
             return Unpriced.NO_USAGE
         match = self._find(provider, model)
@@ -146,11 +183,16 @@ class PriceCatalog:
         if at_ns <= 0:
             at_ns = time.time_ns()
         rates = self._rates(match, at_ns)
-        try:
-            amounts = _amounts_by_unit(rates, Usage(**values, **rates.zeros))
-        except ValueError:  # genai-prices rejects e.g. cache_read > input, or a negative count
+        if plain:
+            reported = frozenset(values)
+            plan = rates.plans.get(reported)
+            if plan is None:
+                plan = rates.plans[reported] = _plan(rates, reported)
+            cost = _apply(plan, values)
+        else:  # a float, a Decimal, a bool or a negative count: genai-prices validates it
+            cost = _price_generic(rates, values)
+        if cost is None:  # genai-prices rejects e.g. cache_read > input, or a negative count
             return Unpriced.INVALID_USAGE
-        cost = {_COST_TYPES.get(key, key): amount for key, amount in amounts}
         return Priced(cost=cost, source=match.source)
 
     def _find_uncached(self, provider: str, model: str) -> _Match | None:
@@ -181,14 +223,8 @@ class PriceCatalog:
         rates = self._rates_by_price.get(id(model_price))
         if rates is None:
             units = _resolve(model_price)
-            zeros = {
-                unit.usage_key: 0
-                for unit, _ in units
-                if unit.usage_key != "requests"
-                and not any(unit.is_compatible_with(other) for other in self._reachable)
-            }
             tiered = any(isinstance(price, TieredPrices) for _, price in units)
-            rates = _Rates(model_price, units, tiered, MappingProxyType(zeros))
+            rates = _Rates(model_price, units, tiered)
             self._rates_by_price[id(model_price)] = rates
         return rates
 
@@ -222,15 +258,99 @@ def _resolve(model_price: ModelPrice) -> tuple[tuple[UnitDef, Decimal | TieredPr
     return units
 
 
-def _amounts_by_unit(rates: _Rates, usage: Usage) -> list[tuple[str, Decimal]]:
-    """(genai-prices usage key, USD) for each priced unit the usage reaches; ValueError if rejected."""
-    counts = _compute_registry_priced_counts(rates.units, usage)
-    total_input = usage.input_tokens if rates.tiered else 0  # a tier is chosen by the total input tokens
-    amounts = [
-        (unit.usage_key, calc_unit_price(price, counts[unit.usage_key], total_input, unit.per))
+def _plan(rates: _Rates, reported: frozenset[str]) -> _Plan:
+    """The plan for usage reporting (exactly) ``reported``, all positive; ``_REJECTED`` if genai-prices
+    rejects any such usage whatever the counts."""
+    # genai-prices reads a priced unit the usage does not report as 0, or rejects the usage when that
+    # would hide reported tokens (a reported descendant, or two reported units it is the join of). Which
+    # one depends only on which keys are positive, so a usage with a 1 for each asks it once for all.
+    probe = Usage(**dict.fromkeys(reported, 1))
+    counted: list[UnitDef] = []
+    for unit, _ in rates.units:
+        if unit.usage_key in reported:
+            counted.append(unit)
+        elif unit.usage_key != _REQUESTS and not _reads_as_zero(probe, unit.usage_key):
+            return _REJECTED
+    if rates.tiered and _INPUT_TOKENS not in reported and not _reads_as_zero(probe, _INPUT_TOKENS):
+        return _REJECTED
+    # compute_leaf_values' order: a unit's descendants have more dimensions, so they come first.
+    counted.sort(key=lambda unit: (-len(unit.dimensions), unit.usage_key))
+    index = {unit.usage_key: i + 1 for i, unit in enumerate(counted)}
+    counting = tuple(
+        (
+            unit.usage_key,
+            tuple(
+                index[other.usage_key]
+                for other in counted
+                if other is not unit and is_descendant_or_self(unit, other)
+            ),
+        )
+        for unit in counted
+    )
+    emitting: list[tuple[int, str, Decimal, _Tiers, int]] = []
+    for unit, price in rates.units:
+        at = 0 if unit.usage_key == _REQUESTS else index.get(unit.usage_key)
+        if at is None:
+            continue  # counts 0 for these keys, so it costs nothing
+        cost_type = _COST_TYPES.get(unit.usage_key, unit.usage_key)
+        if isinstance(price, TieredPrices):
+            tiers = tuple((tier.start, tier.price) for tier in reversed(price.tiers))
+            emitting.append((at, cost_type, price.base, tiers, unit.per))
+        else:
+            emitting.append((at, cost_type, price, (), unit.per))
+    tier_key = _INPUT_TOKENS if rates.tiered and _INPUT_TOKENS in reported else ""
+    return _Plan(counting, tuple(emitting), tier_key)
+
+
+def _reads_as_zero(probe: Usage, usage_key: str) -> bool:
+    try:
+        getattr(probe, usage_key)
+    except ValueError:
+        return False
+    return True
+
+
+def _apply(plan: _Plan, values: Mapping[str, int]) -> dict[str, Decimal] | None:
+    """Cost by type of ``values`` (positive ints, keyed as the plan's) or None if genai-prices rejects it.
+
+    The arithmetic is ``calc_unit_price``'s: ``price * count / per``, the price of the highest tier whose
+    start the total input tokens exceed, else the base price, for every token of the unit.
+    """
+    if not plan.valid:
+        return None
+    counts = [1]  # one request per call
+    for key, descendants in plan.counting:
+        count = values[key]
+        for at in descendants:
+            count -= counts[at]
+        if count < 0:
+            return None
+        counts.append(count)
+    total_input = values[plan.tier_key] if plan.tier_key else 0
+    cost: dict[str, Decimal] = {}
+    for at, cost_type, price, tiers, per in plan.emitting:
+        count = counts[at]
+        if count:
+            for start, tier_price in tiers:
+                if total_input > start:
+                    price = tier_price
+                    break
+            cost[cost_type] = price * count / per
+    return cost
+
+
+def _price_generic(rates: _Rates, values: Mapping[str, object]) -> dict[str, Decimal] | None:
+    """Cost by type through genai-prices' generic path, for counts that are not plain ints."""
+    try:
+        usage = Usage(**values)  # type: ignore[arg-type]  # genai-prices validates them
+        counts = _compute_registry_priced_counts(rates.units, usage)
+        total_input = usage.input_tokens if rates.tiered else 0
+    except ValueError:
+        return None
+    return {
+        _COST_TYPES.get(unit.usage_key, unit.usage_key): calc_unit_price(
+            price, counts[unit.usage_key], total_input, unit.per
+        )
         for unit, price in rates.units
         if counts[unit.usage_key]
-    ]
-    total = sum((amount for _, amount in amounts), Decimal(0))
-    assert total == rates.model_price.calc_price(usage)["total_price"], "by-type split != genai-prices total"
-    return amounts
+    }

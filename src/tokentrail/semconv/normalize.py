@@ -94,7 +94,12 @@ def _capped(text: str, limit: int) -> str:
 
 
 def _stringify(value: AttributeValue, limit: int) -> str:
-    text = value if type(value) is str else _dumps(value)
+    if type(value) is str:
+        text = value
+    elif isinstance(value, bytes):
+        text = base64.b64encode(value).decode("ascii")
+    else:
+        text = _dumps(value)
     return text if len(text) <= limit else _truncate(text, limit)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -30,40 +31,60 @@ __all__ = [
     "traces",
 ]
 
-# Per-trace aggregates. Session, user and service prefer the root span, then the earliest span that has
-# one; the name prefers an explicit trace name, then the root's span name, then the earliest span's.
-_TRACE_AGGREGATES = """
-    SELECT
-        trace_id,
-        min(start_ns) AS t_start,
-        max(end_ns) AS t_end,
-        t_end - t_start AS t_duration,
-        count() AS t_spans,
-        sum(cost_total) AS t_cost,
-        sumMap(usage) AS t_usage,
-        countIf(status = 'error') AS t_errors,
-        countIf(unpriced_reason != '') AS t_unpriced,
-        countIf(parent_span_id = '') AS t_roots,
-        if(countIf(trace_name != '') > 0,
-           argMinIf(trace_name, (parent_span_id != '', start_ns), trace_name != ''),
-           argMin(name, (parent_span_id != '', start_ns))) AS t_name,
-        argMinIf(session_id, (parent_span_id != '', start_ns), session_id != '') AS t_session,
-        argMinIf(user_id, (parent_span_id != '', start_ns), user_id != '') AS t_user,
-        argMin(service, (parent_span_id != '', start_ns)) AS t_service,
-        arrayFilter(m -> m != '', groupUniqArray(if(response_model != '', response_model, request_model)))
-            AS t_models,
-        groupUniqArray(service) AS t_services
-    FROM spans FINAL
-    WHERE project = {project:String} %(span_where)s
-    GROUP BY trace_id
-"""
+# Per-trace aggregates, by name. Session, user and service prefer the root span, then the earliest span
+# that has one; the name prefers an explicit trace name, then the root's span name, then the earliest
+# span's. A query computes only the aggregates it needs: over a million spans, that is the difference.
+_ROOT_FIRST = "(parent_span_id != '', start_ns)"
+_AGGREGATES: dict[str, str] = {
+    "t_start": "min(start_ns)",
+    "t_end": "max(end_ns)",
+    "t_duration": "max(end_ns) - min(start_ns)",
+    "t_spans": "count()",
+    "t_cost": "sum(cost_total)",
+    "t_usage": "sumMap(usage)",
+    "t_errors": "countIf(status = 'error')",
+    "t_unpriced": "countIf(unpriced_reason != '')",
+    "t_roots": "countIf(parent_span_id = '')",
+    "t_name": f"""if(countIf(trace_name != '') > 0,
+        argMinIf(trace_name, {_ROOT_FIRST}, trace_name != ''), argMin(name, {_ROOT_FIRST}))""",
+    "t_session": f"argMinIf(session_id, {_ROOT_FIRST}, session_id != '')",
+    "t_user": f"argMinIf(user_id, {_ROOT_FIRST}, user_id != '')",
+    "t_service": f"argMin(service, {_ROOT_FIRST})",
+    "t_models": "arrayFilter(m -> m != '', "
+    "groupUniqArray(if(response_model != '', response_model, request_model)))",
+    "t_services": "groupUniqArray(service)",
+}
 
-_TRACE_COLUMNS = """
-    trace_id, t_name AS name, t_start AS start_ns, t_end AS end_ns, t_duration AS duration_ns,
-    t_spans AS span_count, t_usage AS usage, t_cost AS cost, t_errors AS error_count,
-    t_unpriced AS unpriced_count, t_session AS session_id, t_user AS user_id, t_service AS service,
-    t_models AS models, t_roots = 0 AS root_missing
-"""
+
+def _per_trace(names: Iterable[str], span_where: str = "") -> str:
+    """SQL computing the named aggregates per trace of the project (``span_where`` narrows the spans)."""
+    columns = ",\n        ".join(f"{_AGGREGATES[name]} AS {name}" for name in dict.fromkeys(names))
+    return (
+        f"SELECT trace_id, {columns} FROM spans FINAL "
+        f"WHERE project = {{project:String}} {span_where} GROUP BY trace_id"
+    )
+
+
+# The columns of a trace row, as the API shows them.
+_TRACE_ROW = {
+    "name": "t_name",
+    "start_ns": "t_start",
+    "end_ns": "t_end",
+    "duration_ns": "t_duration",
+    "span_count": "t_spans",
+    "usage": "t_usage",
+    "cost": "t_cost",
+    "error_count": "t_errors",
+    "unpriced_count": "t_unpriced",
+    "session_id": "t_session",
+    "user_id": "t_user",
+    "service": "t_service",
+    "models": "t_models",
+}
+_TRACE_COLUMNS = ", ".join(
+    ["trace_id", *(f"{agg} AS {name}" for name, agg in _TRACE_ROW.items()), "t_roots = 0 AS root_missing"]
+)
+_TRACE_ROW_AGGREGATES = [*_TRACE_ROW.values(), "t_roots"]
 
 #: Sort keys for trace lists: API name -> aggregate column, its ClickHouse type and the Python type of
 #: a cursor value.
@@ -73,14 +94,14 @@ TRACE_SORTS: dict[str, tuple[str, str, type]] = {
     "duration": ("t_duration", "Int64", int),
 }
 
-#: Cost groupings: name -> (SQL key expression, whether it needs the trace-level resolution).
-COST_GROUPS: dict[str, tuple[str, bool]] = {
-    "model": ("if(s.response_model != '', s.response_model, s.request_model)", False),
-    "kind": ("s.kind", False),
-    "service": ("s.service", False),
-    "day": ("toString(toDate(fromUnixTimestamp64Nano(s.start_ns)))", False),
-    "session": ("t.t_session", True),
-    "user": ("t.t_user", True),
+#: Cost groupings: name -> (SQL key expression, the per-trace aggregate it needs or "").
+COST_GROUPS: dict[str, tuple[str, str]] = {
+    "model": ("if(s.response_model != '', s.response_model, s.request_model)", ""),
+    "kind": ("s.kind", ""),
+    "service": ("s.service", ""),
+    "day": ("toString(toDate(fromUnixTimestamp64Nano(s.start_ns)))", ""),
+    "session": ("t.t_session", "t_session"),
+    "user": ("t.t_user", "t_user"),
 }
 
 
@@ -116,35 +137,43 @@ def traces(
     limit: int = 50,
     cursor: str | None = None,
 ) -> Page:
-    """One page of traces matching ``where``, sorted, continuing after ``cursor``."""
+    """One page of traces matching ``where``, sorted, continuing after ``cursor``.
+
+    Two steps: pick the page's trace ids computing only the aggregates the filters and the sort need,
+    then compute every column for just those traces (a primary-key lookup).
+    """
     if sort not in TRACE_SORTS:
         raise BadRequest(f"sort must be one of {', '.join(TRACE_SORTS)}, got {sort!r}")
     column, column_type, value_type = TRACE_SORTS[sort]
     params: dict[str, Any] = {"project": project, "limit": limit + 1}
     span_where = _span_window(where.start_ns, where.end_ns, params)
-    conditions = _trace_conditions(where, params)
+    conditions, needed = _trace_conditions(where, params)
     if cursor:
         value, trace_id = _decode_cursor(cursor, sort)
         params["cursor_value"], params["cursor_id"] = value_type(value), trace_id
         op = "<" if descending else ">"
         conditions.append(f"({column}, trace_id) {op} ({{cursor_value:{column_type}}}, {{cursor_id:String}})")
     direction = "DESC" if descending else "ASC"
-    sql = (
-        f"SELECT {_TRACE_COLUMNS}, {column} AS sort_value FROM ("
-        + _TRACE_AGGREGATES % {"span_where": span_where}
-        + ")"
+    page_sql = (
+        f"SELECT trace_id, {column} AS sort_value FROM ({_per_trace([column, *needed], span_where)})"
         + (" WHERE " + " AND ".join(conditions) if conditions else "")
         + f" ORDER BY {column} {direction}, trace_id {direction} LIMIT {{limit:UInt32}}"
     )
-    rows = store.query_dicts(sql, params)
+    page = store.query(page_sql, params)
     next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = _encode_cursor(sort, last["sort_value"], last["trace_id"])
-    for row in rows:
-        del row["sort_value"]
-    return Page(rows, next_cursor)
+    if len(page) > limit:
+        page = page[:limit]
+        next_cursor = _encode_cursor(sort, page[-1][1], page[-1][0])
+    rows = {row["trace_id"]: row for row in _trace_rows(store, project, [trace_id for trace_id, _ in page])}
+    return Page([rows[trace_id] for trace_id, _ in page if trace_id in rows], next_cursor)
+
+
+def _trace_rows(store: Store, project: str, trace_ids: list[str]) -> list[dict[str, Any]]:
+    if not trace_ids:
+        return []
+    only = "AND trace_id IN {ids:Array(String)}"
+    sql = f"SELECT {_TRACE_COLUMNS} FROM ({_per_trace(_TRACE_ROW_AGGREGATES, only)})"
+    return store.query_dicts(sql, {"project": project, "ids": trace_ids})
 
 
 def trace_spans(store: Store, project: str, trace_id: str) -> list[dict[str, Any]]:
@@ -178,13 +207,13 @@ def sessions(
         value, session_id = _decode_cursor(cursor, "session")
         params["cursor_value"], params["cursor_id"] = int(value), session_id
         having.append("(last_ns, session_id) < ({cursor_value:Int64}, {cursor_id:String})")
+    needed = ["t_session", "t_user", "t_start", "t_end", "t_cost", "t_usage", "t_errors", "t_spans"]
     sql = (
         "SELECT t_session AS session_id, count() AS trace_count, min(t_start) AS first_ns, "
         "max(t_end) AS last_ns, sum(t_cost) AS cost, sumMap(t_usage) AS usage, "
         "sum(t_errors) AS error_count, sum(t_spans) AS span_count, "
-        "argMinIf(t_user, t_start, t_user != '') AS user_id FROM ("
-        + _TRACE_AGGREGATES % {"span_where": span_where}
-        + ") WHERE "
+        f"argMinIf(t_user, t_start, t_user != '') AS user_id FROM ({_per_trace(needed, span_where)}) "
+        "WHERE "
         + " AND ".join(conditions)
         + " GROUP BY t_session"
         + (" HAVING " + " AND ".join(having) if having else "")
@@ -200,18 +229,16 @@ def sessions(
 
 def session_traces(store: Store, project: str, session_id: str) -> list[dict[str, Any]]:
     """The traces of one session in the order they started."""
-    params = {"project": project, "session_id": session_id}
-    # Only traces with at least one span naming the session can resolve to it; find those first.
-    span_where = (
+    # Only traces with a span naming the session can resolve to it: look at those alone.
+    candidates = (
         "AND trace_id IN (SELECT trace_id FROM spans WHERE project = {project:String} "
         "AND session_id = {session_id:String})"
     )
     sql = (
-        f"SELECT {_TRACE_COLUMNS} FROM ("
-        + _TRACE_AGGREGATES % {"span_where": span_where}
-        + ") WHERE t_session = {session_id:String} ORDER BY t_start, trace_id"
+        f"SELECT {_TRACE_COLUMNS} FROM ({_per_trace(_TRACE_ROW_AGGREGATES, candidates)}) "
+        "WHERE t_session = {session_id:String} ORDER BY t_start, trace_id"
     )
-    return store.query_dicts(sql, params)
+    return store.query_dicts(sql, {"project": project, "session_id": session_id})
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,20 +251,13 @@ def costs(store: Store, project: str, group_by: str, where: CostFilter) -> list[
     """Cost, usage and span counts of spans that started in the window, grouped; costliest first."""
     if group_by not in COST_GROUPS:
         raise BadRequest(f"group_by must be one of {', '.join(COST_GROUPS)}, got {group_by!r}")
-    key, needs_traces = COST_GROUPS[group_by]
+    key, trace_fact = COST_GROUPS[group_by]
     params: dict[str, Any] = {"project": project}
     window = _span_window(where.start_ns, where.end_ns, params)
     spans_sql = f"(SELECT * FROM spans FINAL WHERE project = {{project:String}} {window}) AS s"
-    if needs_traces:
+    if trace_fact:
         # Attribute each span's cost to its trace's session or user, resolved over the whole trace.
-        trace_ids = (
-            f"AND trace_id IN (SELECT trace_id FROM spans WHERE project = {{project:String}} {window})"
-        )
-        spans_sql += (
-            " INNER JOIN ("
-            + _TRACE_AGGREGATES % {"span_where": trace_ids}
-            + ") AS t ON s.trace_id = t.trace_id"
-        )
+        spans_sql += f" INNER JOIN ({_per_trace([trace_fact], window)}) AS t ON s.trace_id = t.trace_id"
     sql = (
         f"SELECT {key} AS key, sum(s.cost_total) AS cost, sumMap(s.cost) AS cost_by_type, "
         "sumMap(s.usage) AS usage, count() AS span_count, uniqExact(s.trace_id) AS trace_count, "
@@ -268,30 +288,33 @@ def _span_window(start_ns: int | None, end_ns: int | None, params: dict[str, Any
     )
 
 
-# Trace filters: TraceFilter field -> condition on the per-trace aggregates.
-_TRACE_CONDITIONS: dict[str, str] = {
-    "start_ns": "t_start >= {start_ns:Int64}",
-    "end_ns": "t_start < {end_ns:Int64}",
-    "name": "positionCaseInsensitiveUTF8(t_name, {name:String}) > 0",
-    "session_id": "t_session = {session_id:String}",
-    "user_id": "t_user = {user_id:String}",
-    "model": "has(t_models, {model:String})",
-    "service": "has(t_services, {service:String})",
-    "min_cost": "t_cost >= {min_cost:Decimal(38, 18)}",
-    "min_duration_ns": "t_duration >= {min_duration_ns:Int64}",
+# Trace filters: TraceFilter field -> (condition on a per-trace aggregate, that aggregate).
+_TRACE_CONDITIONS: dict[str, tuple[str, str]] = {
+    "start_ns": ("t_start >= {start_ns:Int64}", "t_start"),
+    "end_ns": ("t_start < {end_ns:Int64}", "t_start"),
+    "name": ("positionCaseInsensitiveUTF8(t_name, {name:String}) > 0", "t_name"),
+    "session_id": ("t_session = {session_id:String}", "t_session"),
+    "user_id": ("t_user = {user_id:String}", "t_user"),
+    "model": ("has(t_models, {model:String})", "t_models"),
+    "service": ("has(t_services, {service:String})", "t_services"),
+    "min_cost": ("t_cost >= {min_cost:Decimal(38, 18)}", "t_cost"),
+    "min_duration_ns": ("t_duration >= {min_duration_ns:Int64}", "t_duration"),
 }
 
 
-def _trace_conditions(where: TraceFilter, params: dict[str, Any]) -> list[str]:
-    conditions = []
-    for name, condition in _TRACE_CONDITIONS.items():
+def _trace_conditions(where: TraceFilter, params: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The SQL conditions for a filter, and the per-trace aggregates they read."""
+    conditions, needed = [], []
+    for name, (condition, aggregate) in _TRACE_CONDITIONS.items():
         value = getattr(where, name)
         if value is not None and value != "":
             params[name] = value
             conditions.append(condition)
+            needed.append(aggregate)
     if where.has_error is not None:
         conditions.append("t_errors > 0" if where.has_error else "t_errors = 0")
-    return conditions
+        needed.append("t_errors")
+    return conditions, needed
 
 
 def _encode_cursor(sort: str, value: Any, last_id: str) -> str:
