@@ -5,6 +5,8 @@ Reading commands talk to a running server through its REST API, like any other c
 
 from __future__ import annotations
 
+import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -34,6 +36,9 @@ def serve(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help=SETTINGS["data_dir"].help)] = None,
     store: Annotated[str | None, typer.Option("--store", help=SETTINGS["store"].help)] = None,
     database: Annotated[str | None, typer.Option(help=SETTINGS["database"].help)] = None,
+    with_demo: Annotated[
+        bool, typer.Option("--demo", help="Once started, load demo traffic (a RAG agent) into the store.")
+    ] = False,
 ) -> None:
     """Run the server: OTLP/HTTP at /v1/traces and the REST API at /api/v1 (embedded store by default)."""
     import uvicorn
@@ -49,7 +54,24 @@ def serve(
         f"OTLP/HTTP endpoint: [bold]http://{settings.host}:{settings.port}[/]  "
         f"(set OTEL_EXPORTER_OTLP_ENDPOINT to it)  API: /api/v1  docs: /docs"
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    )
+    if with_demo:
+        threading.Thread(target=_send_demo_when_up, args=(server, settings), daemon=True).start()
+    server.run()
+
+
+def _send_demo_when_up(server: Any, settings: Settings) -> None:
+    from tokentrail.demo import send_demo
+
+    while not server.started:
+        if server.should_exit:
+            return
+        time.sleep(0.1)
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    summary = send_demo(f"http://{host}:{settings.port}", seed=42)
+    console.print(f"demo: loaded {summary.spans} spans in {summary.traces} traces; try [bold]tokentrail traces[/]")
 
 
 @app.command()

@@ -246,9 +246,12 @@ def _utc(at_ns: int) -> datetime:
 
 
 # --- genai-prices internals -------------------------------------------------------------------------
-# genai-prices 0.2 returns only input/output/total prices. The per-unit amounts come from the same
-# private helpers its ModelPrice.calc_price runs (the pin is genai-prices<0.3 in pyproject.toml), so
-# the by-type split adds up to its total exactly, tiers and cache discounts included.
+# genai-prices 0.2 returns only input/output/total prices. The per-unit amounts follow its
+# ModelPrice.calc_price step by step (the pin is genai-prices<0.3 in pyproject.toml): prices resolved
+# and validated by its private helpers, counts by its unit registry's dimensions and its own inference
+# of unreported units, amounts by calc_unit_price's arithmetic, so the by-type split adds up to its
+# total exactly, tiers and cache discounts included. That work is planned once per (prices, set of
+# reported keys); the tests hold every bundled model and random usage to genai_prices.calc_price.
 
 
 def _resolve(model_price: ModelPrice) -> tuple[tuple[UnitDef, Decimal | TieredPrices], ...]:
