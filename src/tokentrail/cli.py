@@ -71,7 +71,9 @@ def _send_demo_when_up(server: Any, settings: Settings) -> None:
         time.sleep(0.1)
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     summary = send_demo(f"http://{host}:{settings.port}", seed=42)
-    console.print(f"demo: loaded {summary.spans} spans in {summary.traces} traces; try [bold]tokentrail traces[/]")
+    console.print(
+        f"demo: loaded {summary.spans} spans in {summary.traces} traces; try [bold]tokentrail traces[/]"
+    )
 
 
 @app.command()

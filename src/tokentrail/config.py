@@ -54,6 +54,7 @@ class Settings:
     default_project: str = "default"
     batch_max_spans: int = 50_000
     max_pending_spans: int = 500_000
+    max_queued_requests: int = 64
 
     @property
     def store_url(self) -> str:
@@ -125,6 +126,11 @@ SETTINGS: dict[str, SettingSpec] = {
         "TOKENTRAIL_MAX_PENDING_SPANS",
         _positive_int,
         "Spans waiting for the writer before new requests get 503 + Retry-After (default 500000).",
+    ),
+    "max_queued_requests": SettingSpec(
+        "TOKENTRAIL_MAX_QUEUED_REQUESTS",
+        _positive_int,
+        "OTLP requests waiting to be decoded before new ones get 503 + Retry-After (default 64).",
     ),
 }
 

@@ -49,9 +49,9 @@ class GatedStore(Store):
         super().__init__(url, database)
         self.gate = threading.Event()
 
-    def insert_rows(self, table, rows, columns):
+    def insert_json_rows(self, table, columns, rows):
         self.gate.wait(30)
-        super().insert_rows(table, rows, columns)
+        super().insert_json_rows(table, columns, rows)
 
 
 def test_a_full_queue_answers_overloaded_and_loses_nothing_already_accepted(chdb_url):
@@ -72,7 +72,7 @@ def test_a_full_queue_answers_overloaded_and_loses_nothing_already_accepted(chdb
 
 
 class FailingStore(Store):
-    def insert_rows(self, table, rows, columns):
+    def insert_json_rows(self, table, columns, rows):
         raise StoreUnavailable("disk full")
 
 

@@ -14,6 +14,7 @@ from tokentrail.api import costs, otlp, sessions, traces
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.config import Settings
 from tokentrail.errors import Overloaded, TokentrailError
+from tokentrail.ingest.worker import IngestWorker
 from tokentrail.store.database import Store
 from tokentrail.store.writer import SpanWriter
 
@@ -41,9 +42,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             batch_max_spans=settings.batch_max_spans,
             max_pending_spans=settings.max_pending_spans,
         )
+        app.state.ingest = IngestWorker(max_queued=settings.max_queued_requests)
         try:
             yield
         finally:
+            app.state.ingest.close()
             app.state.writer.close()
             if store is None:
                 app.state.store.close()
@@ -76,6 +79,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             "version": __version__,
             "schema_version": request.app.state.store.schema_version(),
             "pending_spans": request.app.state.writer.pending,
+            "queued_requests": request.app.state.ingest.queued,
         }
 
     app.include_router(otlp.router)

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from google.protobuf import json_format
 from google.rpc import status_pb2
-from starlette.concurrency import run_in_threadpool
 
 from tokentrail.errors import Overloaded, PayloadTooLarge, TokentrailError
 from tokentrail.ingest.otlp import JSON, encode_response, media_type
@@ -46,7 +45,7 @@ async def export_traces(request: Request) -> Response:
     try:
         kind = media_type(request.headers.get("content-type"))
         body = await _read_body(request, settings.max_body_bytes)
-        prepared = await run_in_threadpool(
+        prepared = await request.app.state.ingest.run(
             prepare_otlp,
             body,
             kind,

@@ -8,10 +8,9 @@ its hex ids), gzip bodies and a size limit. A malformed request raises :class:`B
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from google.protobuf import json_format
@@ -21,6 +20,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from tokentrail.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from tokentrail.model import AttributeValue, RawEvent, RawSpan
@@ -160,79 +160,101 @@ def _hex_to_base64(text: str) -> str:
 
 def _to_raw_spans(request: ExportTraceServiceRequest) -> DecodedBatch:
     batch = DecodedBatch()
+    append = batch.spans.append
     for resource_spans in request.resource_spans:
         resource = _attributes(resource_spans.resource.attributes)
         for scope_spans in resource_spans.scope_spans:
             scope_name = scope_spans.scope.name
             for span in scope_spans.spans:
-                problem = _invalid_ids(span.trace_id, span.span_id, span.parent_span_id)
-                if problem is None and span.start_time_unix_nano == 0:
-                    problem = "start_time_unix_nano is missing"
-                if problem is not None:
-                    batch.rejected.append(f"span {span.span_id.hex() or '?'} {span.name!r}: {problem}")
-                    continue
-                span_id = span.span_id.hex()
-                parent = span.parent_span_id.hex()
+                trace_id, span_id, parent = span.trace_id, span.span_id, span.parent_span_id
                 start, end = span.start_time_unix_nano, span.end_time_unix_nano
-                if parent == span_id:
+                if not _valid(trace_id, span_id, parent, start):
+                    batch.rejected.append(_rejection(span))
+                    continue
+                span_hex, parent_hex = span_id.hex(), parent.hex()
+                if parent_hex == span_hex:
                     batch.warnings.append(
-                        f"span {span_id}: parent_span_id is the span itself; kept as a root"
+                        f"span {span_hex}: parent_span_id is the span itself; kept as a root"
                     )
-                    parent = _NO_PARENT
+                    parent_hex = _NO_PARENT
                 if end < start:
-                    batch.warnings.append(f"span {span_id}: end_time is before start_time; duration set to 0")
+                    batch.warnings.append(
+                        f"span {span_hex}: end_time is before start_time; duration set to 0"
+                    )
                     end = start
-                batch.spans.append(
+                append(
                     RawSpan(
-                        trace_id=span.trace_id.hex(),
-                        span_id=span_id,
-                        parent_span_id=parent,
-                        name=span.name,
-                        start_ns=start,
-                        end_ns=end,
-                        status_code=span.status.code,
-                        status_message=span.status.message,
-                        attributes=_attributes(span.attributes),
-                        resource=resource,
-                        scope_name=scope_name,
-                        events=[
-                            RawEvent(event.name, event.time_unix_nano, _attributes(event.attributes))
-                            for event in span.events
-                        ],
-                        otel_kind=span.kind,
+                        trace_id.hex(),
+                        span_hex,
+                        parent_hex,
+                        span.name,
+                        start,
+                        end,
+                        span.status.code,
+                        span.status.message,
+                        _attributes(span.attributes),
+                        resource,
+                        scope_name,
+                        [RawEvent(e.name, e.time_unix_nano, _attributes(e.attributes)) for e in span.events]
+                        if span.events
+                        else [],
+                        span.kind,
                     )
                 )
     return batch
 
 
-def _invalid_ids(trace_id: bytes, span_id: bytes, parent_span_id: bytes) -> str | None:
-    if len(trace_id) != 16 or not any(trace_id):
-        return "trace_id must be 16 non-zero bytes (32 hex characters)"
-    if len(span_id) != 8 or not any(span_id):
-        return "span_id must be 8 non-zero bytes (16 hex characters)"
-    if parent_span_id and (len(parent_span_id) != 8 or not any(parent_span_id)):
-        return "parent_span_id must be empty or 8 non-zero bytes (16 hex characters)"
-    return None
+_ZERO_TRACE_ID = bytes(16)
+_ZERO_SPAN_ID = bytes(8)
+
+
+def _valid(trace_id: bytes, span_id: bytes, parent: bytes, start: int) -> bool:
+    # The fast path every good span takes; _rejection explains the others.
+    return (
+        len(trace_id) == 16
+        and len(span_id) == 8
+        and trace_id != _ZERO_TRACE_ID
+        and span_id != _ZERO_SPAN_ID
+        and (not parent or (len(parent) == 8 and parent != _ZERO_SPAN_ID))
+        and start > 0
+    )
+
+
+def _rejection(span: Span) -> str:
+    if len(span.trace_id) != 16 or span.trace_id == _ZERO_TRACE_ID:
+        problem = "trace_id must be 16 non-zero bytes (32 hex characters)"
+    elif len(span.span_id) != 8 or span.span_id == _ZERO_SPAN_ID:
+        problem = "span_id must be 8 non-zero bytes (16 hex characters)"
+    elif span.parent_span_id and (len(span.parent_span_id) != 8 or span.parent_span_id == _ZERO_SPAN_ID):
+        problem = "parent_span_id must be empty or 8 non-zero bytes (16 hex characters)"
+    else:
+        problem = "start_time_unix_nano is missing"
+    return f"span {span.span_id.hex() or '?'} {span.name!r}: {problem}"
 
 
 def _attributes(pairs: Iterable[KeyValue]) -> dict[str, AttributeValue]:
-    return {pair.key: _value(pair.value) for pair in pairs}
+    attributes: dict[str, AttributeValue] = {}
+    for pair in pairs:
+        value = pair.value
+        # Strings are most attributes: read them without a call.
+        attributes[pair.key] = (
+            value.string_value if value.WhichOneof("value") == "string_value" else _value(value)
+        )
+    return attributes
 
 
 def _value(value: AnyValue) -> AttributeValue:
-    which = value.WhichOneof("value")
-    if which == "string_value":
-        return value.string_value
-    if which == "int_value":
-        return value.int_value
-    if which == "double_value":
-        return value.double_value
-    if which == "bool_value":
-        return value.bool_value
-    if which == "array_value":
-        return [_value(item) for item in value.array_value.values]
-    if which == "kvlist_value":
-        return _attributes(value.kvlist_value.values)
-    if which == "bytes_value":
-        return binascii.hexlify(value.bytes_value).decode()
-    return None
+    reader = _READERS.get(value.WhichOneof("value"))
+    return None if reader is None else reader(value)
+
+
+# AnyValue's oneof field -> how to read it; bytes become hex, like ids.
+_READERS: dict[str | None, Callable[[AnyValue], AttributeValue]] = {
+    "string_value": lambda value: value.string_value,
+    "int_value": lambda value: value.int_value,
+    "double_value": lambda value: value.double_value,
+    "bool_value": lambda value: value.bool_value,
+    "array_value": lambda value: [_value(item) for item in value.array_value.values],
+    "kvlist_value": lambda value: _attributes(value.kvlist_value.values),
+    "bytes_value": lambda value: value.bytes_value.hex(),
+}

@@ -1,7 +1,7 @@
 """One handle on the ClickHouse store, embedded (chDB) or a server, through ``clickhouse-connect``.
 
 Reads use one client per thread (a client's session state is not shared between threads); writes go
-through :meth:`Store.insert_rows`, which only the writer's thread calls.
+through :meth:`Store.insert_json_rows`, which only the writer's thread calls.
 """
 
 from __future__ import annotations
@@ -82,10 +82,12 @@ class Store:
         rows = self.client().query("SELECT max(version) FROM schema_migrations").result_rows
         return int(rows[0][0])
 
-    def insert_rows(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> None:
-        """Insert rows durably; a failure is raised as :class:`StoreUnavailable` (retryable)."""
+    def insert_json_rows(self, table: str, columns: Sequence[str], rows: Sequence[str]) -> None:
+        """Insert ``JSONCompactEachRow`` lines durably; a failure raises :class:`StoreUnavailable`."""
         try:
-            self.client().insert(table, rows, column_names=list(columns))
+            self.client().raw_insert(
+                table, list(columns), insert_block="\n".join(rows).encode(), fmt="JSONCompactEachRow"
+            )
         except ClickHouseError as exc:
             raise StoreUnavailable(f"the store refused a write: {exc}") from exc
 
