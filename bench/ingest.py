@@ -46,34 +46,64 @@ def _trace_spans(rng: random.Random, start_ns: int, session: str) -> list[Span]:
     trace_id = rng.randbytes(16)
     ids = [rng.randbytes(8) for _ in range(SPANS_PER_TRACE)]
     shapes: list[tuple[str, int, dict[str, object]]] = [
-        ("agent", -1, {"openinference.span.kind": "CHAIN", "session.id": session, "user.id": "u-1",
-                        "input.value": "How do I rotate my key?", "output.value": "From Settings > Keys."}),
+        (
+            "agent",
+            -1,
+            {
+                "openinference.span.kind": "CHAIN",
+                "session.id": session,
+                "user.id": "u-1",
+                "input.value": "How do I rotate my key?",
+                "output.value": "From Settings > Keys.",
+            },
+        ),
         ("retrieve", 0, {"openinference.span.kind": "RETRIEVER", "input.value": "rotate key"}),
-        ("embed", 1, {"openinference.span.kind": "EMBEDDING", "embedding.model_name": "text-embedding-3-small",
-                      "llm.token_count.prompt": 12, "llm.token_count.total": 12}),
+        (
+            "embed",
+            1,
+            {
+                "openinference.span.kind": "EMBEDDING",
+                "embedding.model_name": "text-embedding-3-small",
+                "llm.token_count.prompt": 12,
+                "llm.token_count.total": 12,
+            },
+        ),
         ("rerank", 0, {"openinference.span.kind": "RERANKER", "tool.cost_usd": "0.001"}),
     ]
     for index in range(3):
         prompt = rng.randint(500, 4000)
         completion = rng.randint(50, 600)
         shapes.append(
-            (f"llm-{index}", 0, {
-                "openinference.span.kind": "LLM",
-                "llm.model_name": rng.choice(_MODELS),
-                "llm.provider": "openai",
-                "llm.token_count.prompt": prompt,
-                "llm.token_count.completion": completion,
-                "llm.token_count.total": prompt + completion,
-                "llm.token_count.prompt_details.cache_read": prompt // 2,
-                "llm.input_messages.0.message.role": "user",
-                "llm.input_messages.0.message.content": "Summarize the docs about key rotation.",
-                "llm.output_messages.0.message.role": "assistant",
-                "llm.output_messages.0.message.content": "Rotate keys from Settings > Keys.",
-            })
+            (
+                f"llm-{index}",
+                0,
+                {
+                    "openinference.span.kind": "LLM",
+                    "llm.model_name": rng.choice(_MODELS),
+                    "llm.provider": "openai",
+                    "llm.token_count.prompt": prompt,
+                    "llm.token_count.completion": completion,
+                    "llm.token_count.total": prompt + completion,
+                    "llm.token_count.prompt_details.cache_read": prompt // 2,
+                    "llm.input_messages.0.message.role": "user",
+                    "llm.input_messages.0.message.content": "Summarize the docs about key rotation.",
+                    "llm.output_messages.0.message.role": "assistant",
+                    "llm.output_messages.0.message.content": "Rotate keys from Settings > Keys.",
+                },
+            )
         )
     shapes += [
-        ("web_search", 0, {"openinference.span.kind": "TOOL", "tool.name": "web_search", "tool.cost_usd": 0.005,
-                           "input.value": '{"q": "rotate key"}', "output.value": '{"hits": 3}'}),
+        (
+            "web_search",
+            0,
+            {
+                "openinference.span.kind": "TOOL",
+                "tool.name": "web_search",
+                "tool.cost_usd": 0.005,
+                "input.value": '{"q": "rotate key"}',
+                "output.value": '{"hits": 3}',
+            },
+        ),
         ("lookup", 0, {"openinference.span.kind": "TOOL", "tool.name": "lookup"}),
         ("guard", 0, {"openinference.span.kind": "GUARDRAIL"}),
     ]
@@ -176,7 +206,9 @@ def end_to_end_rate(payloads: list[bytes], total_spans: int, clients: int) -> fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--spans", type=int, default=200_000, help="spans to send (multiple of 10)")
     parser.add_argument("--spans-per-request", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=4, help="concurrent client connections")

@@ -77,9 +77,7 @@ def load(store: Store, total_spans: int, seed: int = 11) -> str:
     start_ns = time.time_ns() - 7 * 86_400 * 10**9
     step = 7 * 86_400 * 10**9 // (total_spans // 10)
     big_trace = rng.randbytes(16).hex()
-    batch = [
-        _span(rng, big_trace, i, f"{1:016x}" if i else "", start_ns, "s-big") for i in range(200)
-    ]
+    batch = [_span(rng, big_trace, i, f"{1:016x}" if i else "", start_ns, "s-big") for i in range(200)]
     written = 200
     while written < total_spans:
         trace_id = rng.randbytes(16).hex()
@@ -119,7 +117,9 @@ def _serve(store: Store) -> tuple[uvicorn.Server, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--spans", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()

@@ -78,7 +78,9 @@ def _fail(span: Span, error_type: str, message: str) -> None:
         {
             "exception.type": error_type,
             "exception.message": message,
-            "exception.stacktrace": f'Traceback (most recent call last):\n  File "agent.py", line 88\n{error_type}: {message}',
+            "exception.stacktrace": (
+                f'Traceback (most recent call last):\n  File "agent.py", line 88\n{error_type}: {message}'
+            ),
         },
     )
     span.set_status(Status(StatusCode.ERROR, message))
@@ -99,7 +101,7 @@ def _turn(tracer: Tracer, clock: _Clock, rng: random.Random, session: str, user:
     t = _Turn(tracer, clock, rng)
     question = rng.choice(_QUESTIONS)
     answer = f"Here is how: {question.lower().rstrip('?')} is done from Settings, step by step."
-    root_attrs = {
+    root_attrs: dict[str, object] = {
         "openinference.span.kind": "AGENT",
         "session.id": session,
         "user.id": user,
@@ -209,7 +211,7 @@ def send_demo(
     project: str | None = None,
     service: str = "support-agent",
 ) -> DemoSummary:
-    """Send ``sessions`` chat sessions of ``turns`` traces each to an OTLP/HTTP endpoint; wait for delivery."""
+    """Send ``sessions`` sessions of ``turns`` traces each to an OTLP/HTTP endpoint; wait for delivery."""
     rng = random.Random(seed)
     headers = {"x-tokentrail-project": project} if project else None
     exporter = OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces", headers=headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from otlp_builders import NOW_NS, new_trace_id, protobuf_request, span
 from prices import MTOK, per_mtok
 
@@ -79,7 +80,7 @@ def test_session_and_user_totals_include_child_spans_without_the_ids(server, spe
 
 
 def test_costs_over_a_time_range_and_by_origin(server, spend):
-    by_model, total = _groups(server, "model", start="2026-01-02T00:00:00Z")
+    by_model, _ = _groups(server, "model", start="2026-01-02T00:00:00Z")
     assert by_model == {"gpt-4o": spend["big"], "": 0}  # the root span: no model, no cost
     rows = server.get("/api/v1/costs", group_by="kind").json()["groups"]
     origins = {row["key"]: row["cost_by_origin"] for row in rows}

@@ -16,7 +16,8 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import Status, StatusCode
-from otlp_builders import NOW_NS, json_request, new_span_id, new_trace_id, protobuf_request, span
+
+from otlp_builders import NOW_NS, json_request, new_trace_id, protobuf_request, span
 from prices import MTOK, per_mtok
 
 PROTOBUF = "application/x-protobuf"

@@ -39,7 +39,7 @@ def test_session_totals_count_children_that_lack_the_session_id_even_when_the_ro
 
 
 def test_a_child_span_naming_another_session_does_not_split_the_trace(server):
-    trace_id, root, children = _turn("chat-root", NOW_NS)
+    _, root, children = _turn("chat-root", NOW_NS)
     children[0]["attributes"]["session.id"] = "chat-child"
     server.post_otlp(protobuf_request([root, *children]), PROTOBUF)
 

@@ -6,8 +6,8 @@ import gzip
 import json
 
 import pytest
-from otlp_builders import json_request, new_trace_id, protobuf_request, span
 
+from otlp_builders import json_request, new_trace_id, protobuf_request, span
 from tokentrail.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from tokentrail.ingest.otlp import JSON, PROTOBUF, decode_request, decompress, encode_response, media_type
 

@@ -20,7 +20,7 @@ def money(value: Decimal | int | None) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def money_map(values: Mapping[str, Decimal]) -> dict[str, str]:
+def money_map(values: Mapping[str, Any]) -> dict[str, str]:
     return {key: money(value) for key, value in sorted(values.items()) if value}
 
 

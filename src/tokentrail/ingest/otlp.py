@@ -122,14 +122,9 @@ def _parse_json(body: bytes) -> ExportTraceServiceRequest:
         raise BadRequest("body must be a JSON object with a 'resourceSpans' list")
     # OTLP/JSON writes ids as hex; the generic protobuf JSON mapping expects base64.
     for span in _json_spans(document):
-        for key in _ID_FIELDS:
-            if isinstance(span.get(key), str):
-                span[key] = _hex_to_base64(span[key])
-        for link in span.get("links") or ():
-            if isinstance(link, dict):
-                for key in ("traceId", "spanId"):
-                    if isinstance(link.get(key), str):
-                        link[key] = _hex_to_base64(link[key])
+        _ids_to_base64(span, _ID_FIELDS)
+        for link in _dicts(span.get("links")):
+            _ids_to_base64(link, ("traceId", "spanId"))
     request = ExportTraceServiceRequest()
     try:
         json_format.ParseDict(document, request, ignore_unknown_fields=True)
@@ -147,6 +142,13 @@ def _json_spans(document: dict[str, object]) -> Iterable[dict[str, object]]:
 def _dicts(value: object) -> Iterable[dict[str, object]]:
     if isinstance(value, list):
         yield from (item for item in value if isinstance(item, dict))
+
+
+def _ids_to_base64(item: dict[str, object], keys: tuple[str, ...]) -> None:
+    for key in keys:
+        value = item.get(key)
+        if isinstance(value, str):
+            item[key] = _hex_to_base64(value)
 
 
 def _hex_to_base64(text: str) -> str:

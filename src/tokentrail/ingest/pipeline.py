@@ -29,7 +29,8 @@ def valid_project(name: str) -> str:
     """Return ``name`` if it can name a project, else raise :class:`BadRequest`."""
     if not _PROJECT_NAME.fullmatch(name):
         raise BadRequest(
-            f"project name {name!r} must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit"
+            f"project name {name!r} must be 1-64 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
         )
     return name
 

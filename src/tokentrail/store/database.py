@@ -92,7 +92,7 @@ class Store:
             raise StoreUnavailable(f"the store refused a write: {exc}") from exc
 
     def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        return list(self.client().query(sql, parameters=parameters or {}).result_rows)
+        return [tuple(row) for row in self.client().query(sql, parameters=parameters or {}).result_rows]
 
     def query_dicts(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         result = self.client().query(sql, parameters=parameters or {})
