@@ -167,7 +167,11 @@ def _span_label(span: dict[str, Any]) -> str:
 
 def _usd(amount: str) -> str:
     value = Decimal(amount)
-    return f"${value:.6f}" if value < 1 else f"${value:,.4f}"
+    if value >= 1:
+        return f"${value:,.4f}"
+    if 0 < value < Decimal("0.000001"):
+        return "$" + format(value, ".12f").rstrip("0")  # keep tiny embedding costs visible
+    return f"${value:.6f}"
 
 
 def _duration(ns: int) -> str:

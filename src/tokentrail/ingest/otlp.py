@@ -250,7 +250,7 @@ def _value(value: AnyValue) -> AttributeValue:
     return None if reader is None else reader(value)
 
 
-# AnyValue's oneof field -> how to read it; bytes become hex, like ids.
+# AnyValue's oneof field -> how to read it.
 _READERS: dict[str | None, Callable[[AnyValue], AttributeValue]] = {
     "string_value": lambda value: value.string_value,
     "int_value": lambda value: value.int_value,
@@ -258,5 +258,5 @@ _READERS: dict[str | None, Callable[[AnyValue], AttributeValue]] = {
     "bool_value": lambda value: value.bool_value,
     "array_value": lambda value: [_value(item) for item in value.array_value.values],
     "kvlist_value": lambda value: _attributes(value.kvlist_value.values),
-    "bytes_value": lambda value: value.bytes_value.hex(),
+    "bytes_value": lambda value: value.bytes_value,
 }

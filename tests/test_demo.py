@@ -1,0 +1,32 @@
+"""The demo traffic shows what tokentrail is for: sessions, paid tools, retries, failures, cached and
+reasoning tokens, all priced."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tokentrail.demo import send_demo
+
+
+def _all_spans(server):
+    traces = server.get("/api/v1/traces", limit=100).json()["traces"]
+    return traces, [s for t in traces for s in server.get(f"/api/v1/traces/{t['trace_id']}").json()["spans"]]
+
+
+def test_demo_traffic_covers_the_debugging_story(server):
+    summary = send_demo(server.url, sessions=3, turns=3, seed=5)
+
+    traces, spans = _all_spans(server)
+    assert len(traces) == summary.traces == 9
+    assert sum(t["span_count"] for t in traces) == summary.spans
+    assert len(server.get("/api/v1/sessions").json()["sessions"]) == 3
+    errors = {s["error"]["type"] for s in spans if s["error"]}
+    assert {"RateLimitError", "TimeoutError"} <= errors
+    reasoning = [s for s in spans if s["response_model"] == "o3-mini"]
+    assert all(s["usage"]["cache_read"] and s["usage"]["reasoning"] for s in reasoning)
+    assert any(s["usage"].get("cache_write") for s in spans if s["request_model"] == "claude-sonnet-4-5")
+    assert {s["cost"]["origin"] for s in spans} >= {"inferred", "custom"}
+    # Only the calls that failed before the provider answered lack a price, and they say why.
+    unpriced = [s for s in spans if s["cost"]["unpriced_reason"]]
+    assert unpriced and all(s["error"] and s["cost"]["unpriced_reason"] == "no_usage" for s in unpriced)
+    assert all(Decimal(t["cost"]) > 0 for t in traces)

@@ -1,0 +1,56 @@
+"""The docs stay true to the code: every setting, route and command is documented, and the README's
+test command is the one CI runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute
+
+from tokentrail.api import create_app
+from tokentrail.cli import app as cli_app
+from tokentrail.config import SETTINGS, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_every_setting_is_documented(name):
+    assert f"`{SETTINGS[name].env}`" in (DOCS / "configuration.md").read_text()
+
+
+def test_every_route_is_documented():
+    api_doc = (DOCS / "api.md").read_text()
+    routes = [r for r in create_app(Settings()).routes if isinstance(r, APIRoute)]
+    assert routes
+    for route in routes:
+        for method in route.methods:
+            assert f"`{method} {route.path}`" in api_doc or f"`{method} {route.path} and" in api_doc, (
+                method,
+                route.path,
+            )
+
+
+def test_every_cli_command_is_documented():
+    cli_doc = (DOCS / "cli.md").read_text()
+    names = [command.name or command.callback.__name__ for command in cli_app.registered_commands]
+    assert set(names) == {"serve", "demo", "traces", "trace"}
+    for name in names:
+        assert f"## `tokentrail {name}" in cli_doc, name
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"```sh\n(.+?)\n```", readme)
+    install_and_serve, install_and_test = commands[0], commands[1]
+    assert "tokentrail serve" in install_and_serve
+    assert install_and_test in (ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def test_docs_link_to_files_that_exist():
+    for page in [ROOT / "README.md", *DOCS.glob("*.md")]:
+        for target in re.findall(r"\]\(((?:docs/)?[\w-]+\.md)\)", page.read_text()):
+            assert (page.parent / target).exists(), (page.name, target)
