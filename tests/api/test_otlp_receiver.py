@@ -295,3 +295,30 @@ def test_invalid_project_header_is_a_400(server):
     )
 
     assert response.status_code == 400
+
+
+def test_service_name_mapping_picks_the_project(store, tmp_path):
+    from conftest import start_server
+
+    for live in start_server(store, tmp_path, projects={"checkout": "shop"}):
+        trace_id = new_trace_id()
+        live.post_otlp(protobuf_request([span("pay", trace_id)], service="checkout"), PROTOBUF)
+        other = new_trace_id()
+        live.post_otlp(protobuf_request([span("misc", other)], service="batch-job"), PROTOBUF)
+
+        assert [t["trace_id"] for t in live.get("/api/v1/traces", project="shop").json()["traces"]] == [
+            trace_id
+        ]
+        assert [t["trace_id"] for t in live.get("/api/v1/traces").json()["traces"]] == [other]
+
+
+def test_openapi_describes_the_api(server):
+    paths = server.get("/openapi.json").json()["paths"]
+
+    assert {
+        "/v1/traces",
+        "/api/v1/traces",
+        "/api/v1/traces/{trace_id}",
+        "/api/v1/sessions",
+        "/api/v1/costs",
+    } <= set(paths)

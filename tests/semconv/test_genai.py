@@ -6,24 +6,8 @@ import json
 
 import pytest
 
-from tokentrail.model import AttributeValue, RawSpan, Span, SpanKind
-from tokentrail.semconv import normalize
-
-
-def _normalize(attributes: dict[str, AttributeValue]) -> Span:
-    raw = RawSpan(
-        trace_id="0af7651916cd43dd8448eb211c80319c",
-        span_id="b7ad6b7169203331",
-        parent_span_id="",
-        name="chat gpt-4o",
-        start_ns=1_000,
-        end_ns=2_000,
-        status_code=0,
-        status_message="",
-        attributes=attributes,
-        resource={},
-    )
-    return normalize(raw, project="test")
+from raw_spans import normalized
+from tokentrail.model import SpanKind
 
 
 @pytest.mark.parametrize(
@@ -43,24 +27,24 @@ def _normalize(attributes: dict[str, AttributeValue]) -> Span:
     ],
 )
 def test_every_usage_spelling_maps_to_its_canonical_key(attribute: str, usage_type: str) -> None:
-    span = _normalize({attribute: 42})
+    span = normalized({attribute: 42})
     assert span.usage == {usage_type: 42}
     assert span.usage_source == {usage_type: "attribute"}
     assert attribute not in span.attributes
 
 
 def test_deprecated_prompt_tokens_map_to_input() -> None:
-    span = _normalize({"gen_ai.usage.prompt_tokens": 10, "gen_ai.usage.completion_tokens": 3})
+    span = normalized({"gen_ai.usage.prompt_tokens": 10, "gen_ai.usage.completion_tokens": 3})
     assert span.usage == {"input": 10, "output": 3}
 
 
 def test_current_input_tokens_win_over_deprecated_prompt_tokens() -> None:
-    span = _normalize({"gen_ai.usage.prompt_tokens": 10, "gen_ai.usage.input_tokens": 12})
+    span = normalized({"gen_ai.usage.prompt_tokens": 10, "gen_ai.usage.input_tokens": 12})
     assert span.usage == {"input": 12}
 
 
 def test_cache_write_wins_over_cache_creation_spellings() -> None:
-    span = _normalize(
+    span = normalized(
         {
             "gen_ai.usage.cache_creation_input_tokens": 1,
             "gen_ai.usage.cache_creation.input_tokens": 2,
@@ -85,28 +69,28 @@ def test_cache_write_wins_over_cache_creation_spellings() -> None:
     ],
 )
 def test_operation_name_sets_the_kind(operation: str, kind: SpanKind) -> None:
-    span = _normalize({"gen_ai.operation.name": operation})
+    span = normalized({"gen_ai.operation.name": operation})
     assert span.kind is kind
     assert "gen_ai.operation.name" not in span.attributes
 
 
 def test_unknown_operation_name_is_kept_raw_and_kind_is_other() -> None:
-    span = _normalize({"gen_ai.operation.name": "search_memory"})
+    span = normalized({"gen_ai.operation.name": "search_memory"})
     assert span.kind is SpanKind.OTHER
     assert span.attributes == {"gen_ai.operation.name": "search_memory"}
 
 
 def test_model_and_usage_without_an_operation_make_an_llm_span() -> None:
-    span = _normalize({"gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 5})
+    span = normalized({"gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 5})
     assert span.kind is SpanKind.LLM
 
 
 def test_model_without_usage_does_not_make_an_llm_span() -> None:
-    assert _normalize({"gen_ai.request.model": "gpt-4o"}).kind is SpanKind.OTHER
+    assert normalized({"gen_ai.request.model": "gpt-4o"}).kind is SpanKind.OTHER
 
 
 def test_request_and_response_models_are_kept_apart() -> None:
-    span = _normalize({"gen_ai.request.model": "gpt-4o", "gen_ai.response.model": "gpt-4o-2024-08-06"})
+    span = normalized({"gen_ai.request.model": "gpt-4o", "gen_ai.response.model": "gpt-4o-2024-08-06"})
     assert (span.request_model, span.response_model) == ("gpt-4o", "gpt-4o-2024-08-06")
 
 
@@ -129,20 +113,20 @@ def test_request_and_response_models_are_kept_apart() -> None:
     ],
 )
 def test_deprecated_gen_ai_system_values_are_aliased_to_provider_names(value: str, provider: str) -> None:
-    assert _normalize({"gen_ai.system": value}).provider == provider
+    assert normalized({"gen_ai.system": value}).provider == provider
 
 
 def test_openllmetry_azure_spelling_in_provider_name_is_aliased() -> None:
-    assert _normalize({"gen_ai.provider.name": "az.ai.openai"}).provider == "azure.ai.openai"
+    assert normalized({"gen_ai.provider.name": "az.ai.openai"}).provider == "azure.ai.openai"
 
 
 def test_provider_name_wins_over_deprecated_system() -> None:
-    span = _normalize({"gen_ai.system": "openai", "gen_ai.provider.name": "azure.ai.openai"})
+    span = normalized({"gen_ai.system": "openai", "gen_ai.provider.name": "azure.ai.openai"})
     assert span.provider == "azure.ai.openai"
 
 
 def test_conversation_id_is_the_session() -> None:
-    assert _normalize({"gen_ai.conversation.id": "conv_5j66UpCpwteGg4YSxUnt7lPY"}).session_id == (
+    assert normalized({"gen_ai.conversation.id": "conv_5j66UpCpwteGg4YSxUnt7lPY"}).session_id == (
         "conv_5j66UpCpwteGg4YSxUnt7lPY"
     )
 
@@ -160,7 +144,7 @@ OUTPUT_MESSAGES = [
 
 
 def test_input_and_output_messages_are_the_payloads() -> None:
-    span = _normalize(
+    span = normalized(
         {
             "gen_ai.input.messages": json.dumps(INPUT_MESSAGES),
             "gen_ai.output.messages": json.dumps(OUTPUT_MESSAGES),
@@ -172,13 +156,13 @@ def test_input_and_output_messages_are_the_payloads() -> None:
 
 
 def test_structured_messages_are_encoded_as_json() -> None:
-    span = _normalize({"gen_ai.input.messages": INPUT_MESSAGES})
+    span = normalized({"gen_ai.input.messages": INPUT_MESSAGES})
     assert json.loads(span.input) == INPUT_MESSAGES
 
 
 def test_system_instructions_become_the_first_input_message() -> None:
     instructions = [{"type": "text", "content": "You are a helpful bot"}]
-    span = _normalize(
+    span = normalized(
         {
             "gen_ai.system_instructions": json.dumps(instructions),
             "gen_ai.input.messages": json.dumps(INPUT_MESSAGES),
@@ -189,34 +173,34 @@ def test_system_instructions_become_the_first_input_message() -> None:
 
 
 def test_system_instructions_alone_are_the_input() -> None:
-    span = _normalize({"gen_ai.system_instructions": "Be brief."})
+    span = normalized({"gen_ai.system_instructions": "Be brief."})
     assert json.loads(span.input) == [{"role": "system", "parts": [{"type": "text", "content": "Be brief."}]}]
 
 
 def test_system_instructions_are_kept_raw_when_input_messages_are_not_a_list() -> None:
-    span = _normalize({"gen_ai.system_instructions": "Be brief.", "gen_ai.input.messages": "plain text"})
+    span = normalized({"gen_ai.system_instructions": "Be brief.", "gen_ai.input.messages": "plain text"})
     assert span.input == "plain text"
     assert span.attributes == {"gen_ai.system_instructions": "Be brief."}
 
 
 def test_tool_name_alone_makes_a_tool_span_and_stays_an_attribute() -> None:
-    span = _normalize({"gen_ai.tool.name": "get_weather"})
+    span = normalized({"gen_ai.tool.name": "get_weather"})
     assert span.kind is SpanKind.TOOL
     assert span.attributes == {"gen_ai.tool.name": "get_weather"}
 
 
 def test_agent_name_alone_makes_an_agent_span() -> None:
-    assert _normalize({"gen_ai.agent.name": "Math Tutor"}).kind is SpanKind.AGENT
+    assert normalized({"gen_ai.agent.name": "Math Tutor"}).kind is SpanKind.AGENT
 
 
 def test_operation_name_outranks_a_tool_name_hint() -> None:
-    span = _normalize({"gen_ai.tool.name": "get_weather", "gen_ai.operation.name": "chat"})
+    span = normalized({"gen_ai.tool.name": "get_weather", "gen_ai.operation.name": "chat"})
     assert span.kind is SpanKind.LLM
 
 
 def test_anthropic_sdk_messages_create_span() -> None:
     # The attribute set the anthropic Python SDK 2.x emits on `anthropic.messages.create`.
-    span = _normalize(
+    span = normalized(
         {
             "gen_ai.provider.name": "anthropic",
             "gen_ai.operation.name": "chat",

@@ -7,44 +7,23 @@ import json
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tokentrail.model import AttributeValue, RawEvent, RawSpan, Span, SpanKind, Status
+from raw_spans import normalized, raw_span
+from tokentrail.model import AttributeValue, RawEvent, SpanKind, Status
 from tokentrail.semconv import PRECEDENCE, normalize
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "conventions.md"
-
-
-def _raw(attributes: dict[str, AttributeValue] | None = None, **fields: Any) -> RawSpan:
-    values: dict[str, Any] = {
-        "trace_id": "0af7651916cd43dd8448eb211c80319c",
-        "span_id": "b7ad6b7169203331",
-        "parent_span_id": "00f067aa0ba902b7",
-        "name": "span",
-        "start_ns": 1_767_225_600_000_000_000,
-        "end_ns": 1_767_225_601_500_000_000,
-        "status_code": 0,
-        "status_message": "",
-        "attributes": attributes or {},
-        "resource": {},
-    }
-    values.update(fields)
-    return RawSpan(**values)
-
-
-def _normalize(attributes: dict[str, AttributeValue] | None = None, **fields: Any) -> Span:
-    return normalize(_raw(attributes, **fields), project="test")
 
 
 # -- identity ---------------------------------------------------------------------------------------------
 
 
 def test_ids_times_name_and_scope_are_copied_and_project_is_the_argument() -> None:
-    raw = _raw(name="chat gpt-4o", scope_name="opentelemetry.instrumentation.openai")
+    raw = raw_span(name="chat gpt-4o", scope_name="opentelemetry.instrumentation.openai")
     span = normalize(raw, project="shop")
     assert span.project == "shop"
     assert (span.trace_id, span.span_id, span.parent_span_id) == (
@@ -61,13 +40,13 @@ def test_ids_times_name_and_scope_are_copied_and_project_is_the_argument() -> No
 
 
 def test_an_empty_span_is_an_unset_other_span() -> None:
-    span = _normalize()
+    span = normalized()
     assert (span.kind, span.status) == (SpanKind.OTHER, Status.UNSET)
     assert (span.usage, span.reported_cost, span.attributes, span.events) == ({}, {}, {}, "")
 
 
 def test_service_name_comes_from_the_resource_and_the_rest_is_kept_as_strings() -> None:
-    span = _normalize(
+    span = normalized(
         resource={"service.name": "support-agent", "deployment.environment": "prod", "process.pid": 4242}
     )
     assert span.service == "support-agent"
@@ -78,7 +57,7 @@ def test_service_name_comes_from_the_resource_and_the_rest_is_kept_as_strings() 
 
 
 def test_unclaimed_attributes_are_kept_as_strings_with_compact_json() -> None:
-    span = _normalize(
+    span = normalized(
         {
             "app.flag": True,
             "app.count": 3,
@@ -101,7 +80,7 @@ def test_unclaimed_attributes_are_kept_as_strings_with_compact_json() -> None:
 
 
 def test_claimed_attributes_are_not_duplicated() -> None:
-    span = _normalize({"gen_ai.request.model": "gpt-4o", "session.id": "s1", "custom": "x"})
+    span = normalized({"gen_ai.request.model": "gpt-4o", "session.id": "s1", "custom": "x"})
     assert span.attributes == {"custom": "x"}
 
 
@@ -119,7 +98,7 @@ def test_precedence_is_tokentrail_then_openinference_then_genai_then_deprecated_
 
 
 def test_openinference_wins_over_genai_on_the_same_span_per_target() -> None:
-    span = _normalize(
+    span = normalized(
         {
             "gen_ai.usage.input_tokens": 120,
             "gen_ai.usage.output_tokens": 9,
@@ -145,7 +124,7 @@ def test_openinference_wins_over_genai_on_the_same_span_per_target() -> None:
 
 
 def test_tokentrail_attributes_win_over_every_convention() -> None:
-    span = _normalize(
+    span = normalized(
         {
             "session.id": "oi",
             "gen_ai.conversation.id": "genai",
@@ -159,7 +138,7 @@ def test_tokentrail_attributes_win_over_every_convention() -> None:
 
 
 def test_an_invalid_value_does_not_block_a_lower_ranked_valid_one() -> None:
-    span = _normalize({"llm.token_count.prompt": "lots", "gen_ai.usage.input_tokens": 12})
+    span = normalized({"llm.token_count.prompt": "lots", "gen_ai.usage.input_tokens": 12})
     assert span.usage == {"input": 12}
     assert span.attributes == {"llm.token_count.prompt": "lots"}
 
@@ -177,21 +156,21 @@ def test_every_attribute_is_claimed_by_one_rule_only() -> None:
     [(42, 42), ("42", 42), (" 42 ", 42), (42.0, 42), ("42.0", 42), (0, 0), ("1e3", 1000)],
 )
 def test_numeric_strings_and_whole_floats_are_token_counts(value: AttributeValue, expected: int) -> None:
-    span = _normalize({"gen_ai.usage.input_tokens": value})
+    span = normalized({"gen_ai.usage.input_tokens": value})
     assert span.usage == {"input": expected}
     assert span.usage_source == {"input": "attribute"}
 
 
 @pytest.mark.parametrize("value", [-1, "-5", 1.5, "abc", "", True, None, [1], float("nan"), float("inf")])
-def test_garbage_token_counts_are_ignored_and_kept_raw(value: AttributeValue) -> None:
-    span = _normalize({"gen_ai.usage.input_tokens": value})
+def test_garbage_token_counts_are_ignored_and_keptraw_span(value: AttributeValue) -> None:
+    span = normalized({"gen_ai.usage.input_tokens": value})
     assert span.usage == {}
     assert "gen_ai.usage.input_tokens" in span.attributes
 
 
 @pytest.mark.parametrize("value", [-0.5, "free", "NaN", None, False])
-def test_garbage_costs_are_ignored_and_kept_raw(value: AttributeValue) -> None:
-    span = _normalize({"llm.cost.total": value})
+def test_garbage_costs_are_ignored_and_keptraw_span(value: AttributeValue) -> None:
+    span = normalized({"llm.cost.total": value})
     assert span.reported_cost == {}
     assert "llm.cost.total" in span.attributes
 
@@ -201,23 +180,23 @@ def test_garbage_costs_are_ignored_and_kept_raw(value: AttributeValue) -> None:
 
 @pytest.mark.parametrize("attribute", ["tokentrail.cost.usd", "tool.cost_usd"])
 def test_custom_cost_on_a_tool_span_is_keyed_by_kind(attribute: str) -> None:
-    span = _normalize({"openinference.span.kind": "TOOL", "tool.name": "web_search", attribute: "0.005"})
+    span = normalized({"openinference.span.kind": "TOOL", "tool.name": "web_search", attribute: "0.005"})
     assert span.reported_cost == {"tool": Decimal("0.005")}
     assert attribute not in span.attributes
 
 
 def test_custom_cost_on_a_retrieval_span_is_keyed_retrieval() -> None:
-    span = _normalize({"gen_ai.operation.name": "retrieval", "tokentrail.cost.usd": 0.002})
+    span = normalized({"gen_ai.operation.name": "retrieval", "tokentrail.cost.usd": 0.002})
     assert span.reported_cost == {"retrieval": Decimal("0.002")}
 
 
 def test_custom_cost_on_an_llm_span_is_its_total_and_outranks_the_conventions() -> None:
-    span = _normalize({"openinference.span.kind": "LLM", "llm.cost.total": 0.5, "tokentrail.cost.usd": 0.4})
+    span = normalized({"openinference.span.kind": "LLM", "llm.cost.total": 0.5, "tokentrail.cost.usd": 0.4})
     assert span.reported_cost == {"total": Decimal("0.4")}
 
 
 def test_openinference_total_outranks_the_tool_cost_usd_name_on_an_llm_span() -> None:
-    span = _normalize({"openinference.span.kind": "LLM", "llm.cost.total": 0.5, "tool.cost_usd": 0.4})
+    span = normalized({"openinference.span.kind": "LLM", "llm.cost.total": 0.5, "tool.cost_usd": 0.4})
     assert span.reported_cost == {"total": Decimal("0.5")}
 
 
@@ -236,13 +215,13 @@ def test_openinference_total_outranks_the_tool_cost_usd_name_on_an_llm_span() ->
 def test_http_and_db_spans_are_recognised_and_keep_their_attribute(
     attribute: str, value: str, kind: SpanKind
 ) -> None:
-    span = _normalize({attribute: value})
+    span = normalized({attribute: value})
     assert span.kind is kind
     assert span.attributes == {attribute: value}
 
 
 def test_llm_conventions_outrank_an_http_method() -> None:
-    span = _normalize(
+    span = normalized(
         {"http.request.method": "POST", "gen_ai.request.model": "m", "gen_ai.usage.input_tokens": 1}
     )
     assert span.kind is SpanKind.LLM
@@ -253,7 +232,7 @@ def test_llm_conventions_outrank_an_http_method() -> None:
 
 def test_payload_over_the_cap_is_truncated_with_a_marker() -> None:
     span = normalize(
-        _raw({"input.value": "x" * 150, "output.value": "y" * 100}), project="p", max_payload_chars=100
+        raw_span({"input.value": "x" * 150, "output.value": "y" * 100}), project="p", max_payload_chars=100
     )
     assert span.input == "x" * 100 + "…[truncated 50 chars]"
     assert span.output == "y" * 100
@@ -261,7 +240,7 @@ def test_payload_over_the_cap_is_truncated_with_a_marker() -> None:
 
 def test_long_raw_attributes_are_truncated_too() -> None:
     span = normalize(
-        _raw({"app.blob": "z" * 30, "app.list": list(range(20))}), project="p", max_payload_chars=10
+        raw_span({"app.blob": "z" * 30, "app.list": list(range(20))}), project="p", max_payload_chars=10
     )
     assert span.attributes["app.blob"] == "z" * 10 + "…[truncated 20 chars]"
     assert re.fullmatch(r"\[0,1,2,3,4…\[truncated \d+ chars\]", span.attributes["app.list"])
@@ -279,7 +258,7 @@ def _exception(time_ns: int, kind: str, message: str, stack: str = "") -> RawEve
 
 def test_events_are_a_json_list() -> None:
     events = [RawEvent("gen_ai.choice", 5, {"index": 0, "finish_reason": "stop"})]
-    span = _normalize(events=events)
+    span = normalized(events=events)
     assert json.loads(span.events) == [
         {"name": "gen_ai.choice", "time_ns": 5, "attributes": {"index": 0, "finish_reason": "stop"}}
     ]
@@ -287,7 +266,7 @@ def test_events_are_a_json_list() -> None:
 
 def test_exception_event_makes_an_unset_span_an_error() -> None:
     stack = 'Traceback (most recent call last):\n  File "agent.py", line 88\nTimeoutError: no answer'
-    span = _normalize(events=[_exception(7, "TimeoutError", "invoice service did not answer", stack)])
+    span = normalized(events=[_exception(7, "TimeoutError", "invoice service did not answer", stack)])
     assert span.status is Status.ERROR
     assert (span.error_type, span.error_message, span.error_stack) == (
         "TimeoutError",
@@ -299,23 +278,23 @@ def test_exception_event_makes_an_unset_span_an_error() -> None:
 
 def test_the_last_exception_event_is_the_error() -> None:
     events = [_exception(1, "RateLimitError", "429"), _exception(2, "APITimeoutError", "timed out")]
-    span = _normalize(events=events, status_code=2, status_message="APITimeoutError: timed out")
+    span = normalized(events=events, status_code=2, status_message="APITimeoutError: timed out")
     assert (span.error_type, span.error_message) == ("APITimeoutError", "timed out")
 
 
 def test_error_status_without_an_exception_uses_the_status_message() -> None:
-    span = _normalize({"error.type": "500"}, status_code=2, status_message="upstream failed")
+    span = normalized({"error.type": "500"}, status_code=2, status_message="upstream failed")
     assert span.status is Status.ERROR
     assert (span.error_type, span.error_message) == ("500", "upstream failed")
 
 
 def test_error_type_attribute_alone_marks_an_unset_span_as_an_error() -> None:
-    span = _normalize({"error.type": "timeout"})
+    span = normalized({"error.type": "timeout"})
     assert (span.status, span.error_type) == (Status.ERROR, "timeout")
 
 
 def test_an_ok_span_with_a_handled_exception_stays_ok() -> None:
-    span = _normalize(events=[_exception(1, "KeyError", "cache miss")], status_code=1)
+    span = normalized(events=[_exception(1, "KeyError", "cache miss")], status_code=1)
     assert span.status is Status.OK
     assert (span.error_type, span.error_message) == ("", "")
 
@@ -324,7 +303,7 @@ def test_an_ok_span_with_a_handled_exception_stays_ok() -> None:
 
 
 def test_normalize_does_not_mutate_its_input() -> None:
-    raw = _raw(
+    raw = raw_span(
         {"llm.input_messages.0.message.content": "hi", "tag.tags": ["a"], "metadata": {"k": 1}},
         resource={"service.name": "svc"},
         events=[_exception(1, "E", "m")],
@@ -351,7 +330,7 @@ claimed_names = st.sampled_from(
 def test_any_value_under_any_claimed_name_normalizes_without_raising(
     attributes: dict[str, AttributeValue],
 ) -> None:
-    span = _normalize(attributes)
+    span = normalized(attributes)
     assert all(isinstance(value, str) for value in span.attributes.values())
     assert all(isinstance(count, int) and count >= 0 for count in span.usage.values())
 

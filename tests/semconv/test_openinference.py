@@ -7,25 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from tokentrail.model import AttributeValue, RawSpan, Span, SpanKind
-from tokentrail.semconv import normalize
-
-
-def _normalize(attributes: dict[str, AttributeValue]) -> Span:
-    raw = RawSpan(
-        trace_id="0af7651916cd43dd8448eb211c80319c",
-        span_id="b7ad6b7169203331",
-        parent_span_id="",
-        name="ChatCompletion",
-        start_ns=1_000,
-        end_ns=2_000,
-        status_code=1,
-        status_message="",
-        attributes=attributes,
-        resource={},
-        scope_name="openinference.instrumentation.openai",
-    )
-    return normalize(raw, project="test")
+from raw_spans import normalized
+from tokentrail.model import AttributeValue, SpanKind
 
 
 @pytest.mark.parametrize(
@@ -46,18 +29,18 @@ def _normalize(attributes: dict[str, AttributeValue]) -> Span:
     ],
 )
 def test_span_kind_values_map_to_kinds(value: str, kind: SpanKind) -> None:
-    span = _normalize({"openinference.span.kind": value})
+    span = normalized({"openinference.span.kind": value})
     assert span.kind is kind
     assert "openinference.span.kind" not in span.attributes
 
 
 def test_unknown_span_kind_does_not_outrank_a_genai_operation() -> None:
-    span = _normalize({"openinference.span.kind": "UNKNOWN", "gen_ai.operation.name": "chat"})
+    span = normalized({"openinference.span.kind": "UNKNOWN", "gen_ai.operation.name": "chat"})
     assert span.kind is SpanKind.LLM
 
 
-def test_unmapped_span_kind_is_kept_raw() -> None:
-    span = _normalize({"openinference.span.kind": "SOMETHING_NEW"})
+def test_unmapped_span_kind_is_keptraw_span() -> None:
+    span = normalized({"openinference.span.kind": "SOMETHING_NEW"})
     assert span.kind is SpanKind.OTHER
     assert span.attributes == {"openinference.span.kind": "SOMETHING_NEW"}
 
@@ -75,13 +58,13 @@ def test_unmapped_span_kind_is_kept_raw() -> None:
     ],
 )
 def test_token_counts_map_to_canonical_usage(attribute: str, usage_type: str) -> None:
-    span = _normalize({attribute: 7})
+    span = normalized({attribute: 7})
     assert span.usage == {usage_type: 7}
     assert span.usage_source == {usage_type: "attribute"}
 
 
-def test_total_token_count_has_no_canonical_key_and_stays_raw() -> None:
-    span = _normalize({"llm.token_count.total": 30})
+def test_total_token_count_has_no_canonical_key_and_staysraw_span() -> None:
+    span = normalized({"llm.token_count.total": 30})
     assert span.usage == {}
     assert span.attributes == {"llm.token_count.total": "30"}
 
@@ -100,21 +83,21 @@ def test_total_token_count_has_no_canonical_key_and_stays_raw() -> None:
     ],
 )
 def test_costs_map_to_reported_cost(attribute: str, cost_type: str) -> None:
-    span = _normalize({attribute: 0.0003})
+    span = normalized({attribute: 0.0003})
     assert span.reported_cost == {cost_type: Decimal("0.0003")}
 
 
 def test_float_cost_keeps_its_decimal_spelling() -> None:
-    assert _normalize({"llm.cost.total": 0.1}).reported_cost == {"total": Decimal("0.1")}
+    assert normalized({"llm.cost.total": 0.1}).reported_cost == {"total": Decimal("0.1")}
 
 
 def test_model_name_is_the_response_model() -> None:
-    span = _normalize({"llm.model_name": "gpt-4o-2024-08-06"})
+    span = normalized({"llm.model_name": "gpt-4o-2024-08-06"})
     assert (span.request_model, span.response_model) == ("", "gpt-4o-2024-08-06")
 
 
 def test_explicit_response_model_name_wins_over_model_name() -> None:
-    span = _normalize(
+    span = normalized(
         {
             "llm.model_name": "gpt-4o",
             "llm.request.model_name": "gpt-4o",
@@ -125,7 +108,7 @@ def test_explicit_response_model_name_wins_over_model_name() -> None:
 
 
 def test_embedding_model_name_is_the_model() -> None:
-    span = _normalize(
+    span = normalized(
         {"openinference.span.kind": "EMBEDDING", "embedding.model_name": "text-embedding-3-small"}
     )
     assert span.model == "text-embedding-3-small"
@@ -150,16 +133,16 @@ def test_embedding_model_name_is_the_model() -> None:
 def test_provider_values_are_aliased_to_genai_provider_names(
     attribute: str, value: str, provider: str
 ) -> None:
-    assert _normalize({attribute: value}).provider == provider
+    assert normalized({attribute: value}).provider == provider
 
 
 def test_provider_wins_over_system_for_azure_openai() -> None:
     # Azure OpenAI: OpenInference says llm.provider=azure (who served it), llm.system=openai (the models).
-    assert _normalize({"llm.system": "openai", "llm.provider": "azure"}).provider == "azure.ai.openai"
+    assert normalized({"llm.system": "openai", "llm.provider": "azure"}).provider == "azure.ai.openai"
 
 
 def test_session_user_tags_and_metadata() -> None:
-    span = _normalize(
+    span = normalized(
         {
             "session.id": "session-1",
             "user.id": "user-7",
@@ -173,14 +156,14 @@ def test_session_user_tags_and_metadata() -> None:
     assert span.attributes == {}
 
 
-def test_metadata_that_is_not_a_json_object_is_kept_raw() -> None:
-    span = _normalize({"metadata": "not json"})
+def test_metadata_that_is_not_a_json_object_is_keptraw_span() -> None:
+    span = normalized({"metadata": "not json"})
     assert span.metadata == {}
     assert span.attributes == {"metadata": "not json"}
 
 
 def test_input_and_output_values_are_the_payloads() -> None:
-    span = _normalize({"input.value": "What is 2+2?", "output.value": "4", "input.mime_type": "text/plain"})
+    span = normalized({"input.value": "What is 2+2?", "output.value": "4", "input.mime_type": "text/plain"})
     assert (span.input, span.output) == ("What is 2+2?", "4")
     assert span.attributes == {"input.mime_type": "text/plain"}
 
@@ -201,7 +184,7 @@ FLATTENED_MESSAGES: dict[str, AttributeValue] = {
 
 
 def test_flattened_messages_are_rebuilt_into_message_lists() -> None:
-    span = _normalize(FLATTENED_MESSAGES)
+    span = normalized(FLATTENED_MESSAGES)
     assert json.loads(span.input) == [
         {"role": "system", "content": "Be brief."},
         {
@@ -224,7 +207,7 @@ def test_flattened_messages_are_rebuilt_into_message_lists() -> None:
 
 
 def test_messages_are_ordered_by_index_not_by_arrival() -> None:
-    span = _normalize(
+    span = normalized(
         {
             "llm.input_messages.10.message.content": "eleventh",
             "llm.input_messages.2.message.content": "third",
@@ -234,31 +217,31 @@ def test_messages_are_ordered_by_index_not_by_arrival() -> None:
 
 
 def test_input_value_wins_over_flattened_messages() -> None:
-    span = _normalize({**FLATTENED_MESSAGES, "input.value": '{"messages": []}'})
+    span = normalized({**FLATTENED_MESSAGES, "input.value": '{"messages": []}'})
     assert span.input == '{"messages": []}'
     assert json.loads(span.output)[0]["role"] == "assistant"
     assert not any(name.startswith("llm.input_messages.") for name in span.attributes)
 
 
-def test_flattened_messages_that_do_not_form_a_list_are_kept_raw() -> None:
+def test_flattened_messages_that_do_not_form_a_list_are_keptraw_span() -> None:
     attributes: dict[str, AttributeValue] = {
         "llm.input_messages.0.message.content": "text",
         "llm.input_messages.0.message.content.extra": "clashes with the text above",
     }
-    span = _normalize(attributes)
+    span = normalized(attributes)
     assert span.input == ""
     assert span.attributes == attributes
 
 
 def test_tool_name_alone_makes_a_tool_span() -> None:
-    span = _normalize({"tool.name": "search", "tool.parameters": '{"q": "string"}'})
+    span = normalized({"tool.name": "search", "tool.parameters": '{"q": "string"}'})
     assert span.kind is SpanKind.TOOL
     assert span.attributes["tool.name"] == "search"
 
 
 def test_openai_instrumentor_llm_span() -> None:
     # An OpenInference OpenAI chat completion span, as openinference-instrumentation-openai records it.
-    span = _normalize(
+    span = normalized(
         {
             "openinference.span.kind": "LLM",
             "llm.provider": "openai",
