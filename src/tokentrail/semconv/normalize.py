@@ -18,10 +18,7 @@ dropped: it was understood, just outranked.
 
 from __future__ import annotations
 
-import base64
-import json
-from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from tokentrail.model import (
@@ -46,21 +43,26 @@ from tokentrail.semconv.common import (
     Target,
 )
 from tokentrail.semconv.genai import GENAI, GENAI_DEPRECATED
+from tokentrail.semconv.messages import rebuild, with_system
 from tokentrail.semconv.openinference import OPENINFERENCE
+from tokentrail.semconv.values import (
+    CONVERTERS,
+    EMPTY,
+    Converter,
+    as_text,
+    capped,
+    dumps,
+    implied,
+    kind_lookup,
+    provider_lookup,
+    stringify,
+)
 
 __all__ = ["PRECEDENCE", "normalize"]
 
 #: Conventions from most to least trusted when they describe the same span.
 PRECEDENCE: tuple[Convention, ...] = (TOKENTRAIL, OPENINFERENCE, GENAI, GENAI_DEPRECATED, OTEL_GENERAL)
 
-#: Marker appended to a capped string; ``{}`` is the number of characters cut.
-TRUNCATION_MARKER = "…[truncated {} chars]"
-
-Converter = Callable[[AttributeValue], Any]
-
-# A converter returns None when it cannot read the value (the raw attribute is kept), or _EMPTY when it
-# read a value that says nothing (openinference UNKNOWN) and must not outrank a weaker convention.
-_EMPTY: Any = object()
 
 # Ranks: convention index * _CONVENTION_STRIDE + row; hints are pushed into a tier below all of them.
 _CONVENTION_STRIDE = 1000
@@ -74,159 +76,7 @@ _MISS: tuple[int, Any] = (0, "")  # what a target holds when no attribute filled
 _STATUS = {1: Status.OK, 2: Status.ERROR}
 
 
-def _json_default(value: object) -> object:
-    # OTLP bytesValue is base64 in OTLP/JSON too, so readers see the same text either way.
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(value).decode("ascii")
-    return str(value)
-
-
-# One encoder built once: json.dumps with options builds a new encoder on every call.
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default).encode
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text[:limit] + TRUNCATION_MARKER.format(len(text) - limit)
-
-
-def _capped(text: str, limit: int) -> str:
-    return text if len(text) <= limit else _truncate(text, limit)
-
-
-def _stringify(value: AttributeValue, limit: int) -> str:
-    if type(value) is str:
-        text = value
-    elif isinstance(value, bytes):
-        text = base64.b64encode(value).decode("ascii")
-    else:
-        text = _dumps(value)
-    return text if len(text) <= limit else _truncate(text, limit)
-
-
 # -- converters: AttributeValue -> canonical value, None when unreadable ----------------------------------
-
-
-def _text(value: AttributeValue) -> str | None:
-    if type(value) is str:
-        return value or None
-    if type(value) is int or type(value) is float:  # `type is` on purpose: True is not an id
-        return str(value)
-    return None
-
-
-def _whole(number: float) -> int | None:
-    return int(number) if number >= 0 and number.is_integer() else None
-
-
-def _count(value: AttributeValue) -> int | None:
-    """A token count: a non-negative integer, also from a float or a numeric string (OTLP/JSON intValue)."""
-    if type(value) is int:
-        return value if value >= 0 else None
-    if type(value) is str:
-        try:
-            number = int(value)
-        except ValueError:
-            try:
-                return _whole(float(value))
-            except ValueError:
-                return None
-        return number if number >= 0 else None
-    if type(value) is float:
-        return _whole(value)
-    return None
-
-
-def _decimal(value: AttributeValue) -> Decimal | None:
-    """An amount of USD: floats go through repr so 0.1 stays 0.1, not its binary expansion."""
-    if type(value) is float:
-        value = repr(value)
-    elif type(value) is not int and type(value) is not str:
-        return None
-    try:
-        amount = Decimal(value.strip() if isinstance(value, str) else value)
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() and amount >= 0 else None
-
-
-def _payload(value: AttributeValue) -> str | None:
-    # Structured values (OTLP kvlist/array) become JSON; capping happens once, after precedence.
-    if type(value) is str:
-        return value or None
-    return None if value is None else _dumps(value)
-
-
-def _tags(value: AttributeValue) -> list[str] | None:
-    if isinstance(value, str):
-        if not value.startswith("["):
-            return [value] if value else None
-        try:  # a list some exporters JSON-encode into one string
-            parsed = json.loads(value)
-        except ValueError:
-            return [value]
-        value = parsed
-    if isinstance(value, list):
-        tags = [item if isinstance(item, str) else _dumps(item) for item in value if item not in (None, "")]
-        return tags or None
-    return None
-
-
-def _metadata(value: AttributeValue) -> dict[str, str] | None:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
-    if not isinstance(value, dict):
-        return None
-    return {str(key): item if isinstance(item, str) else _dumps(item) for key, item in value.items()}
-
-
-def _kind_lookup(values: Mapping[str, str]) -> Converter:
-    kinds = {key.lower(): SpanKind(kind) for key, kind in values.items()}
-    table = {key: (_EMPTY if kind is SpanKind.OTHER else kind) for key, kind in kinds.items()}
-
-    def convert(value: AttributeValue) -> Any:
-        return table.get(value.lower()) if isinstance(value, str) else None
-
-    return convert
-
-
-def _provider_lookup(aliases: Mapping[str, str]) -> Converter:
-    table = {key.lower(): name for key, name in aliases.items()}
-
-    def convert(value: AttributeValue) -> str | None:
-        if not isinstance(value, str) or not value:
-            return None
-        lowered = value.lower()
-        return table.get(lowered, lowered)
-
-    return convert
-
-
-def _implied(kind: SpanKind) -> Converter:
-    def convert(value: AttributeValue) -> SpanKind | None:
-        return kind if _text(value) is not None else None
-
-    return convert
-
-
-_CONVERTERS: dict[Target, Converter] = {
-    Target.REQUEST_MODEL: _text,
-    Target.RESPONSE_MODEL: _text,
-    Target.SESSION_ID: _text,
-    Target.USER_ID: _text,
-    Target.TRACE_NAME: _text,
-    Target.ERROR_TYPE: _text,
-    Target.USAGE: _count,
-    Target.COST: _decimal,
-    Target.CUSTOM_COST: _decimal,
-    Target.TAGS: _tags,
-    Target.METADATA: _metadata,
-    Target.INPUT: _payload,
-    Target.OUTPUT: _payload,
-    Target.SYSTEM_INSTRUCTIONS: _payload,
-}
 
 
 # -- compiling the tables ---------------------------------------------------------------------------------
@@ -248,14 +98,14 @@ class _FamilyClaim(NamedTuple):
 
 def _converter(rule: Rule) -> Converter:
     if rule.implies:
-        return _implied(SpanKind(rule.implies))
+        return implied(SpanKind(rule.implies))
     if rule.target is Target.KIND:
-        return _kind_lookup(rule.values or {})
+        return kind_lookup(rule.values or {})
     if rule.target is Target.PROVIDER:
-        return _provider_lookup(rule.values or {})
-    if rule.target not in _CONVERTERS:
+        return provider_lookup(rule.values or {})
+    if rule.target not in CONVERTERS:
         raise ValueError(f"{rule.attribute}: target {rule.target} cannot be read from an attribute")
-    return _CONVERTERS[rule.target]
+    return CONVERTERS[rule.target]
 
 
 def _placement(rule: Rule) -> tuple[int, str]:
@@ -304,68 +154,8 @@ def _convention_of(rank: int) -> int:
 # -- rebuilding flattened lists ---------------------------------------------------------------------------
 
 
-def _rebuild(items: list[tuple[str, AttributeValue]], prefix_length: int) -> str | None:
-    """``0.message.contents.1.message_content.text = "hi"`` and friends -> ``[{"contents": [..]}]``.
-
-    OpenInference flattens lists as ``<plural>.<index>.<singular>.<field>``; the singular wrapper after
-    an index carries no information and is dropped. Returns None when the paths do not form a list.
-    """
-    root: dict[Any, Any] = {}
-    for name, value in items:
-        parts = name[prefix_length:].split(".")
-        node = root
-        last = len(parts) - 1
-        position = 0
-        while position < last:
-            part = parts[position]
-            key: int | str = part
-            if part.isdigit() and part.isascii():
-                key = int(part)
-                if position + 2 <= last:
-                    position += 1  # skip the wrapper ("message", "tool_call", ...)
-            child = node.setdefault(key, {})
-            if type(child) is not dict:
-                return None
-            node = child
-            position += 1
-        leaf_name = parts[last]
-        leaf: int | str = int(leaf_name) if leaf_name.isdigit() and leaf_name.isascii() else leaf_name
-        if leaf in node:
-            return None
-        node[leaf] = value
-    rebuilt = _listify(root)
-    return _dumps(rebuilt) if type(rebuilt) is list else None
-
-
-def _listify(node: Any) -> Any:
-    if type(node) is not dict:
-        return node
-    if all(type(key) is int for key in node):
-        return [_listify(node[key]) for key in sorted(node)]
-    return {str(key): _listify(item) for key, item in node.items()}
-
-
-def _with_system(instructions: str, messages: str) -> str | None:
-    """GenAI keeps system instructions apart; put them first, as a system message, in the input list."""
-    try:
-        parts = json.loads(instructions)
-    except ValueError:
-        parts = None
-    if not isinstance(parts, list):
-        parts = [{"type": "text", "content": instructions}]
-    rest: Any = []
-    if messages:
-        try:
-            rest = json.loads(messages)
-        except ValueError:
-            return None
-        if not isinstance(rest, list):
-            return None
-    return _dumps([{"role": "system", "parts": parts}, *rest])
-
-
 def _events_json(events: list[RawEvent]) -> str:
-    return _dumps(
+    return dumps(
         [{"name": event.name, "time_ns": event.time_ns, "attributes": event.attributes} for event in events]
     )
 
@@ -402,15 +192,15 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
             elif type(value) is str and len(value) <= limit:
                 attributes[name] = value  # the common case, without a call
             else:
-                attributes[name] = _stringify(value, limit)
+                attributes[name] = stringify(value, limit)
             continue
         store, slot, rank, convert, keep = claim
         converted = convert(value)
         if converted is None or keep:
-            attributes[name] = _stringify(value, limit)
+            attributes[name] = stringify(value, limit)
             if converted is None:
                 continue
-        if converted is _EMPTY:
+        if converted is EMPTY:
             continue
         found = stores[store]
         held = found.get(slot)
@@ -422,10 +212,10 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
             held = scalars.get(family.target)
             if held is not None and held[0] < family.rank:
                 continue  # e.g. input.value is present: it wins and the flattened copy is dropped
-            rebuilt = _rebuild(items, len(family.prefix))
+            rebuilt = rebuild(items, len(family.prefix))
             if rebuilt is None:
                 for name, value in items:
-                    attributes[name] = _stringify(value, limit)
+                    attributes[name] = stringify(value, limit)
             else:
                 scalars[family.target] = (family.rank, rebuilt)
 
@@ -436,9 +226,9 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
         merged = None
         # Only fold them into input written by the same convention; another one's input has its own shape.
         if input_hit is None or _convention_of(input_hit[0]) == _convention_of(instructions[0]):
-            merged = _with_system(instructions[1], input_text)
+            merged = with_system(instructions[1], input_text)
         if merged is None:
-            attributes[_ATTRIBUTE_AT_RANK[instructions[0]]] = _capped(instructions[1], limit)
+            attributes[_ATTRIBUTE_AT_RANK[instructions[0]]] = capped(instructions[1], limit)
         else:
             input_text = merged
 
@@ -462,10 +252,10 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
     service = ""
     resource: dict[str, str] = {}
     for name, value in raw.resource.items():
-        if name == SERVICE_NAME and (service_name := _text(value)) is not None:
+        if name == SERVICE_NAME and (service_name := as_text(value)) is not None:
             service = service_name
         else:
-            resource[name] = _stringify(value, limit)
+            resource[name] = stringify(value, limit)
 
     status = _STATUS.get(raw.status_code, Status.UNSET)
     exception = _last_exception(raw.events)
@@ -478,7 +268,7 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
         details = _exception_details(exception) if exception is not None else {}
         error_type = details.get(Target.ERROR_TYPE) or error_type_attribute
         error_message = details.get(Target.ERROR_MESSAGE) or raw.status_message
-        error_stack = _capped(details.get(Target.ERROR_STACK, ""), limit)
+        error_stack = capped(details.get(Target.ERROR_STACK, ""), limit)
 
     return Span(
         project=project,
@@ -506,8 +296,8 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
         trace_name=scalars.get(Target.TRACE_NAME, _MISS)[1],
         tags=scalars.get(Target.TAGS, _MISS)[1] or [],
         metadata=scalars.get(Target.METADATA, _MISS)[1] or {},
-        input=_capped(input_text, limit),
-        output=_capped(scalars.get(Target.OUTPUT, _MISS)[1], limit),
+        input=capped(input_text, limit),
+        output=capped(scalars.get(Target.OUTPUT, _MISS)[1], limit),
         attributes=attributes,
         resource=resource,
         events=_events_json(raw.events) if raw.events else "",
@@ -525,7 +315,7 @@ def _last_exception(events: list[RawEvent]) -> RawEvent | None:
 def _exception_details(event: RawEvent) -> dict[Target, str]:
     details: dict[Target, str] = {}
     for name, target in EXCEPTION_FIELDS.items():
-        text = _text(event.attributes.get(name))
+        text = as_text(event.attributes.get(name))
         if text is not None:
             details[target] = text
     return details

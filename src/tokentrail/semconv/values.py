@@ -1,0 +1,176 @@
+"""Attribute values read into canonical values: the converters the convention tables name.
+
+Each converter returns None when it cannot read a value (the raw attribute is then kept), or
+:data:`EMPTY` when it read a value that says nothing and must not outrank a weaker convention.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tokentrail.model import AttributeValue, SpanKind
+from tokentrail.semconv.common import Target
+
+#: Marker appended to a capped string; ``{}`` is the number of characters cut.
+TRUNCATION_MARKER = "…[truncated {} chars]"
+
+Converter = Callable[[AttributeValue], Any]
+
+# e.g. openinference.span.kind=UNKNOWN: read, but it says nothing.
+EMPTY: Any = object()
+
+
+def json_default(value: object) -> object:
+    # OTLP bytesValue is base64 in OTLP/JSON too, so readers see the same text either way.
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
+
+
+# One encoder built once: json.dumps with options builds a new encoder on every call.
+dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=json_default).encode
+
+
+def truncate(text: str, limit: int) -> str:
+    return text[:limit] + TRUNCATION_MARKER.format(len(text) - limit)
+
+
+def capped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else truncate(text, limit)
+
+
+def stringify(value: AttributeValue, limit: int) -> str:
+    if type(value) is str:
+        text = value
+    elif isinstance(value, bytes):
+        text = base64.b64encode(value).decode("ascii")
+    else:
+        text = dumps(value)
+    return text if len(text) <= limit else truncate(text, limit)
+
+
+def as_text(value: AttributeValue) -> str | None:
+    if type(value) is str:
+        return value or None
+    if type(value) is int or type(value) is float:  # `type is` on purpose: True is not an id
+        return str(value)
+    return None
+
+
+def _whole(number: float) -> int | None:
+    return int(number) if number >= 0 and number.is_integer() else None
+
+
+def as_count(value: AttributeValue) -> int | None:
+    """A token count: a non-negative integer, also from a float or a numeric string (OTLP/JSON intValue)."""
+    if type(value) is int:
+        return value if value >= 0 else None
+    if type(value) is str:
+        try:
+            number = int(value)
+        except ValueError:
+            try:
+                return _whole(float(value))
+            except ValueError:
+                return None
+        return number if number >= 0 else None
+    if type(value) is float:
+        return _whole(value)
+    return None
+
+
+def as_decimal(value: AttributeValue) -> Decimal | None:
+    """An amount of USD: floats go through repr so 0.1 stays 0.1, not its binary expansion."""
+    if type(value) is float:
+        value = repr(value)
+    elif type(value) is not int and type(value) is not str:
+        return None
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
+
+
+def as_payload(value: AttributeValue) -> str | None:
+    # Structured values (OTLP kvlist/array) become JSON; capping happens once, after precedence.
+    if type(value) is str:
+        return value or None
+    return None if value is None else dumps(value)
+
+
+def as_tags(value: AttributeValue) -> list[str] | None:
+    if isinstance(value, str):
+        if not value.startswith("["):
+            return [value] if value else None
+        try:  # a list some exporters JSON-encode into one string
+            parsed = json.loads(value)
+        except ValueError:
+            return [value]
+        value = parsed
+    if isinstance(value, list):
+        tags = [item if isinstance(item, str) else dumps(item) for item in value if item not in (None, "")]
+        return tags or None
+    return None
+
+
+def as_metadata(value: AttributeValue) -> dict[str, str] | None:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not isinstance(value, dict):
+        return None
+    return {str(key): item if isinstance(item, str) else dumps(item) for key, item in value.items()}
+
+
+def kind_lookup(values: Mapping[str, str]) -> Converter:
+    kinds = {key.lower(): SpanKind(kind) for key, kind in values.items()}
+    table = {key: (EMPTY if kind is SpanKind.OTHER else kind) for key, kind in kinds.items()}
+
+    def convert(value: AttributeValue) -> Any:
+        return table.get(value.lower()) if isinstance(value, str) else None
+
+    return convert
+
+
+def provider_lookup(aliases: Mapping[str, str]) -> Converter:
+    table = {key.lower(): name for key, name in aliases.items()}
+
+    def convert(value: AttributeValue) -> str | None:
+        if not isinstance(value, str) or not value:
+            return None
+        lowered = value.lower()
+        return table.get(lowered, lowered)
+
+    return convert
+
+
+def implied(kind: SpanKind) -> Converter:
+    def convert(value: AttributeValue) -> SpanKind | None:
+        return kind if as_text(value) is not None else None
+
+    return convert
+
+
+CONVERTERS: dict[Target, Converter] = {
+    Target.REQUEST_MODEL: as_text,
+    Target.RESPONSE_MODEL: as_text,
+    Target.SESSION_ID: as_text,
+    Target.USER_ID: as_text,
+    Target.TRACE_NAME: as_text,
+    Target.ERROR_TYPE: as_text,
+    Target.USAGE: as_count,
+    Target.COST: as_decimal,
+    Target.CUSTOM_COST: as_decimal,
+    Target.TAGS: as_tags,
+    Target.METADATA: as_metadata,
+    Target.INPUT: as_payload,
+    Target.OUTPUT: as_payload,
+    Target.SYSTEM_INSTRUCTIONS: as_payload,
+}
