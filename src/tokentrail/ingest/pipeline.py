@@ -11,6 +11,7 @@ from tokentrail.ingest.otlp import DecodedBatch, decode_request, decompress
 from tokentrail.model import Span
 from tokentrail.pricing import price_span
 from tokentrail.semconv import normalize
+from tokentrail.semconv.common import SERVICE_NAME
 
 __all__ = ["PROJECT_HEADER", "PreparedBatch", "prepare_otlp", "valid_project"]
 
@@ -49,7 +50,7 @@ def prepare_otlp(
     decoded = decode_request(data, media_type)
     spans = []
     for raw in decoded.spans:
-        span_project = project or settings.project_for(str(raw.resource.get("service.name", "")))
+        span_project = project or settings.project_for(str(raw.resource.get(SERVICE_NAME, "")))
         span = normalize(raw, project=span_project, max_payload_chars=settings.max_payload_chars)
         price_span(span)
         spans.append(span)
