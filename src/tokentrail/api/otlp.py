@@ -16,7 +16,7 @@ from google.rpc import status_pb2
 
 from tokentrail.errors import Overloaded, PayloadTooLarge, TokentrailError
 from tokentrail.ingest.otlp import JSON, encode_response, media_type
-from tokentrail.ingest.pipeline import PROJECT_HEADER, prepare_otlp
+from tokentrail.ingest.pipeline import PROJECT_HEADER, accept_otlp
 
 __all__ = ["router"]
 
@@ -45,18 +45,19 @@ async def export_traces(request: Request) -> Response:
     try:
         kind = media_type(request.headers.get("content-type"))
         body = await _read_body(request, settings.max_body_bytes)
-        prepared = await request.app.state.ingest.run(
-            prepare_otlp,
+        decoded, written = await request.app.state.ingest.run(
+            accept_otlp,
             body,
             kind,
             request.headers.get("content-encoding"),
             request.headers.get(PROJECT_HEADER),
             settings,
+            request.app.state.writer,
         )
-        await asyncio.wrap_future(request.app.state.writer.submit(prepared.spans))
+        await asyncio.wrap_future(written)
     except TokentrailError as exc:
         return _status_response(exc, kind)
-    return Response(encode_response(prepared.decoded, kind), media_type=kind)
+    return Response(encode_response(decoded, kind), media_type=kind)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from tokentrail.config import Settings
@@ -12,8 +13,9 @@ from tokentrail.model import Span
 from tokentrail.pricing import price_span
 from tokentrail.semconv import normalize
 from tokentrail.semconv.common import SERVICE_NAME
+from tokentrail.store.writer import SpanWriter
 
-__all__ = ["PROJECT_HEADER", "PreparedBatch", "prepare_otlp", "valid_project"]
+__all__ = ["PROJECT_HEADER", "PreparedBatch", "accept_otlp", "prepare_otlp", "valid_project"]
 
 #: Request header that places every span of a request in one project.
 PROJECT_HEADER = "x-tokentrail-project"
@@ -55,3 +57,16 @@ def prepare_otlp(
         price_span(span)
         spans.append(span)
     return PreparedBatch(decoded, spans)
+
+
+def accept_otlp(
+    body: bytes,
+    media_type: str,
+    content_encoding: str | None,
+    project: str | None,
+    settings: Settings,
+    writer: SpanWriter,
+) -> tuple[DecodedBatch, Future[int]]:
+    """Prepare an OTLP body and hand its spans to the writer; the future resolves once they are durable."""
+    prepared = prepare_otlp(body, media_type, content_encoding, project, settings)
+    return prepared.decoded, writer.submit(prepared.spans)

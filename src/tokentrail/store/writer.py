@@ -1,9 +1,10 @@
 """The batching writer: many requests' spans go to the store in few inserts, each acknowledged once durable.
 
 Callers hand over a list of spans and get a future that resolves when those spans are in the store (or
-fails with the store's error). One thread drains the queue, so inserts never interleave. When more spans
-are waiting than the configured limit, :meth:`SpanWriter.submit` raises :class:`Overloaded` at once, so
-the receiver answers 503 with Retry-After instead of dropping data.
+fails with the store's error). Spans are encoded into rows in the caller's thread; one writer thread
+drains the queue and only runs the inserts, which release the GIL, so encoding and writing overlap.
+When more spans are waiting than the configured limit, :meth:`SpanWriter.submit` raises
+:class:`Overloaded` at once, so the receiver answers 503 with Retry-After instead of dropping data.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def span_row(span: Span, ingested_ns: int) -> str:
 
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_Key = tuple[str, str, str]  # project, trace id, span id
 
 
 class SpanWriter:
@@ -80,7 +82,7 @@ class SpanWriter:
         self._store = store
         self._batch_max = batch_max_spans
         self._max_pending = max_pending_spans
-        self._queue: deque[tuple[Sequence[Span], Future[int]]] = deque()
+        self._queue: deque[tuple[dict[_Key, str], Future[int]]] = deque()
         self._pending = 0
         self._cond = threading.Condition()
         self._closed = False
@@ -93,18 +95,21 @@ class SpanWriter:
         return self._pending
 
     def submit(self, spans: Sequence[Span]) -> Future[int]:
-        """Queue spans; the future resolves to their count once they are durable."""
+        """Encode and queue spans; the future resolves to their count once they are durable."""
         future: Future[int] = Future()
         if not spans:
             future.set_result(0)
             return future
+        now = time.time_ns()
+        # A span sent twice in one request is kept once; across requests the table's dedup key handles it.
+        rows = {(span.project, span.trace_id, span.span_id): span_row(span, now) for span in spans}
         with self._cond:
             if self._closed:
                 raise Overloaded("the writer is shutting down")
             if self._pending and self._pending + len(spans) > self._max_pending:
                 raise Overloaded(f"{self._pending} spans are waiting to be written; try again shortly")
-            self._queue.append((spans, future))
-            self._pending += len(spans)
+            self._queue.append((rows, future))
+            self._pending += len(rows)
             self._cond.notify()
         return future
 
@@ -129,7 +134,7 @@ class SpanWriter:
                 batch = self._take_batch()
             self._write(batch)
 
-    def _take_batch(self) -> list[tuple[Sequence[Span], Future[int]]]:
+    def _take_batch(self) -> list[tuple[dict[_Key, str], Future[int]]]:
         batch = [self._queue.popleft()]
         size = len(batch[0][0])
         while self._queue and size + len(self._queue[0][0]) <= self._batch_max:
@@ -138,22 +143,19 @@ class SpanWriter:
             size += len(item[0])
         return batch
 
-    def _write(self, batch: list[tuple[Sequence[Span], Future[int]]]) -> None:
-        now = time.time_ns()
-        # A span sent twice in one batch is kept once; across batches the table's dedup key handles it.
-        rows = {}
-        for spans, _ in batch:
-            for span in spans:
-                rows[(span.project, span.trace_id, span.span_id)] = span_row(span, now)
+    def _write(self, batch: list[tuple[dict[_Key, str], Future[int]]]) -> None:
+        rows: dict[_Key, str] = {}
+        for request_rows, _ in batch:
+            rows.update(request_rows)
         error: BaseException | None = None
         try:
             self._store.insert_json_rows("spans", SPAN_COLUMNS, list(rows.values()))
         except BaseException as exc:  # handed to every waiting request, which answers 503
             error = exc
         with self._cond:
-            self._pending -= sum(len(spans) for spans, _ in batch)
-        for spans, future in batch:
+            self._pending -= sum(len(request_rows) for request_rows, _ in batch)
+        for request_rows, future in batch:
             if error is None:
-                future.set_result(len(spans))
+                future.set_result(len(request_rows))
             else:
                 future.set_exception(error)
