@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "PRICED_BY_USAGE",
     "USAGE_TYPES",
     "AttributeValue",
     "CostOrigin",
@@ -164,6 +165,10 @@ class Span:
     attributes: dict[str, str] = field(default_factory=dict)
     resource: dict[str, str] = field(default_factory=dict)
     events: str = ""  # JSON list of {name, time_ns, attributes}
+    #: Set when this span reports the same LLM call as another span of its trace (two instrumentation
+    #: layers): the id of the span that is counted, and why they were recognised as one call.
+    duplicate_of: str = ""
+    duplicate_reason: str = ""
 
     @property
     def model(self) -> str:

@@ -110,9 +110,10 @@ def _roll_up(nodes: dict[str, TreeNode], order: dict[str, int]) -> None:
         span = node.span
         node.subtree_start_ns = span["start_ns"]
         node.subtree_end_ns = span["end_ns"]
-        node.subtree_cost = Decimal(span.get("cost_total") or 0)
-        node.subtree_cost_by_type = Counter(span.get("cost") or {})
-        node.subtree_usage = Counter(span.get("usage") or {})
+        counted = not span.get("duplicate_of")  # the same call is already counted on another span
+        node.subtree_cost = Decimal(span.get("cost_total") or 0) if counted else Decimal(0)
+        node.subtree_cost_by_type = Counter(span.get("cost") or {} if counted else {})
+        node.subtree_usage = Counter(span.get("usage") or {} if counted else {})
         node.subtree_errors = int(span.get("status") == "error")
         node.subtree_spans = 1
         for child in node.children:

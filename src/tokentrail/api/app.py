@@ -14,6 +14,7 @@ from tokentrail.api import costs, otlp, sessions, traces
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.config import Settings
 from tokentrail.errors import Overloaded, TokentrailError
+from tokentrail.ingest.call_index import CallIndex
 from tokentrail.ingest.worker import IngestWorker
 from tokentrail.store.database import Store
 from tokentrail.store.writer import SpanWriter
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             max_pending_spans=settings.max_pending_spans,
         )
         app.state.ingest = IngestWorker(max_queued=settings.max_queued_requests)
+        app.state.calls = CallIndex(app.state.store)
         try:
             yield
         finally:

@@ -47,6 +47,7 @@ async def get_costs(
             "span_count": row["span_count"],
             "trace_count": row["trace_count"],
             "unpriced_span_count": row["unpriced_count"],
+            "duplicate_span_count": row["duplicate_count"],
         }
         for row in rows
     ]

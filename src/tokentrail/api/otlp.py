@@ -53,6 +53,7 @@ async def export_traces(request: Request) -> Response:
             request.headers.get(PROJECT_HEADER),
             settings,
             request.app.state.writer,
+            request.app.state.calls,
         )
         await asyncio.wrap_future(written)
     except TokentrailError as exc:

@@ -106,6 +106,8 @@ def _node_json(node: TreeNode) -> dict[str, Any]:
             "price_source": span["price_source"] or None,
         },
         "subtree_cost": {"total": money(node.subtree_cost), "by_type": money_map(node.subtree_cost_by_type)},
+        "duplicate_of": span["duplicate_of"] or None,
+        "duplicate_reason": span["duplicate_reason"] or None,
         "subtree_error_count": node.subtree_errors,
         "subtree_span_count": node.subtree_spans,
         "session_id": span["session_id"] or None,

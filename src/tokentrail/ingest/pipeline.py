@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from tokentrail.config import Settings
 from tokentrail.errors import BadRequest
+from tokentrail.ingest.call_index import CallIndex
 from tokentrail.ingest.otlp import DecodedBatch, decode_request, decompress
 from tokentrail.model import Span
 from tokentrail.pricing import price_span
@@ -66,7 +67,12 @@ def accept_otlp(
     project: str | None,
     settings: Settings,
     writer: SpanWriter,
+    calls: CallIndex,
 ) -> tuple[DecodedBatch, Future[int]]:
-    """Prepare an OTLP body and hand its spans to the writer; the future resolves once they are durable."""
+    """Prepare an OTLP body, mark LLM calls reported twice, and hand the spans to the writer.
+
+    The future resolves once the spans are durable.
+    """
     prepared = prepare_otlp(body, media_type, content_encoding, project, settings)
+    calls.mark(prepared.spans)
     return prepared.decoded, writer.submit(prepared.spans)

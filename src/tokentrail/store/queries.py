@@ -24,6 +24,7 @@ __all__ = [
     "CostFilter",
     "Page",
     "TraceFilter",
+    "call_nodes",
     "costs",
     "session_traces",
     "sessions",
@@ -40,8 +41,9 @@ _AGGREGATES: dict[str, str] = {
     "t_end": "max(end_ns)",
     "t_duration": "max(end_ns) - min(start_ns)",
     "t_spans": "count()",
-    "t_cost": "sum(cost_total)",
-    "t_usage": "sumMap(usage)",
+    # A span repeating a call another span of the trace already reports is shown but not counted.
+    "t_cost": "sumIf(cost_total, duplicate_of = '')",
+    "t_usage": "sumMapIf(usage, duplicate_of = '')",
     "t_errors": "countIf(status = 'error')",
     "t_unpriced": "countIf(unpriced_reason != '')",
     "t_roots": "countIf(parent_span_id = '')",
@@ -241,6 +243,17 @@ def session_traces(store: Store, project: str, session_id: str) -> list[dict[str
     return store.query_dicts(sql, {"project": project, "session_id": session_id})
 
 
+def call_nodes(store: Store, project: str, trace_ids: list[str]) -> list[dict[str, Any]]:
+    """Span links and LLM usage of the given traces, for recognising one call reported twice."""
+    return store.query_dicts(
+        "SELECT trace_id, span_id, parent_span_id, request_model, response_model, "
+        "if(kind IN ('llm', 'embedding'), usage['input'], 0) AS input, "
+        "if(kind IN ('llm', 'embedding'), usage['output'], 0) AS output, duplicate_of "
+        "FROM spans FINAL WHERE project = {project:String} AND trace_id IN {ids:Array(String)}",
+        {"project": project, "ids": trace_ids},
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CostFilter:
     start_ns: int | None = None
@@ -259,15 +272,21 @@ def costs(store: Store, project: str, group_by: str, where: CostFilter) -> list[
         # Attribute each span's cost to its trace's session or user, resolved over the whole trace.
         spans_sql += f" INNER JOIN ({_per_trace([trace_fact], window)}) AS t ON s.trace_id = t.trace_id"
     sql = (
-        f"SELECT {key} AS key, sum(s.cost_total) AS cost, sumMap(s.cost) AS cost_by_type, "
-        "sumMap(s.usage) AS usage, count() AS span_count, uniqExact(s.trace_id) AS trace_count, "
+        f"SELECT {key} AS key, sumIf(s.cost_total, {_COUNTED}) AS cost, "
+        f"sumMapIf(s.cost, {_COUNTED}) AS cost_by_type, sumMapIf(s.usage, {_COUNTED}) AS usage, "
+        "count() AS span_count, uniqExact(s.trace_id) AS trace_count, "
         "countIf(s.unpriced_reason != '') AS unpriced_count, "
-        "sumIf(s.cost_total, s.cost_origin = 'provided') AS cost_provided, "
-        "sumIf(s.cost_total, s.cost_origin = 'inferred') AS cost_inferred, "
-        "sumIf(s.cost_total, s.cost_origin = 'custom') AS cost_custom "
+        f"sumIf(s.cost_total, {_COUNTED} AND s.cost_origin = 'provided') AS cost_provided, "
+        f"sumIf(s.cost_total, {_COUNTED} AND s.cost_origin = 'inferred') AS cost_inferred, "
+        f"sumIf(s.cost_total, {_COUNTED} AND s.cost_origin = 'custom') AS cost_custom, "
+        "countIf(s.duplicate_of != '') AS duplicate_count "
         f"FROM {spans_sql} GROUP BY key ORDER BY cost DESC, key"
     )
     return store.query_dicts(sql, params)
+
+
+# Spans that repeat a call another span already reports are listed but never summed.
+_COUNTED = "s.duplicate_of = ''"
 
 
 def _span_window(start_ns: int | None, end_ns: int | None, params: dict[str, Any]) -> str:

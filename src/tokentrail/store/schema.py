@@ -55,6 +55,8 @@ SPAN_COLUMNS = (
     "resource",
     "events",
     "ingested_ns",
+    "duplicate_of",
+    "duplicate_reason",
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -105,6 +107,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             ENGINE = ReplacingMergeTree(ingested_ns)
             ORDER BY (project, trace_id, span_id)
             """,
+        ),
+    ),
+    Migration(
+        2,
+        "spans.duplicate_of: one LLM call reported by two instrumentation layers counts once",
+        (
+            "ALTER TABLE spans ADD COLUMN IF NOT EXISTS duplicate_of String AFTER ingested_ns",
+            "ALTER TABLE spans ADD COLUMN IF NOT EXISTS duplicate_reason String AFTER duplicate_of",
         ),
     ),
 )

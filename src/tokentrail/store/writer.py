@@ -67,6 +67,8 @@ def span_row(span: Span, ingested_ns: int) -> str:
             span.resource,
             span.events,
             ingested_ns,
+            span.duplicate_of,
+            span.duplicate_reason,
         )
     )
 
