@@ -322,3 +322,18 @@ def test_openapi_describes_the_api(server):
         "/api/v1/sessions",
         "/api/v1/costs",
     } <= set(paths)
+
+
+@pytest.mark.parametrize("path", ["/api/public/otel/v1/traces", "/otel/v1/traces"])
+def test_vendor_sdk_paths_receive_the_same_otlp(server, path):
+    import httpx
+
+    trace_id = new_trace_id()
+    response = httpx.post(
+        server.url + path,
+        content=protobuf_request([span("vendor", trace_id)]),
+        headers={"content-type": PROTOBUF, "authorization": "Basic cGstbGYtMTpzay1sZi0x"},
+    )
+
+    assert response.status_code == 200
+    assert server.get(f"/api/v1/traces/{trace_id}").status_code == 200

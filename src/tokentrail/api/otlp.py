@@ -26,18 +26,22 @@ router = APIRouter(tags=["otlp"])
 _RPC_CODES = {400: 3, 404: 5, 413: 8, 415: 3, 503: 14}
 
 
-@router.post(
-    "/v1/traces",
-    summary="Receive OTLP traces",
-    response_class=Response,
-    responses={
-        200: {"description": "ExportTraceServiceResponse, with partial_success for rejected spans"},
-        400: {"description": "Malformed body"},
-        413: {"description": "Body over the configured limit"},
-        415: {"description": "Unsupported Content-Type or Content-Encoding"},
-        503: {"description": "Overloaded; retry after Retry-After seconds"},
-    },
-)
+_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"description": "ExportTraceServiceResponse, with partial_success for rejected spans"},
+    400: {"description": "Malformed body"},
+    413: {"description": "Body over the configured limit"},
+    415: {"description": "Unsupported Content-Type or Content-Encoding"},
+    503: {"description": "Overloaded; retry after Retry-After seconds"},
+}
+
+#: The standard OTLP path, and the paths vendor SDKs post the same OTLP to, so they can point here unchanged.
+OTLP_PATHS = {
+    "/v1/traces": "Receive OTLP traces",
+    "/api/public/otel/v1/traces": "Receive OTLP traces from the Langfuse SDK",
+    "/otel/v1/traces": "Receive OTLP traces from the LangSmith SDK",
+}
+
+
 async def export_traces(request: Request) -> Response:
     """Accept an OTLP ``ExportTraceServiceRequest`` and answer once its spans are stored."""
     settings = request.app.state.settings
@@ -85,3 +89,14 @@ def _status_response(exc: TokentrailError, kind: str) -> Response:
     )
     headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, Overloaded) else None
     return Response(body, status_code=exc.status_code, media_type=kind, headers=headers)
+
+
+for _path, _summary in OTLP_PATHS.items():
+    router.add_api_route(
+        _path,
+        export_traces,
+        methods=["POST"],
+        summary=_summary,
+        response_class=Response,
+        responses=_RESPONSES,
+    )
