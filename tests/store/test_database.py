@@ -27,3 +27,19 @@ def test_unknown_store_urls_are_refused(url):
 def test_database_names_are_checked(chdb_url):
     with pytest.raises(ValueError, match="database name"):
         Store(chdb_url, "x; DROP TABLE spans")
+
+
+def test_a_relative_chdb_directory_is_made_absolute(chdb_url, monkeypatch):
+    directory = chdb_url.removeprefix("chdb://")
+    parent, name = directory.rsplit("/", 1)
+    monkeypatch.chdir(parent)
+
+    store = Store(f"chdb://{name}", "test_relative")
+
+    assert store.url == chdb_url
+    store.client().command("DROP DATABASE test_relative")
+
+
+def test_a_chdb_url_without_a_directory_is_refused():
+    with pytest.raises(ValueError, match="data directory"):
+        Store("chdb://")

@@ -37,7 +37,10 @@ class Store:
         self._clients_lock = threading.Lock()
         scheme = urlparse(url).scheme
         if scheme == "chdb":
-            Path(_chdb_path(url)).mkdir(parents=True, exist_ok=True)
+            # chdb://DIR, relative or absolute: always handed on as one absolute directory.
+            directory = Path(_chdb_path(url)).expanduser().resolve()
+            directory.mkdir(parents=True, exist_ok=True)
+            self.url = f"chdb://{directory}"
         elif scheme not in ("http", "https"):
             raise ValueError(f"store URL must start with chdb://, http:// or https://, got {url!r}")
         bootstrap = self._new_client(database=None)
@@ -120,4 +123,6 @@ class Store:
 
 def _chdb_path(url: str) -> str:
     parsed = urlparse(url)
-    return parsed.netloc + parsed.path if parsed.netloc not in ("", "memory") else parsed.path
+    if not (parsed.netloc + parsed.path).strip("/"):
+        raise ValueError(f"chdb store URL needs a data directory, e.g. chdb:///var/lib/tokentrail: {url!r}")
+    return parsed.netloc + parsed.path
