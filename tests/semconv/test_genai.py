@@ -66,6 +66,10 @@ def test_cache_write_wins_over_cache_creation_spellings() -> None:
         ("create_agent", SpanKind.AGENT),
         ("retrieval", SpanKind.RETRIEVAL),
         ("invoke_workflow", SpanKind.CHAIN),
+        ("plan", SpanKind.CHAIN),
+        ("search_memory", SpanKind.RETRIEVAL),
+        ("upsert_memory", SpanKind.DB),
+        ("execute_task", SpanKind.CHAIN),
     ],
 )
 def test_operation_name_sets_the_kind(operation: str, kind: SpanKind) -> None:
@@ -75,9 +79,9 @@ def test_operation_name_sets_the_kind(operation: str, kind: SpanKind) -> None:
 
 
 def test_unknown_operation_name_is_kept_raw_and_kind_is_other() -> None:
-    span = normalized({"gen_ai.operation.name": "search_memory"})
+    span = normalized({"gen_ai.operation.name": "summon_familiar"})
     assert span.kind is SpanKind.OTHER
-    assert span.attributes == {"gen_ai.operation.name": "search_memory"}
+    assert span.attributes == {"gen_ai.operation.name": "summon_familiar"}
 
 
 def test_model_and_usage_without_an_operation_make_an_llm_span() -> None:

@@ -1,8 +1,10 @@
 """The rule vocabulary every convention table is written in, and the table for tokentrail's own attributes
 and the general (non-LLM) OpenTelemetry conventions.
 
-A convention is data: a tuple of :class:`Rule` rows, each naming one attribute and the canonical
-:class:`Target` it fills. :mod:`tokentrail.semconv.normalize` is the one engine that applies them.
+A convention is data: :class:`Rule` rows (one attribute and the canonical :class:`Target` it fills),
+:class:`Family` rows (attribute names that share a prefix: flattened lists, metadata maps) and
+:class:`Event` rows (span events that carry messages). :mod:`tokentrail.semconv.normalize` is the one
+engine that applies them.
 """
 
 from __future__ import annotations
@@ -11,16 +13,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from tokentrail.model import SpanKind
+
 __all__ = [
+    "AGGREGATE_KINDS",
     "EXCEPTION_EVENT",
     "EXCEPTION_FIELDS",
     "OTEL_GENERAL",
     "SERVICE_NAME",
     "TOKENTRAIL",
+    "USAGE_PARTS",
     "Convention",
+    "Encoding",
+    "Event",
     "Family",
     "Rule",
+    "Shape",
     "Target",
+    "id_keys",
 ]
 
 
@@ -38,13 +48,44 @@ class Target(StrEnum):
     USER_ID = "user_id"
     TRACE_NAME = "trace_name"
     TAGS = "tags"
-    METADATA = "metadata"
+    METADATA = "metadata"  # merged key by key: Span.metadata
     INPUT = "input"
     OUTPUT = "output"
     SYSTEM_INSTRUCTIONS = "system_instructions"  # merged into Span.input as a leading system message
+    ERROR = "error"  # the span failed (e.g. Langfuse level ERROR); only read when the status is unset
     ERROR_TYPE = "error_type"
     ERROR_MESSAGE = "error_message"
     ERROR_STACK = "error_stack"
+    OBJECT = "object"  # a JSON (or Python-literal) object whose fields are read by Rule.fields
+
+
+class Encoding(StrEnum):
+    """How an attribute's value is written before its target's converter reads it."""
+
+    PLAIN = "plain"
+    #: A JSON document in a string: MLflow writes ``"\\"LLM\\""``; Langfuse v5 JSON-encodes metadata values.
+    JSON = "json"
+    #: A Python literal in a string, ``str(dict)``: LangSmith writes ``{'cache_read': 5}``.
+    PYTHON = "python"
+    #: A comma-joined list in one string: LangSmith writes tags as ``"a, b"``.
+    CSV = "csv"
+
+
+#: Usage parts and the whole each is part of (see :mod:`tokentrail.model`): canonical ``input`` includes
+#: the cached and audio/image input tokens, canonical ``output`` includes the reasoning and audio ones.
+USAGE_PARTS: Mapping[str, str] = {
+    "cache_read": "input",
+    "cache_write": "input",
+    "audio_in": "input",
+    "image_in": "input",
+    "reasoning": "output",
+    "audio_out": "output",
+}
+
+#: Kinds that wrap other calls. Token usage or LLM cost stated on such a span (Vercel's ``ai.generateText``,
+#: an ``invoke_agent`` span, an OpenInference AGENT) sums the calls below it, which carry their own; it is
+#: kept as raw attributes so that the trace does not count it twice.
+AGGREGATE_KINDS = frozenset({SpanKind.AGENT, SpanKind.CHAIN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +96,8 @@ class Rule:
     target: Target
     #: The usage or cost type (a ``model.USAGE_TYPES`` entry, or ``total`` for cost) for USAGE/COST.
     key: str = ""
-    #: Value lookup: span kinds for KIND, provider aliases for PROVIDER. Matched case-insensitively.
+    #: Value lookup: span kinds for KIND, provider aliases for PROVIDER, failure levels for ERROR.
+    #: Matched case-insensitively.
     values: Mapping[str, str] | None = None
     #: For KIND: any non-empty value means this kind (``db.system`` says "db" whatever the database).
     implies: str = ""
@@ -63,17 +105,74 @@ class Rule:
     hint: bool = False
     #: Read the value but also keep the raw attribute (it says more than the target can hold).
     keep: bool = False
+    #: How the value is written (JSON-encoded, a Python literal, comma-joined).
+    encoding: Encoding = Encoding.PLAIN
+    #: Fields read from the value as an object: each a Rule whose ``attribute`` is the field's dotted path
+    #: (``input_token_details.cache_read``). Required for OBJECT; on a payload rule (INPUT/OUTPUT) they
+    #: are read from the payload's JSON in addition to the payload itself.
+    fields: tuple[Rule, ...] = ()
+    #: USAGE only: the usage parts this count leaves out (Langfuse's ``input`` excludes cached tokens).
+    #: The engine adds them, so ``Span.usage`` keeps tokentrail's meaning.
+    excludes: tuple[str, ...] = ()
+    #: USAGE only, on a part: the emitter reports it outside its whole whatever the whole's rule says
+    #: (Anthropic's ``cache_read_input_tokens`` is not inside Anthropic's ``input_tokens``).
+    additive: bool = False
+    #: COST only: the cost parts this amount includes (OpenInference's ``llm.cost.prompt`` includes the
+    #: cache costs). Reported cost types are disjoint (they add up to the total), so the engine subtracts
+    #: those parts when they are stated too.
+    includes: tuple[str, ...] = ()
+
+
+class Shape(StrEnum):
+    """How the attributes under a :class:`Family` prefix are laid out."""
+
+    #: ``<prefix><index>.<wrapper>.<field>``: OpenInference lists, where the singular wrapper after the
+    #: index (``message``, ``tool_call``, ``document``) carries nothing and is dropped.
+    LIST = "list"
+    #: ``<prefix><index>.<field>``: OpenLLMetry's ``gen_ai.prompt.0.role``, no wrapper.
+    BARE_LIST = "bare_list"
+    #: ``<prefix><key>``: one metadata entry per attribute (``langsmith.metadata.tenant``).
+    MAP = "map"
 
 
 @dataclass(frozen=True, slots=True)
 class Family:
-    """A prefix under which a convention flattens a list of objects (``llm.input_messages.0.message.role``).
+    """Attributes that share a prefix, read together.
 
-    The attributes are rebuilt into a JSON list of objects for ``target`` (INPUT or OUTPUT).
+    A list family (LIST, BARE_LIST) is rebuilt into a JSON list of objects for ``target`` (INPUT or
+    OUTPUT); only names with a digit right after the prefix belong to it. A MAP family puts each
+    attribute into ``Span.metadata`` under the name after the prefix, except the ``keys`` it lists,
+    which are rules of their own (``session_id`` is a session, not metadata).
     """
 
     prefix: str
     target: Target
+    shape: Shape = Shape.LIST
+    #: MAP only: rules for particular keys; each Rule's ``attribute`` is the key after the prefix.
+    keys: tuple[Rule, ...] = ()
+    #: MAP only: how each value is written (Langfuse v5 JSON-encodes every metadata value).
+    encoding: Encoding = Encoding.PLAIN
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A span event a convention defines.
+
+    A *carrier* event holds span attributes under their usual names (GenAI's
+    ``gen_ai.client.inference.operation.details`` holds ``gen_ai.input.messages``); they are read with
+    the same rules, after the span's own attributes. Any other event is one message: its attributes
+    (less ``drop``) become a message object, ``role`` filled in when absent, appended in event order to
+    the list for ``target``.
+    """
+
+    name: str
+    target: Target = Target.INPUT
+    role: str = ""
+    carrier: bool = False
+    #: An attribute holding the whole message as JSON (Azure AI Inference: ``gen_ai.event.content``).
+    content: str = ""
+    #: Attributes that describe the event, not the message (``gen_ai.system``).
+    drop: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +182,19 @@ class Convention:
     name: str
     rules: tuple[Rule, ...]
     families: tuple[Family, ...] = ()
+    events: tuple[Event, ...] = ()
+
+
+#: Metadata keys applications use for a chat thread or a user, in the spellings seen in practice.
+SESSION_KEYS = ("session_id", "sessionId", "thread_id", "threadId", "conversation_id", "conversationId")
+USER_KEYS = ("user_id", "userId")
+
+
+def id_keys(session: tuple[str, ...] = SESSION_KEYS, user: tuple[str, ...] = USER_KEYS) -> tuple[Rule, ...]:
+    """MAP family keys that name the session and the user (the first listed wins when several are set)."""
+    return tuple(Rule(key, Target.SESSION_ID) for key in session) + tuple(
+        Rule(key, Target.USER_ID) for key in user
+    )
 
 
 #: tokentrail's own attributes, set by ``tokentrail.sdk`` or by hand; they outrank every convention.
@@ -103,6 +215,10 @@ OTEL_GENERAL = Convention(
     (
         # A de-facto name for what a tool call cost (several agent frameworks emit it).
         Rule("tool.cost_usd", Target.CUSTOM_COST),
+        # OpenLIT's stated cost of a call, USD; Langfuse reads it too.
+        Rule("gen_ai.usage.cost", Target.COST, key="total"),
+        # The deprecated general name for the user (user.id replaced it).
+        Rule("enduser.id", Target.USER_ID),
         # HTTP and DB spans: the method or database name stays as an attribute, it is worth showing.
         Rule("http.request.method", Target.KIND, implies="http", hint=True, keep=True),
         Rule("http.method", Target.KIND, implies="http", hint=True, keep=True),  # deprecated spelling

@@ -2,7 +2,12 @@
 
 Token counts already follow tokentrail's meaning: ``llm.token_count.prompt`` includes cached tokens and
 ``llm.token_count.completion`` includes reasoning tokens. ``llm.token_count.total`` and
-``llm.token_count.prompt_details.cache_input`` have no canonical key and stay raw attributes.
+``llm.token_count.prompt_details.cache_input`` have no canonical key and stay raw attributes. Costs are
+the other way round: ``llm.cost.prompt`` includes the cache costs that ``llm.cost.prompt_details.*`` state,
+so the table says so and the engine keeps reported cost types disjoint.
+
+Sources: Arize-ai/openinference ``spec/semantic_conventions.md`` and the PyPI package
+``openinference-semantic-conventions`` 0.1.42, ``openinference/semconv/trace/__init__.py``.
 """
 
 from __future__ import annotations
@@ -10,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tokentrail.semconv.common import Convention, Family, Rule, Target
+from tokentrail.semconv.providers import PROVIDER_ALIASES
 
-__all__ = ["OPENINFERENCE", "PROVIDER_ALIASES", "SPAN_KINDS"]
+__all__ = ["OPENINFERENCE", "SPAN_KINDS"]
 
 #: ``openinference.span.kind`` -> span kind. UNKNOWN says nothing, so it never outranks another convention.
 SPAN_KINDS: Mapping[str, str] = {
@@ -25,22 +31,12 @@ SPAN_KINDS: Mapping[str, str] = {
     "GUARDRAIL": "guardrail",
     "EVALUATOR": "evaluator",
     "PROMPT": "chain",  # rendering a prompt template is a step of a chain
+    "DECISION": "llm",  # a call to a decision model (decision.*), priced like any model call
     "UNKNOWN": "other",
 }
 
-#: ``llm.provider`` (hosting) and ``llm.system`` (model family) values -> ``gen_ai.provider.name``
-#: spellings. Keys are lower-case; values not listed pass through lower-cased.
-PROVIDER_ALIASES: Mapping[str, str] = {
-    "google": "gcp.gen_ai",
-    "vertexai": "gcp.vertex_ai",
-    "aws": "aws.bedrock",
-    "amazon": "aws.bedrock",
-    "azure": "azure.ai.openai",
-    "mistralai": "mistral_ai",
-    "xai": "x_ai",
-    "together": "together_ai",
-    "moonshot": "moonshot_ai",
-}
+_INPUT_COST_PARTS = ("cache_read", "cache_write", "audio_in")
+_OUTPUT_COST_PARTS = ("reasoning", "audio_out")
 
 OPENINFERENCE = Convention(
     "openinference",
@@ -54,6 +50,13 @@ OPENINFERENCE = Convention(
         # The spec: llm.model_name is the response model when known.
         Rule("llm.model_name", Target.RESPONSE_MODEL),
         Rule("embedding.model_name", Target.RESPONSE_MODEL),
+        Rule("reranker.model_name", Target.RESPONSE_MODEL),
+        # DECISION spans mirror the llm.* names under decision.*.
+        Rule("decision.provider", Target.PROVIDER, values=PROVIDER_ALIASES),
+        Rule("decision.system", Target.PROVIDER, values=PROVIDER_ALIASES),
+        Rule("decision.request.model_name", Target.REQUEST_MODEL),
+        Rule("decision.response.model_name", Target.RESPONSE_MODEL),
+        Rule("decision.model_name", Target.RESPONSE_MODEL),
         Rule("llm.token_count.prompt", Target.USAGE, key="input"),
         Rule("llm.token_count.completion", Target.USAGE, key="output"),
         Rule("llm.token_count.prompt_details.cache_read", Target.USAGE, key="cache_read"),
@@ -61,9 +64,14 @@ OPENINFERENCE = Convention(
         Rule("llm.token_count.prompt_details.audio", Target.USAGE, key="audio_in"),
         Rule("llm.token_count.completion_details.reasoning", Target.USAGE, key="reasoning"),
         Rule("llm.token_count.completion_details.audio", Target.USAGE, key="audio_out"),
+        Rule("decision.token_count.input", Target.USAGE, key="input"),
+        Rule("decision.token_count.output", Target.USAGE, key="output"),
         Rule("llm.cost.total", Target.COST, key="total"),
-        Rule("llm.cost.prompt", Target.COST, key="input"),
-        Rule("llm.cost.completion", Target.COST, key="output"),
+        # prompt_details.input is the uncached input alone; llm.cost.prompt is all input.
+        Rule("llm.cost.prompt_details.input", Target.COST, key="input"),
+        Rule("llm.cost.prompt", Target.COST, key="input", includes=_INPUT_COST_PARTS),
+        Rule("llm.cost.completion_details.output", Target.COST, key="output"),
+        Rule("llm.cost.completion", Target.COST, key="output", includes=_OUTPUT_COST_PARTS),
         Rule("llm.cost.prompt_details.cache_read", Target.COST, key="cache_read"),
         Rule("llm.cost.prompt_details.cache_write", Target.COST, key="cache_write"),
         Rule("llm.cost.prompt_details.audio", Target.COST, key="audio_in"),
@@ -75,11 +83,19 @@ OPENINFERENCE = Convention(
         Rule("tag.tags", Target.TAGS),
         Rule("input.value", Target.INPUT),
         Rule("output.value", Target.OUTPUT),
+        Rule("reranker.query", Target.INPUT),
         Rule("tool.name", Target.KIND, implies="tool", hint=True, keep=True),
+        Rule("agent.name", Target.KIND, implies="agent", hint=True, keep=True),
     ),
     # Used only when input.value / output.value is absent (they rank above these).
     families=(
         Family("llm.input_messages.", Target.INPUT),
-        Family("llm.output_messages.", Target.OUTPUT),
+        Family("llm.output_messages.", Target.OUTPUT),  # tool calls are message.tool_calls.N.tool_call.*
+        Family("llm.prompts.", Target.INPUT),  # completions API: llm.prompts.N.prompt.text
+        Family("llm.choices.", Target.OUTPUT),  # llm.choices.N.completion.text
+        # RETRIEVER spans: the documents found are the output, as a JSON list of {id, score, content, ...}.
+        Family("retrieval.documents.", Target.OUTPUT),
+        Family("reranker.output_documents.", Target.OUTPUT),
+        Family("reranker.input_documents.", Target.INPUT),
     ),
 )

@@ -6,6 +6,7 @@ Each converter returns None when it cannot read a value (the raw attribute is th
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 from collections.abc import Callable, Mapping
@@ -13,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tokentrail.model import AttributeValue, SpanKind
-from tokentrail.semconv.common import Target
+from tokentrail.semconv.common import Encoding, Target
 
 #: Marker appended to a capped string; ``{}`` is the number of characters cut.
 TRUNCATION_MARKER = "…[truncated {} chars]"
@@ -140,13 +141,35 @@ def kind_lookup(values: Mapping[str, str]) -> Converter:
 
 
 def provider_lookup(aliases: Mapping[str, str]) -> Converter:
-    table = {key.lower(): name for key, name in aliases.items()}
+    """Aliases matched whole, then without trailing ``.segments`` (``openai.chat`` -> ``openai``)."""
+    table: dict[str, Any] = {key.lower(): (name or EMPTY) for key, name in aliases.items()}
 
-    def convert(value: AttributeValue) -> str | None:
+    def convert(value: AttributeValue) -> Any:
         if not isinstance(value, str) or not value:
             return None
         lowered = value.lower()
-        return table.get(lowered, lowered)
+        name = table.get(lowered)
+        if name is not None:
+            return name
+        stem = lowered
+        while "." in stem:
+            stem = stem.rpartition(".")[0]
+            name = table.get(stem)
+            if name is not None:
+                return name
+        return lowered
+
+    return convert
+
+
+def flag_lookup(values: Mapping[str, str]) -> Converter:
+    """True for a listed value (Langfuse ``level=ERROR``); any other text is read and says nothing."""
+    listed = frozenset(key.lower() for key in values)
+
+    def convert(value: AttributeValue) -> Any:
+        if not isinstance(value, str):
+            return None
+        return True if value.lower() in listed else EMPTY
 
     return convert
 
@@ -158,6 +181,98 @@ def implied(kind: SpanKind) -> Converter:
     return convert
 
 
+# -- encodings: what a value is written as, before its target's converter reads it ------------------------
+
+#: Longest Python literal parsed (LangSmith's token details are a few dozen characters).
+PYTHON_LITERAL_LIMIT = 4096
+_MISSING: Any = object()
+
+
+def _from_json(value: AttributeValue) -> Any:
+    # Only a JSON string literal is unwrapped; an object or a number stays as written.
+    if type(value) is str and value.startswith('"'):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return _MISSING
+    return value
+
+
+def _from_python(value: AttributeValue) -> Any:
+    if type(value) is not str:
+        return value
+    if len(value) > PYTHON_LITERAL_LIMIT:
+        return _MISSING
+    try:  # literals only: never eval
+        return ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return _MISSING
+
+
+def _from_csv(value: AttributeValue) -> Any:
+    if type(value) is not str:
+        return value
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+_DECODERS: dict[Encoding, Callable[[AttributeValue], Any]] = {
+    Encoding.JSON: _from_json,
+    Encoding.PYTHON: _from_python,
+    Encoding.CSV: _from_csv,
+}
+
+
+def decoded(encoding: Encoding, convert: Converter) -> Converter:
+    """``convert`` applied to the value once decoded from ``encoding``."""
+    if encoding is Encoding.PLAIN:
+        return convert
+    decode = _DECODERS[encoding]
+
+    def run(value: AttributeValue) -> Any:
+        plain = decode(value)
+        return None if plain is _MISSING else convert(plain)
+
+    return run
+
+
+def object_reader(encoding: Encoding, roots: frozenset[str] | None = None) -> Converter:
+    """An object, as a flat ``{dotted.path: leaf}`` dict; None when the value is not an object.
+
+    JSON text, a Python literal (``encoding=PYTHON``) or a structured OTLP kvlist are accepted. With
+    ``roots``, only those top-level keys are flattened (a payload whose usage sits under one key).
+    """
+    python = encoding is Encoding.PYTHON
+
+    def read(value: AttributeValue) -> dict[str, Any] | None:
+        parsed: Any = value
+        if type(value) is str:
+            parsed = _from_python(value) if python else _loads(value)
+        if type(parsed) is not dict:
+            return None
+        flat: dict[str, Any] = {}
+        for key, item in parsed.items():
+            if roots is None or key in roots:
+                _flatten(str(key), item, flat)
+        return flat
+
+    return read
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _flatten(path: str, value: Any, into: dict[str, Any]) -> None:
+    if type(value) is dict:
+        for key, item in value.items():
+            _flatten(f"{path}.{key}", item, into)
+    else:
+        into[path] = value
+
+
 CONVERTERS: dict[Target, Converter] = {
     Target.REQUEST_MODEL: as_text,
     Target.RESPONSE_MODEL: as_text,
@@ -165,6 +280,7 @@ CONVERTERS: dict[Target, Converter] = {
     Target.USER_ID: as_text,
     Target.TRACE_NAME: as_text,
     Target.ERROR_TYPE: as_text,
+    Target.ERROR_MESSAGE: as_text,
     Target.USAGE: as_count,
     Target.COST: as_decimal,
     Target.CUSTOM_COST: as_decimal,

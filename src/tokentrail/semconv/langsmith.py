@@ -1,0 +1,75 @@
+"""LangSmith's OpenTelemetry attributes (``langsmith.*``), as a table.
+
+The LangSmith SDK's OTel exporter writes ``langsmith.*`` next to GenAI names (``gen_ai.system``,
+``gen_ai.usage.*``, ``gen_ai.prompt`` / ``gen_ai.completion`` with the whole run inputs and outputs, read
+by :data:`tokentrail.semconv.genai.GENAI_DEPRECATED`). Token details are Python ``str(dict)`` values, read
+as literals (never evaluated). LangChain's counts include cached tokens in input and reasoning in output.
+
+``langsmith.trace.session_id`` / ``session_name`` name a LangSmith *project*, not a chat thread: they are
+kept raw. Threads are metadata keys (``session_id``, ``thread_id``, ``conversation_id``).
+
+Sources: PyPI ``langsmith`` 0.15.1 ``langsmith/_internal/otel/_otel_exporter.py``; langchain-ai/docs
+``src/langsmith/trace-with-opentelemetry.mdx`` (what LangSmith's own OTel ingestion reads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tokentrail.semconv.common import Convention, Encoding, Family, Rule, Shape, Target, id_keys
+from tokentrail.semconv.providers import PROVIDER_ALIASES
+
+__all__ = ["LANGSMITH", "RUN_TYPES"]
+
+#: ``langsmith.span.kind`` (the run type) -> span kind.
+RUN_TYPES: Mapping[str, str] = {
+    "llm": "llm",
+    "chain": "chain",
+    "tool": "tool",
+    "retriever": "retrieval",
+    "embedding": "embedding",
+    "prompt": "chain",
+    "parser": "chain",
+}
+
+LANGSMITH = Convention(
+    "langsmith",
+    (
+        Rule("langsmith.span.kind", Target.KIND, values=RUN_TYPES),
+        Rule("langsmith.trace.name", Target.TRACE_NAME),
+        Rule("langsmith.span.tags", Target.TAGS, encoding=Encoding.CSV),
+        # {'cache_read': 5, 'cache_creation': 2, 'audio': 0} and {'reasoning': 7, 'audio': 0}.
+        Rule(
+            "gen_ai.usage.input_token_details",
+            Target.OBJECT,
+            encoding=Encoding.PYTHON,
+            fields=(
+                Rule("cache_read", Target.USAGE, key="cache_read"),
+                Rule("cache_creation", Target.USAGE, key="cache_write"),
+                Rule("audio", Target.USAGE, key="audio_in"),
+            ),
+        ),
+        Rule(
+            "gen_ai.usage.output_token_details",
+            Target.OBJECT,
+            encoding=Encoding.PYTHON,
+            fields=(
+                Rule("reasoning", Target.USAGE, key="reasoning"),
+                Rule("audio", Target.USAGE, key="audio_out"),
+            ),
+        ),
+    ),
+    families=(
+        Family(
+            "langsmith.metadata.",
+            Target.METADATA,
+            Shape.MAP,
+            keys=(
+                *id_keys(),
+                # LangChain's standard tracing metadata on chat model runs.
+                Rule("ls_provider", Target.PROVIDER, values=PROVIDER_ALIASES),
+                Rule("ls_model_name", Target.REQUEST_MODEL),
+            ),
+        ),
+    ),
+)
