@@ -1,0 +1,1 @@
+"""Stand-ins for LLM provider APIs: real HTTP servers on loopback speaking each provider's wire format."""
