@@ -85,11 +85,11 @@ class Store:
         rows = self.client().query("SELECT max(version) FROM schema_migrations").result_rows
         return int(rows[0][0])
 
-    def insert_json_rows(self, table: str, columns: Sequence[str], rows: Sequence[str]) -> None:
+    def insert_json_rows(self, table: str, columns: Sequence[str], rows: Sequence[bytes]) -> None:
         """Insert ``JSONCompactEachRow`` lines durably; a failure raises :class:`StoreUnavailable`."""
         try:
             self.client().raw_insert(
-                table, list(columns), insert_block="\n".join(rows).encode(), fmt="JSONCompactEachRow"
+                table, list(columns), insert_block=b"\n".join(rows), fmt="JSONCompactEachRow"
             )
         except ClickHouseError as exc:
             raise StoreUnavailable(f"the store refused a write: {exc}") from exc

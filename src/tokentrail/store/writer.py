@@ -9,12 +9,13 @@ When more spans are waiting than the configured limit, :meth:`SpanWriter.submit`
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
+
+import orjson
 
 from tokentrail.errors import Overloaded
 from tokentrail.model import Span
@@ -24,13 +25,13 @@ from tokentrail.store.schema import SPAN_COLUMNS
 __all__ = ["SpanWriter", "span_row"]
 
 
-def span_row(span: Span, ingested_ns: int) -> str:
+def span_row(span: Span, ingested_ns: int) -> bytes:
     """The ``spans`` row for a span as one ``JSONCompactEachRow`` line, in :data:`SPAN_COLUMNS` order.
 
-    JSON keeps the Python side of an insert to one C-accelerated ``json.dumps`` per span; ClickHouse
+    JSON keeps the Python side of an insert to one compiled ``orjson.dumps`` per span; ClickHouse
     parses it outside the GIL. Money travels as decimal strings, so no float ever touches it.
     """
-    return _dumps(
+    return orjson.dumps(
         (
             span.project,
             span.trace_id,
@@ -41,8 +42,8 @@ def span_row(span: Span, ingested_ns: int) -> str:
             span.scope,
             span.start_ns,
             span.end_ns,
-            span.kind.value,
-            span.status.value,
+            span.kind,
+            span.status,
             span.error_type,
             span.error_message,
             span.error_stack,
@@ -53,8 +54,8 @@ def span_row(span: Span, ingested_ns: int) -> str:
             span.usage_source,
             {key: str(amount) for key, amount in span.cost.items()},
             str(span.cost_total),
-            span.cost_origin.value if span.cost_origin else "",
-            span.unpriced_reason.value if span.unpriced_reason else "",
+            span.cost_origin or "",
+            span.unpriced_reason or "",
             span.price_source,
             span.session_id,
             span.user_id,
@@ -73,7 +74,6 @@ def span_row(span: Span, ingested_ns: int) -> str:
     )
 
 
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _Key = tuple[str, str, str]  # project, trace id, span id
 
 
@@ -84,7 +84,7 @@ class SpanWriter:
         self._store = store
         self._batch_max = batch_max_spans
         self._max_pending = max_pending_spans
-        self._queue: deque[tuple[dict[_Key, str], Future[int]]] = deque()
+        self._queue: deque[tuple[dict[_Key, bytes], Future[int]]] = deque()
         self._pending = 0
         self._cond = threading.Condition()
         self._closed = False
@@ -136,7 +136,7 @@ class SpanWriter:
                 batch = self._take_batch()
             self._write(batch)
 
-    def _take_batch(self) -> list[tuple[dict[_Key, str], Future[int]]]:
+    def _take_batch(self) -> list[tuple[dict[_Key, bytes], Future[int]]]:
         batch = [self._queue.popleft()]
         size = len(batch[0][0])
         while self._queue and size + len(self._queue[0][0]) <= self._batch_max:
@@ -145,8 +145,8 @@ class SpanWriter:
             size += len(item[0])
         return batch
 
-    def _write(self, batch: list[tuple[dict[_Key, str], Future[int]]]) -> None:
-        rows: dict[_Key, str] = {}
+    def _write(self, batch: list[tuple[dict[_Key, bytes], Future[int]]]) -> None:
+        rows: dict[_Key, bytes] = {}
         for request_rows, _ in batch:
             rows.update(request_rows)
         error: BaseException | None = None
