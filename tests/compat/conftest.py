@@ -26,8 +26,14 @@ if TYPE_CHECKING:
     from conftest import LiveServer
 
 
+#: Instrumentation scopes of the tokentrail server's own spans (it runs in the test process).
+_SERVER_SCOPES = frozenset({"fastapi"})
+
+
 class _CurrentTestProcessor(SpanProcessor):
-    """Sends spans to whichever test's exporter is installed; drops none while one is."""
+    """Sends spans to whichever test's exporter is installed; drops none while one is, except the live
+    server's own: FastAPI (0.165+) traces its requests natively through the global provider, and exporting
+    those synchronously from the server's event loop to the same server would deadlock it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -44,7 +50,8 @@ class _CurrentTestProcessor(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         target = self._target
-        if target is not None:
+        scope = span.instrumentation_scope
+        if target is not None and (scope is None or scope.name not in _SERVER_SCOPES):
             target.on_end(span)
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:

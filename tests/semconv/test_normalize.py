@@ -87,12 +87,18 @@ def test_claimed_attributes_are_not_duplicated() -> None:
 # -- precedence -------------------------------------------------------------------------------------------
 
 
-def test_precedence_is_tokentrail_then_openinference_then_genai_then_deprecated_then_otel() -> None:
+def test_precedence_is_ours_then_vendor_sdks_then_instrumentations_then_genai_then_otel() -> None:
     assert [convention.name for convention in PRECEDENCE] == [
         "tokentrail",
+        "langfuse",
+        "langsmith",
         "openinference",
+        "openllmetry",
+        "vercel ai",
+        "mlflow",
         "gen_ai",
         "gen_ai (deprecated)",
+        "logfire",
         "otel",
     ]
 

@@ -127,7 +127,13 @@ GENAI_DEPRECATED = Convention(
         # v1.28-v1.36: one event per message; replaced by gen_ai.input.messages / gen_ai.output.messages.
         Event("gen_ai.system.message", Target.INPUT, "system", content=_EVENT_CONTENT, drop=_EVENT_ENVELOPE),
         Event("gen_ai.user.message", Target.INPUT, "user", content=_EVENT_CONTENT, drop=_EVENT_ENVELOPE),
-        Event("gen_ai.assistant.message", Target.INPUT, "assistant", content=_EVENT_CONTENT, drop=_EVENT_ENVELOPE),
+        Event(
+            "gen_ai.assistant.message",
+            Target.INPUT,
+            "assistant",
+            content=_EVENT_CONTENT,
+            drop=_EVENT_ENVELOPE,
+        ),
         Event("gen_ai.tool.message", Target.INPUT, "tool", content=_EVENT_CONTENT, drop=_EVENT_ENVELOPE),
         Event("gen_ai.choice", Target.OUTPUT, content=_EVENT_CONTENT, drop=_EVENT_ENVELOPE),
     ),

@@ -98,8 +98,12 @@ LANGFUSE = Convention(
     (
         Rule("langfuse.observation.type", Target.KIND, values=OBSERVATION_TYPES),
         Rule("langfuse.observation.model.name", Target.RESPONSE_MODEL),
-        Rule("langfuse.observation.usage_details", Target.OBJECT, encoding=Encoding.JSON, fields=_USAGE_DETAILS),
-        Rule("langfuse.observation.cost_details", Target.OBJECT, encoding=Encoding.JSON, fields=_COST_DETAILS),
+        Rule(
+            "langfuse.observation.usage_details", Target.OBJECT, encoding=Encoding.JSON, fields=_USAGE_DETAILS
+        ),
+        Rule(
+            "langfuse.observation.cost_details", Target.OBJECT, encoding=Encoding.JSON, fields=_COST_DETAILS
+        ),
         Rule("langfuse.observation.input", Target.INPUT),
         Rule("langfuse.observation.output", Target.OUTPUT),
         # DEBUG, DEFAULT, WARNING or ERROR: only ERROR fails the span; the level is kept either way.
@@ -116,9 +120,19 @@ LANGFUSE = Convention(
     ),
     families=(
         Family(
-            "langfuse.observation.metadata.", Target.METADATA, Shape.MAP, keys=_METADATA_KEYS, encoding=Encoding.JSON
+            "langfuse.observation.metadata.",
+            Target.METADATA,
+            Shape.MAP,
+            keys=_METADATA_KEYS,
+            encoding=Encoding.JSON,
         ),
-        Family("langfuse.trace.metadata.", Target.METADATA, Shape.MAP, keys=_METADATA_KEYS, encoding=Encoding.JSON),
+        Family(
+            "langfuse.trace.metadata.",
+            Target.METADATA,
+            Shape.MAP,
+            keys=_METADATA_KEYS,
+            encoding=Encoding.JSON,
+        ),
         Family("langfuse.metadata.", Target.METADATA, Shape.MAP, encoding=Encoding.JSON),
     ),
 )

@@ -9,12 +9,18 @@ from tokentrail.model import AttributeValue
 from tokentrail.semconv.values import dumps
 
 
-def rebuild(items: list[tuple[str, AttributeValue]], prefix_length: int) -> str | None:
+def rebuild(
+    items: list[tuple[str, AttributeValue]], prefix_length: int, *, wrapped: bool = True
+) -> str | None:
     """``0.message.contents.1.message_content.text = "hi"`` and friends -> ``[{"contents": [..]}]``.
 
-    OpenInference flattens lists as ``<plural>.<index>.<singular>.<field>``; the singular wrapper after
-    an index carries no information and is dropped. Returns None when the paths do not form a list.
+    OpenInference flattens lists as ``<plural>.<index>.<singular>.<field>``; with ``wrapped`` the singular
+    wrapper after an index carries no information and is dropped (OpenLLMetry's ``0.tool_calls.1.name``
+    has none). Returns None when the paths do not form a list.
     """
+    flat = _flat_rows(items, prefix_length, wrapped)
+    if flat is not None:
+        return dumps(flat)
     root: dict[Any, Any] = {}
     for name, value in items:
         parts = name[prefix_length:].split(".")
@@ -26,7 +32,7 @@ def rebuild(items: list[tuple[str, AttributeValue]], prefix_length: int) -> str 
             key: int | str = part
             if part.isdigit() and part.isascii():
                 key = int(part)
-                if position + 2 <= last:
+                if wrapped and position + 2 <= last:
                     position += 1  # skip the wrapper ("message", "tool_call", ...)
             child = node.setdefault(key, {})
             if type(child) is not dict:
@@ -40,6 +46,28 @@ def rebuild(items: list[tuple[str, AttributeValue]], prefix_length: int) -> str 
         node[leaf] = value
     rebuilt = listify(root)
     return dumps(rebuilt) if type(rebuilt) is list else None
+
+
+def _flat_rows(
+    items: list[tuple[str, AttributeValue]], prefix_length: int, wrapped: bool
+) -> list[Any] | None:
+    """The common shape, ``<index>[.<wrapper>].<field>`` with plain fields, without the general walk.
+
+    None when any name is deeper or unusual; :func:`rebuild` then takes the general path, which gives
+    the same result for the names this accepts.
+    """
+    rows: dict[int, dict[str, AttributeValue]] = {}
+    for name, value in items:
+        index, _, field = name[prefix_length:].partition(".")
+        if wrapped and "." in field:
+            field = field.partition(".")[2]
+        if not field or "." in field or field.isdigit() or not (index.isdigit() and index.isascii()):
+            return None
+        row = rows.setdefault(int(index), {})
+        if field in row:
+            return None
+        row[field] = value
+    return [rows[index] for index in sorted(rows)]
 
 
 def listify(node: Any) -> Any:

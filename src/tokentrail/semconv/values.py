@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
+
 from tokentrail.model import AttributeValue, SpanKind
 from tokentrail.semconv.common import Encoding, Target
 
@@ -32,8 +34,17 @@ def json_default(value: object) -> object:
     return str(value)
 
 
-# One encoder built once: json.dumps with options builds a new encoder on every call.
-dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=json_default).encode
+_stdlib_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=json_default).encode
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+
+def dumps(value: object) -> str:
+    """Compact JSON text, non-ASCII kept as is: orjson, or the standard library for what orjson refuses
+    (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value, default=json_default, option=_ORJSON_OPTIONS).decode()
+    except TypeError:  # orjson.JSONEncodeError is one
+        return _stdlib_dumps(value)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -47,6 +58,8 @@ def capped(text: str, limit: int) -> str:
 def stringify(value: AttributeValue, limit: int) -> str:
     if type(value) is str:
         text = value
+    elif type(value) is int:
+        text = str(value)
     elif isinstance(value, bytes):
         text = base64.b64encode(value).decode("ascii")
     else:
@@ -233,6 +246,19 @@ def decoded(encoding: Encoding, convert: Converter) -> Converter:
         return None if plain is _MISSING else convert(plain)
 
     return run
+
+
+def plain_reader(encoding: Encoding) -> Converter:
+    """A map family's value as metadata text: decoded from ``encoding``; non-strings as compact JSON."""
+    decode = _DECODERS.get(encoding)
+
+    def read(value: AttributeValue) -> str | None:
+        plain = value if decode is None else decode(value)
+        if plain is _MISSING or plain is None:
+            return None
+        return plain if type(plain) is str else dumps(plain)
+
+    return read
 
 
 def object_reader(encoding: Encoding, roots: frozenset[str] | None = None) -> Converter:
