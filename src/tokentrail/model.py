@@ -6,7 +6,8 @@ Data flows one way: an OTLP decoder yields :class:`RawSpan` objects, a semconv m
 Usage semantics (the same for every convention, whatever the emitter said):
 
 - ``input`` counts *all* input tokens, cached ones included; ``cache_read`` and ``cache_write`` are the
-  parts of ``input`` that were read from or written to a prompt cache.
+  parts of ``input`` that were read from or written to a prompt cache, and ``cache_write_1h`` the part of
+  ``cache_write`` written with a one-hour lifetime (Anthropic bills it at its own rate).
 - ``output`` counts *all* output tokens; ``reasoning`` is the part of ``output`` spent on reasoning.
 """
 
@@ -92,6 +93,7 @@ USAGE_TYPES = (
     "output",
     "cache_read",
     "cache_write",
+    "cache_write_1h",
     "reasoning",
     "audio_in",
     "audio_out",
@@ -147,8 +149,12 @@ class Span:
     provider: str = ""
     request_model: str = ""
     response_model: str = ""
+    #: The provider's id for the response (``chatcmpl-...``, ``msg_...``): one id, one call.
+    response_id: str = ""
     usage: dict[str, int] = field(default_factory=dict)
     usage_source: dict[str, str] = field(default_factory=dict)
+    #: For usage read from a provider payload: the parser that read it (``genai-prices:openai/chat``).
+    usage_parser: str = ""
     #: Cost the span states about itself, by type (``total`` when only a total is given).
     reported_cost: dict[str, Decimal] = field(default_factory=dict)
     cost: dict[str, Decimal] = field(default_factory=dict)

@@ -75,3 +75,46 @@ def test_spans_without_usage_are_never_duplicates():
     wrapper.usage = {}
 
     assert mark_duplicates([wrapper, _llm("sdk", parent="w")], {}) == 0
+
+
+def _responding(span_id, response_id, parent="", tokens=(100, 20), start_ns=0):
+    span = _llm(span_id, parent=parent, tokens=tokens)
+    span.response_id, span.start_ns = response_id, start_ns
+    return span
+
+
+def test_sibling_layers_naming_one_provider_response_count_once():
+    # A layer that never makes its span current leaves the SDK's span beside it, not below it.
+    framework = _responding("framework", "chatcmpl-1", parent="root", start_ns=10)
+    sdk = _responding("sdk", "chatcmpl-1", parent="root", start_ns=12)
+
+    assert mark_duplicates([_chain("root"), framework, sdk], {}) == 1
+
+    assert _marks([framework, sdk]) == {"framework": "sdk"}  # the one that started inside the other
+    assert "both report provider response chatcmpl-1" in framework.duplicate_reason
+
+
+def test_one_response_is_one_call_even_when_the_layers_disagree_on_the_counts():
+    # OpenLLMetry adds message_start's placeholder output token to the final count of a stream.
+    outer = _responding("outer", "msg_1", tokens=(2068, 13), start_ns=1)
+    inner = _responding("inner", "msg_1", tokens=(2068, 12), start_ns=2)
+
+    mark_duplicates([outer, inner], {})
+
+    assert _marks([outer, inner]) == {"outer": "inner"}
+
+
+def test_nested_calls_with_equal_usage_but_different_response_ids_both_count():
+    outer = _responding("outer", "chatcmpl-1")
+    inner = _responding("inner", "chatcmpl-2", parent="outer")
+
+    assert mark_duplicates([outer, inner], {}) == 0
+
+
+def test_a_stored_counted_span_with_the_same_response_stays_the_counted_one():
+    stored = CallNode("sdk", "root", frozenset({"gpt-4o"}), 100, 20, "", "chatcmpl-9", 5)
+    late = _responding("framework", "chatcmpl-9", parent="root", start_ns=1)
+
+    mark_duplicates([late], {"sdk": stored})
+
+    assert late.duplicate_of == "sdk"

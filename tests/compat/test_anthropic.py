@@ -40,6 +40,8 @@ def _usage(reply: Reply) -> dict[str, int]:
     }
     if reply.cache_creation_input_tokens:
         usage["cache_write"] = reply.cache_creation_input_tokens
+    if reply.cache_creation_1h:
+        usage["cache_write_1h"] = reply.cache_creation_1h
     if reply.cache_read_input_tokens:
         usage["cache_read"] = reply.cache_read_input_tokens
     return usage
@@ -145,8 +147,8 @@ def test_one_hour_cache_writes_are_priced_at_the_one_hour_rate(
     anthropic_api.client().messages.create(model=MODEL, max_tokens=256, system=SYSTEM, messages=QUESTION)
 
     (node,) = exported.only_trace(spans=1)["spans"]
-    assert node["attributes"]["anthropic.usage.cache_creation.ephemeral_1h_input_tokens"] == "1536"
     assert node["usage"] == _usage(reply)
+    assert node["usage"]["cache_write_1h"] == 1536
     assert Decimal(node["cost"]["total"]) == _cost(reply, started)
 
 

@@ -2,16 +2,21 @@
 
 Apps often run two layers over one call: a framework's LLM span around a provider SDK's own span, or two
 instrumentors on one client. Both report the call's usage, so summing every span would count it twice.
-Two spans are recognised as the same call when
+Two LLM spans of one trace are recognised as the same call when
 
-- one is an ancestor of the other in the trace (a layer wraps the other; siblings never merge, so two
-  genuinely separate calls with equal usage both count),
-- both carry token usage, with equal input and output counts, and
-- their models agree (equal, one a dated variant of the other, or one span names none).
+- both name the same provider response id (``gen_ai.response.id``, or the ``chatcmpl-``/``msg_`` id in
+  their output): one response is one call, wherever the spans sit in the tree and even when the layers
+  disagree on the counts (a layer that never makes its span current leaves the provider SDK's span as
+  its sibling, and some layers miscount a stream); or, failing ids,
+- one is an ancestor of the other in the trace (a layer wraps the other; siblings without ids never
+  merge, so two genuinely separate calls with equal usage both count), both carry token usage with equal
+  input and output counts, their models agree (equal, one a dated variant of the other, or one span
+  names none), and they do not name two different response ids.
 
-Within each group of such spans the innermost one (closest to the provider) is counted; the others get
-``duplicate_of`` pointing at it and a reason. A span already stored and counted stays counted: a later
-arrival joins its group as the duplicate, so no stored row ever needs rewriting.
+Within each group the layer closest to the provider is counted (the innermost one; among siblings, the
+one that started last, inside the other's wrapper); the others get ``duplicate_of`` pointing at it and a
+reason. A span already stored and counted stays counted: a later arrival joins its group as the
+duplicate, so no stored row ever needs rewriting.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ class CallNode(NamedTuple):
     input: int = 0
     output: int = 0
     duplicate_of: str = ""
+    response_id: str = ""
+    start_ns: int = 0
 
     @property
     def is_call(self) -> bool:
@@ -56,6 +63,8 @@ def node_of(span: Span) -> CallNode:
         span.usage.get("input", 0),
         span.usage.get("output", 0),
         span.duplicate_of,
+        span.response_id,
+        span.start_ns,
     )
 
 
@@ -67,6 +76,8 @@ def _same_model(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def _same_call(a: CallNode, b: CallNode) -> bool:
+    if a.response_id and b.response_id and a.response_id != b.response_id:
+        return False
     return (a.input, a.output) == (b.input, b.output) and _same_model(a.models, b.models)
 
 
@@ -88,12 +99,44 @@ def mark_duplicates(spans: list[Span], known: Mapping[str, CallNode]) -> int:
     """
     new = {span.span_id: node_of(span) for span in spans}
     nodes = {**known, **new}
-    by_id = {span.span_id: span for span in spans}
-    # Group the calls along ancestor chains: each call joins the group of its nearest matching ancestor.
-    counted_for: dict[str, str] = {}  # span id -> the span id counted for its group
     calls = [node for node in nodes.values() if node.is_call]
-    # Outer layers first (fewer ancestors), so a group is formed top-down and its innermost member wins.
-    calls.sort(key=lambda node: sum(1 for _ in _ancestors(node.span_id, nodes)))
+    groups = _by_response_id(calls)
+    grouped = {span_id for group in groups for span_id in group}
+    groups += _by_layering([node for node in calls if node.span_id not in grouped], nodes)
+    by_id = {span.span_id: span for span in spans}
+    marked = 0
+    for layers in groups:
+        stored_counted = [s for s in layers if s in known and not known[s].duplicate_of]
+        # A stored, counted span stays counted; otherwise the layer closest to the provider (listed last).
+        keeper = stored_counted[0] if stored_counted else layers[-1]
+        for span_id in layers:
+            span = by_id.get(span_id)
+            if span is None or span_id == keeper:
+                continue
+            span.duplicate_of = keeper
+            span.duplicate_reason = _reason(new[span_id], keeper)
+            marked += 1
+    return marked
+
+
+def _by_response_id(calls: list[CallNode]) -> list[list[str]]:
+    """Calls that name one provider response, each group ordered outermost first (by start time)."""
+    by_response: dict[str, list[CallNode]] = {}
+    for node in calls:
+        if node.response_id:
+            by_response.setdefault(node.response_id, []).append(node)
+    return [
+        [node.span_id for node in sorted(group, key=lambda node: node.start_ns)]
+        for group in by_response.values()
+        if len(group) > 1
+    ]
+
+
+def _by_layering(calls: list[CallNode], nodes: Mapping[str, CallNode]) -> list[list[str]]:
+    """Calls along one ancestor chain with equal usage, each group ordered outermost first."""
+    counted_for: dict[str, str] = {}  # span id -> the first span id of its group
+    # Outer layers first (fewer ancestors), so a group is formed top-down and its innermost member is last.
+    calls = sorted(calls, key=lambda node: sum(1 for _ in _ancestors(node.span_id, nodes)))
     members: dict[str, list[str]] = {}
     for node in calls:
         group = node.span_id
@@ -104,23 +147,14 @@ def mark_duplicates(spans: list[Span], known: Mapping[str, CallNode]) -> int:
                 break
         members.setdefault(group, []).append(node.span_id)
         counted_for[node.span_id] = group
-    marked = 0
-    for layers in members.values():
-        if len(layers) < 2:
-            continue
-        stored_counted = [s for s in layers if s in known and not known[s].duplicate_of]
-        # A stored, counted span stays counted; otherwise the innermost (last added) layer is the call.
-        keeper = stored_counted[0] if stored_counted else layers[-1]
-        for span_id in layers:
-            span = by_id.get(span_id)
-            if span is None or span_id == keeper:
-                continue
-            node = new[span_id]
-            span.duplicate_of = keeper
-            span.duplicate_reason = (
-                f"same LLM call as span {keeper}: nested instrumentation layers reporting "
-                f"{node.input} input and {node.output} output tokens"
-                + (f" for {min(node.models)}" if node.models else "")
-            )
-            marked += 1
-    return marked
+    return [layers for layers in members.values() if len(layers) > 1]
+
+
+def _reason(node: CallNode, keeper: str) -> str:
+    if node.response_id:
+        return f"same LLM call as span {keeper}: both report provider response {node.response_id}"
+    return (
+        f"same LLM call as span {keeper}: nested instrumentation layers reporting "
+        f"{node.input} input and {node.output} output tokens"
+        + (f" for {min(node.models)}" if node.models else "")
+    )

@@ -95,8 +95,10 @@ def _node_json(node: TreeNode) -> dict[str, Any]:
         "provider": span["provider"] or None,
         "request_model": span["request_model"] or None,
         "response_model": span["response_model"] or None,
+        "response_id": span["response_id"] or None,
         "usage": _usage(span["usage"]),
         "usage_source": dict(sorted(span["usage_source"].items())),
+        "usage_parser": span["usage_parser"] or None,
         "subtree_usage": _usage(node.subtree_usage),
         "cost": {
             "total": money(span["cost_total"]),

@@ -75,15 +75,19 @@ class CallIndex:
                     int(row["input"]),
                     int(row["output"]),
                     row["duplicate_of"],
+                    row["response_id"],
+                    int(row["start_ns"]),
                 )
                 found.setdefault((project, row["trace_id"]), {})[node.span_id] = node
         return found
 
 
 def _may_repeat(new: list[CallNode], known: dict[str, CallNode]) -> bool:
-    """Whether two calls of the trace report the same usage: the cheap test before the tree walk."""
-    usages = [(node.input, node.output) for node in new if node.is_call]
-    if not usages:
+    """Whether two calls of the trace report the same usage or response: the cheap test before the walk."""
+    calls = [node for node in new if node.is_call]
+    if not calls:
         return False
-    usages += [(node.input, node.output) for node in known.values() if node.is_call]
-    return len(set(usages)) < len(usages)
+    calls += [node for node in known.values() if node.is_call]
+    usages = {(node.input, node.output) for node in calls}
+    responses = [node.response_id for node in calls if node.response_id]
+    return len(usages) < len(calls) or len(set(responses)) < len(responses)

@@ -14,6 +14,7 @@ from tokentrail.model import Span
 from tokentrail.pricing import price_span
 from tokentrail.semconv import normalize
 from tokentrail.semconv.common import SERVICE_NAME
+from tokentrail.semconv.enrich import enrich
 from tokentrail.store.writer import SpanWriter
 
 __all__ = ["PROJECT_HEADER", "PreparedBatch", "accept_otlp", "prepare_otlp", "valid_project"]
@@ -46,7 +47,7 @@ def prepare_otlp(
     project: str | None,
     settings: Settings,
 ) -> PreparedBatch:
-    """Decode an OTLP body and turn its spans into priced canonical spans."""
+    """Decode an OTLP body and turn its spans into enriched, priced canonical spans."""
     if project is not None:
         valid_project(project)
     data = decompress(body, content_encoding, max_bytes=settings.max_body_bytes)
@@ -55,6 +56,7 @@ def prepare_otlp(
     for raw in decoded.spans:
         span_project = project or settings.project_for(str(raw.resource.get(SERVICE_NAME, "")))
         span = normalize(raw, project=span_project, max_payload_chars=settings.max_payload_chars)
+        enrich(span)
         price_span(span)
         spans.append(span)
     return PreparedBatch(decoded, spans)

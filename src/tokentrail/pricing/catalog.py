@@ -67,6 +67,7 @@ USAGE_KEYS: Mapping[str, str] = MappingProxyType(
         "output": "output_tokens",
         "cache_read": "cache_read_tokens",
         "cache_write": "cache_write_tokens",
+        "cache_write_1h": "cache_write_1h_tokens",
         "reasoning": "output_reasoning_tokens",
         "audio_in": "input_audio_tokens",
         "audio_out": "output_audio_tokens",

@@ -41,6 +41,7 @@ class Target(StrEnum):
     PROVIDER = "provider"
     REQUEST_MODEL = "request_model"
     RESPONSE_MODEL = "response_model"
+    RESPONSE_ID = "response_id"
     USAGE = "usage"  # Span.usage[rule.key]
     COST = "cost"  # Span.reported_cost[rule.key]
     CUSTOM_COST = "custom_cost"  # Span.reported_cost[<the span's kind>], see normalize
@@ -76,6 +77,7 @@ class Encoding(StrEnum):
 USAGE_PARTS: Mapping[str, str] = {
     "cache_read": "input",
     "cache_write": "input",
+    "cache_write_1h": "cache_write",
     "audio_in": "input",
     "image_in": "input",
     "reasoning": "output",

@@ -51,6 +51,7 @@ GENAI = Convention(
         Rule("gen_ai.provider.name", Target.PROVIDER, values=PROVIDER_ALIASES),
         Rule("gen_ai.request.model", Target.REQUEST_MODEL),
         Rule("gen_ai.response.model", Target.RESPONSE_MODEL),
+        Rule("gen_ai.response.id", Target.RESPONSE_ID),
         Rule("gen_ai.usage.input_tokens", Target.USAGE, key="input"),
         Rule("gen_ai.usage.output_tokens", Target.USAGE, key="output"),
         Rule("gen_ai.usage.cache_read.input_tokens", Target.USAGE, key="cache_read"),
@@ -58,6 +59,8 @@ GENAI = Convention(
         Rule("gen_ai.usage.cache_write.input_tokens", Target.USAGE, key="cache_write"),
         Rule("gen_ai.usage.cache_creation.input_tokens", Target.USAGE, key="cache_write"),
         Rule("gen_ai.usage.reasoning.output_tokens", Target.USAGE, key="reasoning"),
+        # The anthropic SDK's own: the part of the cache write made with a one-hour lifetime.
+        Rule("anthropic.usage.cache_creation.ephemeral_1h_input_tokens", Target.USAGE, key="cache_write_1h"),
         # main: per-modality counts (parts of input/output; the text ones have no canonical key).
         Rule("gen_ai.usage.audio.input_tokens", Target.USAGE, key="audio_in"),
         Rule("gen_ai.usage.image.input_tokens", Target.USAGE, key="image_in"),

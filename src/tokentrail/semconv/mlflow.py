@@ -55,6 +55,7 @@ MLFLOW = Convention(
                 Rule("output_tokens", Target.USAGE, key="output"),
                 Rule("cache_read_input_tokens", Target.USAGE, key="cache_read"),
                 Rule("cache_creation_input_tokens", Target.USAGE, key="cache_write"),
+                Rule("cache_creation_input_tokens_above_1hr", Target.USAGE, key="cache_write_1h"),
             ),
         ),
         Rule(

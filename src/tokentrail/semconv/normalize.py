@@ -115,6 +115,7 @@ _KIND = Target.KIND.value
 _PROVIDER = Target.PROVIDER.value
 _REQUEST_MODEL = Target.REQUEST_MODEL.value
 _RESPONSE_MODEL = Target.RESPONSE_MODEL.value
+_RESPONSE_ID = Target.RESPONSE_ID.value
 _CUSTOM_COST = Target.CUSTOM_COST.value
 _SESSION_ID = Target.SESSION_ID.value
 _USER_ID = Target.USER_ID.value
@@ -134,6 +135,7 @@ _STATUS = {1: Status.OK, 2: Status.ERROR}
 _PRICED_BY_USAGE = frozenset(PRICED_BY_USAGE)
 _AGGREGATE_KINDS = frozenset(AGGREGATE_KINDS)
 _USAGE_PARTS = tuple(USAGE_PARTS.items())
+_WHOLES = frozenset(USAGE_PARTS.values()) - frozenset(USAGE_PARTS)  # input and output
 
 
 # -- compiling the tables ---------------------------------------------------------------------------------
@@ -425,8 +427,11 @@ def _read_events(events: list[RawEvent], found: _Found) -> None:
 
 
 def _whole_usage(usage_found: dict[str, tuple[int, int]]) -> dict[str, int]:
-    """Counts in tokentrail's meaning: an input or output that leaves out a part stated beside it gets it."""
-    usage = {key: count for key, (_, count) in usage_found.items()}
+    """Counts in tokentrail's meaning: an input or output that leaves out a part stated beside it gets it.
+
+    A part counted zero is left out (instrumentations write ``audio: 0`` on every call); a whole stays.
+    """
+    usage = {key: count for key, (_, count) in usage_found.items() if count or key in _WHOLES}
     if _ADJUSTING.isdisjoint(rank for rank, _ in usage_found.values()):
         return usage
     for part, whole in _USAGE_PARTS:
@@ -442,7 +447,7 @@ def _whole_usage(usage_found: dict[str, tuple[int, int]]) -> dict[str, int]:
 
 
 def _disjoint_costs(cost_found: dict[str, tuple[int, Decimal]]) -> dict[str, Decimal]:
-    """Reported costs by type, each excluding the others (a prompt cost that includes the cache's loses it)."""
+    """Reported costs by type, each excluding the others (a prompt cost including the cache's loses it)."""
     cost = {key: amount for key, (_, amount) in cost_found.items()}
     for key, (rank, amount) in cost_found.items():
         parts = _INCLUDES.get(rank)
@@ -623,6 +628,7 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
         provider=scalars.get(_PROVIDER, _MISS)[1],
         request_model=request_model,
         response_model=response_model,
+        response_id=scalars.get(_RESPONSE_ID, _MISS)[1],
         usage=usage,
         usage_source=dict.fromkeys(usage, _ATTRIBUTE_SOURCE),
         reported_cost=_disjoint_costs(cost_found) if cost_found else {},

@@ -317,4 +317,9 @@ def _canonical(extractor: UsageExtractor, raw: dict[str, Any]) -> dict[str, int]
         usage[usage_type] = int(value)
     if not any(key in usage for key in _REQUIRED):
         return None
-    return {usage_type: usage[usage_type] for usage_type in USAGE_TYPES if usage_type in usage}
+    # Parts counted zero are left out, as from attributes; input and output stay.
+    return {
+        usage_type: usage[usage_type]
+        for usage_type in USAGE_TYPES
+        if usage_type in usage and (usage[usage_type] or usage_type in _REQUIRED)
+    }

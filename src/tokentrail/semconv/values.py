@@ -302,6 +302,7 @@ def _flatten(path: str, value: Any, into: dict[str, Any]) -> None:
 CONVERTERS: dict[Target, Converter] = {
     Target.REQUEST_MODEL: as_text,
     Target.RESPONSE_MODEL: as_text,
+    Target.RESPONSE_ID: as_text,
     Target.SESSION_ID: as_text,
     Target.USER_ID: as_text,
     Target.TRACE_NAME: as_text,

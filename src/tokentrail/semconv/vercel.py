@@ -51,6 +51,7 @@ VERCEL = Convention(
         Rule("ai.model.provider", Target.PROVIDER, values=PROVIDER_ALIASES),
         Rule("ai.model.id", Target.REQUEST_MODEL),
         Rule("ai.response.model", Target.RESPONSE_MODEL),
+        Rule("ai.response.id", Target.RESPONSE_ID),
         # v5+ names, then v4's (generateObject kept them in v5-v6), then embeddings.
         Rule("ai.usage.inputTokens", Target.USAGE, key="input"),
         Rule("ai.usage.outputTokens", Target.USAGE, key="output"),

@@ -248,7 +248,8 @@ def call_nodes(store: Store, project: str, trace_ids: list[str]) -> list[dict[st
     return store.query_dicts(
         "SELECT trace_id, span_id, parent_span_id, request_model, response_model, "
         "if(kind IN ('llm', 'embedding'), usage['input'], 0) AS input, "
-        "if(kind IN ('llm', 'embedding'), usage['output'], 0) AS output, duplicate_of "
+        "if(kind IN ('llm', 'embedding'), usage['output'], 0) AS output, duplicate_of, response_id, "
+        "start_ns, end_ns "
         "FROM spans FINAL WHERE project = {project:String} AND trace_id IN {ids:Array(String)}",
         {"project": project, "ids": trace_ids},
     )

@@ -57,6 +57,8 @@ SPAN_COLUMNS = (
     "ingested_ns",
     "duplicate_of",
     "duplicate_reason",
+    "response_id",
+    "usage_parser",
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -115,6 +117,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         (
             "ALTER TABLE spans ADD COLUMN IF NOT EXISTS duplicate_of String AFTER ingested_ns",
             "ALTER TABLE spans ADD COLUMN IF NOT EXISTS duplicate_reason String AFTER duplicate_of",
+        ),
+    ),
+    Migration(
+        3,
+        "spans.response_id (one provider response, one call), spans.usage_parser (usage from payloads)",
+        (
+            "ALTER TABLE spans ADD COLUMN IF NOT EXISTS response_id String AFTER duplicate_reason",
+            "ALTER TABLE spans ADD COLUMN IF NOT EXISTS usage_parser LowCardinality(String) "
+            "AFTER response_id",
         ),
     ),
 )

@@ -70,6 +70,8 @@ def span_row(span: Span, ingested_ns: int) -> bytes:
             ingested_ns,
             span.duplicate_of,
             span.duplicate_reason,
+            span.response_id,
+            span.usage_parser,
         )
     )
 

@@ -1,0 +1,55 @@
+"""What a span's attributes left out, read from the provider payload it carries.
+
+Runs after :func:`tokentrail.semconv.normalize` and before pricing. An LLM span whose instrumentation
+recorded the provider's raw response (or its usage object) but no usage attributes gets its usage from
+that payload (:mod:`.payloads`), marked ``usage_source = "payload"`` with the parser that read it; a span
+with no response id gets the one the provider wrote in its response, so that two layers reporting one
+call can be recognised as one (:mod:`tokentrail.analysis.calls`). Nothing is ever estimated from text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tokentrail.model import PRICED_BY_USAGE, Span, SpanKind, UsageSource
+from tokentrail.semconv.payloads import usage_from_payload
+
+__all__ = ["PAYLOAD_ATTRIBUTES", "RESPONSE_ID", "enrich"]
+
+#: Raw attributes that hold a provider response or usage object, read after the span's output: Logfire's
+#: ``gen_ai.usage.raw`` (the usage object) and ``response_data`` (message and usage).
+PAYLOAD_ATTRIBUTES = ("gen_ai.usage.raw", "response_data")
+
+#: A provider response id inside a payload: OpenAI Chat Completions (``chatcmpl-``), Completions
+#: (``cmpl-``), Responses (``resp_``), Anthropic Messages (``msg_``). Tool-call ids (``call_``,
+#: ``toolu_``) and framework ids (LangChain's ``run-``) do not match. The first one in the payload is
+#: the response's own: providers write it first, and wrappers (LangChain's ``response_metadata``) keep it.
+RESPONSE_ID = re.compile(r'"id"\s*:\s*"((?:chatcmpl-|cmpl-|resp_|msg_)[A-Za-z0-9_-]{6,})"')
+
+_PAYLOAD_SOURCE = UsageSource.PAYLOAD.value
+
+
+def enrich(span: Span) -> None:
+    """Fill in usage and the response id from the span's payloads where its attributes had none."""
+    if span.kind not in PRICED_BY_USAGE and not (span.kind is SpanKind.OTHER and span.model):
+        return
+    if not span.response_id and '"id"' in span.output:
+        match = RESPONSE_ID.search(span.output)
+        if match is not None:
+            span.response_id = match[1]
+    if span.usage:
+        return
+    for payload in (span.output, *(span.attributes.get(name, "") for name in PAYLOAD_ATTRIBUTES)):
+        if not payload:
+            continue
+        found = usage_from_payload(payload, provider=span.provider, model=span.model)
+        if found is None:
+            continue
+        span.usage = found.usage
+        span.usage_source = dict.fromkeys(found.usage, _PAYLOAD_SOURCE)
+        span.usage_parser = found.parser
+        if not span.response_model and found.model:
+            span.response_model = found.model
+        if span.kind is SpanKind.OTHER:
+            span.kind = SpanKind.LLM  # a model and a provider's usage: it was a model call
+        return
