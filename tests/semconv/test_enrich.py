@@ -63,7 +63,9 @@ def test_logfires_raw_usage_attribute_is_read_when_the_output_has_none() -> None
             "gen_ai.operation.name": "chat",
             "gen_ai.request.model": "claude-haiku-4-5",
             "gen_ai.provider.name": "anthropic",
-            "gen_ai.usage.raw": json.dumps({"input_tokens": 20, "output_tokens": 5, "cache_read_input_tokens": 80}),
+            "gen_ai.usage.raw": json.dumps(
+                {"input_tokens": 20, "output_tokens": 5, "cache_read_input_tokens": 80}
+            ),
         }
     )
     enrich(span)

@@ -134,7 +134,7 @@ def test_a_usage_object_alone_is_read_by_its_format() -> None:
 
 def test_an_openai_stream_takes_the_usage_of_its_final_chunk() -> None:
     chunks = [
-        {"id": "chatcmpl-1", "model": "gpt-4o-mini", "choices": [{"delta": {"content": "Hi"}}], "usage": None},
+        {"id": "chatcmpl-1", "model": "gpt-4o-mini", "choices": [{"delta": {"content": "Hi"}}]},
         {
             "id": "chatcmpl-1",
             "model": "gpt-4o-mini",
