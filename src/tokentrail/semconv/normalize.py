@@ -289,7 +289,9 @@ def _compile(conventions: tuple[Convention, ...]) -> _Tables:
 
 _TABLES = _compile(PRECEDENCE)
 _CLAIMS = _TABLES.claims
-_FAMILY_PREFIXES = tuple(family.prefix for family in (*_TABLES.lists, *_TABLES.maps))
+_FAMILY_PREFIXES = tuple(
+    [family.prefix for family in _TABLES.lists] + [family.prefix for family in _TABLES.maps]
+)
 _EXCLUDES = {rank: frozenset(rule.excludes) for rank, (_, rule) in _TABLES.rules.items() if rule.excludes}
 _ADDITIVE = frozenset(rank for rank, (_, rule) in _TABLES.rules.items() if rule.additive)
 _INCLUDES = {rank: rule.includes for rank, (_, rule) in _TABLES.rules.items() if rule.includes}
@@ -372,13 +374,13 @@ def _family_item(
                 return False
             lists.setdefault(family, []).append((name, value))
             return True
-    for family in _TABLES.maps:
-        if name.startswith(family.prefix):
-            key = name[len(family.prefix) :]
-            plain = family.read(value)
+    for map_family in _TABLES.maps:
+        if name.startswith(map_family.prefix):
+            key = name[len(map_family.prefix) :]
+            plain = map_family.read(value)
             if not key or plain is None:
                 return False
-            found.offer_metadata({key: plain}, family.rank)
+            found.offer_metadata({key: plain}, map_family.rank)
             return True
     return False
 
