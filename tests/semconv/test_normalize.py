@@ -319,6 +319,48 @@ def test_normalize_does_not_mutate_its_input() -> None:
     assert raw == before
 
 
+#: JSON nested deeper than the standard library's decoder recurses (about 1000 levels): 2,000 characters,
+#: far under the payload cap, that any client can send.
+DEEPLY_NESTED = "[" * 2000
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        pytest.param({"tag.tags": DEEPLY_NESTED}, id="tags"),
+        pytest.param({"metadata": '{"a":' * 2000}, id="metadata"),
+        pytest.param({"langfuse.observation.usage_details": DEEPLY_NESTED}, id="object"),
+        pytest.param({"gen_ai.completion": '{"usage_metadata": ' + DEEPLY_NESTED}, id="payload-fields"),
+        pytest.param(
+            {"gen_ai.system_instructions": DEEPLY_NESTED, "gen_ai.input.messages": "[]"},
+            id="system-instructions",
+        ),
+    ],
+)
+def test_deeply_nested_json_in_an_attribute_is_kept_not_raised(attributes: dict[str, AttributeValue]) -> None:
+    # normalize is total: a value it cannot read is kept, whatever it is. The JSON readers catch
+    # ValueError only; json.loads raises RecursionError on deep nesting, which escapes normalize and
+    # fails the whole OTLP request the span came in.
+    span = normalized(attributes)
+    for name, value in attributes.items():
+        kept = (span.attributes.get(name), span.input, span.output, *span.tags)
+        assert any(isinstance(text, str) and str(value) in text for text in kept), name
+
+
+def test_deeply_nested_json_in_a_message_event_is_kept_not_raised() -> None:
+    event = RawEvent("gen_ai.user.message", 1, {"gen_ai.event.content": DEEPLY_NESTED})
+    span = normalized(events=[event])
+    assert json.loads(span.input) == [{"content": DEEPLY_NESTED, "role": "user"}]
+
+
+@pytest.mark.parametrize("prefix", ["llm.input_messages.0.message.", "gen_ai.prompt.0."])
+def test_a_flattened_name_nested_deeper_than_python_recurses_is_kept_not_raised(prefix: str) -> None:
+    # Rebuilding a flattened list recurses once per path segment (listify, then the JSON encoder).
+    name = prefix + ".".join(["part"] * 1200)
+    span = normalized({name: "x"})
+    assert span.attributes.get(name) == "x" or "x" in span.input
+
+
 # A fixed alphabet: arbitrary text would make hypothesis build its unicode tables on a fresh checkout.
 short_text = st.text(alphabet='ab1-.e[]{}":é…', max_size=20)
 attribute_values = st.recursive(
@@ -341,9 +383,36 @@ def test_any_value_under_any_claimed_name_normalizes_without_raising(
     assert all(isinstance(count, int) and count >= 0 for count in span.usage.values())
 
 
+def _headed_sections(text: str) -> list[tuple[str, str]]:
+    """The page as (heading line, text up to the next heading) pairs."""
+    sections: list[tuple[str, str]] = []
+    for block in re.split(r"^(?=#{2,6} )", text, flags=re.MULTILINE):
+        heading, _, body = block.partition("\n")
+        sections.append((heading, body))
+    return sections
+
+
 def test_every_attribute_read_is_documented() -> None:
     documented = DOCS.read_text(encoding="utf-8")
-    names = [rule.attribute for convention in PRECEDENCE for rule in convention.rules]
-    names += [family.prefix for convention in PRECEDENCE for family in convention.families]
+    sections = _headed_sections(documented)
+    rules = [rule for convention in PRECEDENCE for rule in convention.rules]
+    families = [family for convention in PRECEDENCE for family in convention.families]
+    names = [rule.attribute for rule in rules] + [family.prefix for family in families]
+    # A map family's keys by their full attribute names; every event by its name.
+    names += [family.prefix + key.attribute for family in families for key in family.keys]
+    names += [event.name for convention in PRECEDENCE for event in convention.events]
     missing = [name for name in names if f"`{name}" not in documented]
+    # An object's fields (and a payload's) in a table under a heading that names the attribute.
+    for rule in rules:
+        if not rule.fields:
+            continue
+        bodies = [body for heading, body in sections if f"`{rule.attribute}`" in heading]
+        if not bodies:
+            missing.append(f"a heading naming `{rule.attribute}`")
+            continue
+        missing += [
+            f"{rule.attribute}: `{field.attribute}`"
+            for field in rule.fields
+            if not any(f"`{field.attribute}`" in body for body in bodies)
+        ]
     assert missing == []
