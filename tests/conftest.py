@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from tokentrail.api import create_app
 from tokentrail.config import Settings
@@ -41,8 +42,16 @@ class LiveServer:
     url: str
     store: Store
     settings: Settings
+    app: FastAPI
+
+    def settle(self) -> None:
+        """Wait until every span the server has accepted is queryable (acknowledged spans are durable in
+        the write-ahead log and reach the store within the flush interval)."""
+        assert self.app.state.writer.flush(30), "the writer did not insert accepted spans within 30 s"
 
     def get(self, path: str, **params: object) -> httpx.Response:
+        """GET ``path`` once everything accepted so far is queryable."""
+        self.settle()
         return httpx.get(
             self.url + path, params={k: v for k, v in params.items() if v is not None}, timeout=30
         )
@@ -65,9 +74,8 @@ def _free_port() -> int:
 def start_server(store: Store, tmp_path: Path, **settings_overrides: object) -> Iterator[LiveServer]:
     port = _free_port()
     settings = Settings(data_dir=tmp_path, host="127.0.0.1", port=port, **settings_overrides)  # type: ignore[arg-type]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, store=store), host="127.0.0.1", port=port, log_level="warning")
-    )
+    app = create_app(settings, store=store)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -76,7 +84,7 @@ def start_server(store: Store, tmp_path: Path, **settings_overrides: object) -> 
             raise RuntimeError("tokentrail test server did not start")
         time.sleep(0.02)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", store, settings)
+        yield LiveServer(f"http://127.0.0.1:{port}", store, settings, app)
     finally:
         server.should_exit = True
         thread.join(30)

@@ -53,12 +53,17 @@ class Settings:
     projects: Mapping[str, str] = field(default_factory=dict)
     default_project: str = "default"
     batch_max_spans: int = 50_000
+    flush_interval_ms: int = 500
     max_pending_spans: int = 500_000
     max_queued_requests: int = 64
 
     @property
     def store_url(self) -> str:
         return self.store or f"chdb://{self.data_dir / 'chdb'}"
+
+    def wal_dir(self, database: str) -> Path:
+        """Where the write-ahead log of one database lives (beside the embedded store's data)."""
+        return self.data_dir / "wal" / database
 
     def project_for(self, service: str) -> str:
         return self.projects.get(service, self.default_project)
@@ -121,6 +126,12 @@ SETTINGS: dict[str, SettingSpec] = {
     ),
     "batch_max_spans": SettingSpec(
         "TOKENTRAIL_BATCH_MAX_SPANS", _positive_int, "Most spans the writer inserts at once (default 50000)."
+    ),
+    "flush_interval_ms": SettingSpec(
+        "TOKENTRAIL_FLUSH_INTERVAL_MS",
+        _positive_int,
+        "Longest an accepted span waits in the write-ahead log before it is inserted and queryable "
+        "(default 500).",
     ),
     "max_pending_spans": SettingSpec(
         "TOKENTRAIL_MAX_PENDING_SPANS",

@@ -1,15 +1,18 @@
-"""The batching writer: durable before acknowledged, deduplicated, and 503 instead of unbounded queues."""
+"""The writer: durable in the write-ahead log before acknowledged, inserted in batches, deduplicated,
+replayed after a crash, and 503 instead of unbounded queues."""
 
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
 from tokentrail.errors import Overloaded, StoreUnavailable
 from tokentrail.model import Span
 from tokentrail.store.database import Store
-from tokentrail.store.writer import SpanWriter
+from tokentrail.store.wal import WriteAheadLog
+from tokentrail.store.writer import SpanWriter, span_row
 
 
 def _spans(count, trace_id="a" * 32, project="default"):
@@ -23,23 +26,96 @@ def _count(store):
     return store.query("SELECT count() FROM spans FINAL")[0][0]
 
 
-def test_spans_are_queryable_when_write_returns(store):
-    writer = SpanWriter(store)
+def test_spans_are_queryable_when_write_returns(store, tmp_path):
+    writer = SpanWriter(store, tmp_path)
     try:
         assert writer.write(_spans(5)) == 5
         assert _count(store) == 5
+        assert writer.pending == 0
     finally:
         writer.close()
 
 
-def test_the_same_span_sent_twice_is_stored_once(store):
-    writer = SpanWriter(store)
+def test_an_acknowledged_span_is_in_the_log_before_it_is_in_the_store(store, tmp_path):
+    writer = SpanWriter(store, tmp_path, flush_interval_s=60)
     try:
-        writer.write(_spans(3) + _spans(3))
+        assert writer.submit(_spans(3)).result(10) == 3
+        assert _count(store) == 0  # not inserted yet: the flush interval has not passed
+        records = [record for segment in tmp_path.glob("*.wal") for record in WriteAheadLog.read(segment)]
+        assert sum(len(record.split(b"\n")) for record in records) == 3
+        assert writer.pending == 3
+    finally:
+        writer.close()
+    assert _count(store) == 3  # closing inserts what the log holds
+
+
+def test_spans_become_queryable_within_the_flush_interval(store, tmp_path):
+    writer = SpanWriter(store, tmp_path, flush_interval_s=0.2)
+    try:
+        writer.submit(_spans(4)).result(10)
+        deadline = time.monotonic() + 10
+        while _count(store) < 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _count(store) == 4
+        assert list(tmp_path.glob("*.wal")) == sorted(tmp_path.glob("*.wal"))[-1:]  # covered segments go
+    finally:
+        writer.close()
+
+
+def test_many_requests_are_inserted_together(store, tmp_path):
+    inserts = []
+
+    class CountingStore(Store):
+        def insert_json_rows(self, table, columns, rows):
+            inserts.append(len(rows))
+            super().insert_json_rows(table, columns, rows)
+
+    counting = CountingStore(store.url, store.database)
+    writer = SpanWriter(counting, tmp_path, flush_interval_s=60)
+    try:
+        futures = [writer.submit(_spans(10, trace_id=f"{i:032x}")) for i in range(1, 21)]
+        assert [future.result(10) for future in futures] == [10] * 20
+        assert writer.flush(10)
+        assert inserts == [200]
+    finally:
+        writer.close()
+
+
+def test_the_same_span_sent_twice_is_stored_once(store, tmp_path):
+    writer = SpanWriter(store, tmp_path)
+    try:
         writer.write(_spans(3))
+        writer.write(_spans(3))  # e.g. an exporter retrying after a timeout
+        writer.write(_spans(3) + _spans(3))  # and twice in one request
     finally:
         writer.close()
     assert _count(store) == 3
+
+
+def test_what_a_stopped_server_logged_but_never_inserted_is_inserted_at_start(store, tmp_path):
+    wal = WriteAheadLog(tmp_path)
+    wal.append(b"\n".join(span_row(span, 1) for span in _spans(6)))
+    wal.close()
+
+    writer = SpanWriter(store, tmp_path)
+    writer.close()
+
+    assert _count(store) == 6
+    assert len(list(tmp_path.glob("*.wal"))) == 1  # only the new, empty segment
+
+
+def test_a_record_torn_by_a_crash_is_skipped_and_the_rest_replayed(store, tmp_path):
+    wal = WriteAheadLog(tmp_path)
+    wal.append(b"\n".join(span_row(span, 1) for span in _spans(2)))
+    wal.close()
+    (segment,) = tmp_path.glob("*.wal")
+    with segment.open("ab") as file:
+        file.write(b"\x40\x00\x00\x00garbage")  # a header and half a payload: never acknowledged
+
+    writer = SpanWriter(store, tmp_path)
+    writer.close()
+
+    assert _count(store) == 2
 
 
 class GatedStore(Store):
@@ -54,15 +130,16 @@ class GatedStore(Store):
         super().insert_json_rows(table, columns, rows)
 
 
-def test_a_full_queue_answers_overloaded_and_loses_nothing_already_accepted(chdb_url):
+def test_a_full_backlog_answers_overloaded_and_loses_nothing_already_accepted(chdb_url, tmp_path):
     store = GatedStore(chdb_url, "test_writer_gated")
-    writer = SpanWriter(store, max_pending_spans=10)
+    writer = SpanWriter(store, tmp_path, max_pending_spans=10, flush_interval_s=0.01)
     try:
         first = writer.submit(_spans(8))
+        assert first.result(30) == 8  # durable in the log although the store is stuck
         with pytest.raises(Overloaded, match="try again"):
             writer.submit(_spans(5, trace_id="b" * 32))
         store.gate.set()
-        assert first.result(30) == 8
+        assert writer.flush(30)  # the backlog drains, and room opens again
         assert writer.write(_spans(5, trace_id="b" * 32)) == 5
     finally:
         store.gate.set()
@@ -71,18 +148,42 @@ def test_a_full_queue_answers_overloaded_and_loses_nothing_already_accepted(chdb
     store.client().command("DROP DATABASE test_writer_gated")
 
 
-class FailingStore(Store):
+class FlakyStore(Store):
+    """A real store that refuses its first inserts, as a ClickHouse server being restarted would."""
+
+    def __init__(self, url, database, failures):
+        super().__init__(url, database)
+        self.failures = failures
+
     def insert_json_rows(self, table, columns, rows):
-        raise StoreUnavailable("disk full")
+        if self.failures:
+            self.failures -= 1
+            raise StoreUnavailable("connection refused")
+        super().insert_json_rows(table, columns, rows)
 
 
-def test_a_store_failure_reaches_every_waiting_request(chdb_url):
-    store = FailingStore(chdb_url, "test_writer_failing")
-    writer = SpanWriter(store)
+def test_a_store_that_refuses_inserts_loses_nothing_and_is_retried(chdb_url, tmp_path, monkeypatch):
+    monkeypatch.setattr("tokentrail.store.writer.RETRY_INTERVAL_S", 0.05)
+    store = FlakyStore(chdb_url, "test_writer_flaky", failures=2)
+    writer = SpanWriter(store, tmp_path)
     try:
-        with pytest.raises(StoreUnavailable, match="disk full"):
-            writer.write(_spans(2))
-        assert writer.pending == 0
+        assert writer.submit(_spans(2)).result(10) == 2  # acknowledged: it is in the log
+        assert writer.flush(30)
+        assert store.failures == 0
+        assert _count(store) == 2
     finally:
         writer.close()
-        store.client().command("DROP DATABASE test_writer_failing")
+        store.client().command("DROP DATABASE test_writer_flaky")
+
+
+def test_spans_still_refused_at_shutdown_are_replayed_by_the_next_writer(chdb_url, tmp_path):
+    store = FlakyStore(chdb_url, "test_writer_down", failures=10**6)
+    writer = SpanWriter(store, tmp_path)
+    writer.submit(_spans(3)).result(10)
+    writer.close(timeout=5)
+    store.failures = 0
+
+    SpanWriter(store, tmp_path).close()
+
+    assert _count(store) == 3
+    store.client().command("DROP DATABASE test_writer_down")

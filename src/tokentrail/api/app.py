@@ -40,8 +40,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.store = store or Store(settings.store_url, settings.database)
         app.state.writer = SpanWriter(
             app.state.store,
+            settings.wal_dir(app.state.store.database),
             batch_max_spans=settings.batch_max_spans,
             max_pending_spans=settings.max_pending_spans,
+            flush_interval_s=settings.flush_interval_ms / 1000,
         )
         app.state.ingest = IngestWorker(max_queued=settings.max_queued_requests)
         app.state.calls = CallIndex(app.state.store)

@@ -1,28 +1,44 @@
-"""The batching writer: many requests' spans go to the store in few inserts, each acknowledged once durable.
+"""The writer: spans acknowledged once durable in the write-ahead log, inserted into ClickHouse in batches.
 
-Callers hand over a list of spans and get a future that resolves when those spans are in the store (or
-fails with the store's error). Spans are encoded into rows in the caller's thread; one writer thread
-drains the queue and only runs the inserts, which release the GIL, so encoding and writing overlap.
-When more spans are waiting than the configured limit, :meth:`SpanWriter.submit` raises
+Callers hand over a list of spans and get a future that resolves once they are durable. Spans are encoded
+into rows in the caller's thread. The log thread appends everything queued as one record of the
+:class:`~tokentrail.store.wal.WriteAheadLog` (one write, one fsync: a group commit) and resolves those
+futures. The insert thread takes what the log holds and inserts it into ClickHouse when a batch is full,
+when the oldest row has waited ``flush_interval_s``, or when :meth:`SpanWriter.flush` asks; then it deletes
+the segments it covered. Large inserts are the point: ClickHouse pays about 15 ms per insert and merges
+every part it makes, so inserting per request cost more CPU than decoding and normalizing the spans.
+
+Spans are queryable within ``flush_interval_s`` of their acknowledgement. A store that refuses inserts
+loses nothing: the rows stay in the log and in memory and the insert is retried. When more spans are
+waiting (queued or not yet inserted) than the configured limit, :meth:`SpanWriter.submit` raises
 :class:`Overloaded` at once, so the receiver answers 503 with Retry-After instead of dropping data.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
+from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 
-from tokentrail.errors import Overloaded
+from tokentrail.errors import Overloaded, StoreUnavailable
 from tokentrail.model import Span
 from tokentrail.store.database import Store
 from tokentrail.store.schema import SPAN_COLUMNS
+from tokentrail.store.wal import WriteAheadLog
 
 __all__ = ["SpanWriter", "span_row"]
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between attempts while the store refuses inserts.
+RETRY_INTERVAL_S = 1.0
 
 
 def span_row(span: Span, ingested_ns: int) -> bytes:
@@ -79,23 +95,51 @@ def span_row(span: Span, ingested_ns: int) -> bytes:
 _Key = tuple[str, str, str]  # project, trace id, span id
 
 
-class SpanWriter:
-    """Queues spans and inserts them in batches from one background thread."""
+class _Request(NamedTuple):
+    rows: dict[_Key, bytes]
+    future: Future[int]
+    sequence: int
 
-    def __init__(self, store: Store, *, batch_max_spans: int = 50_000, max_pending_spans: int = 500_000):
+
+class SpanWriter:
+    """Makes spans durable in a write-ahead log, then inserts them in batches, each on its own thread."""
+
+    def __init__(
+        self,
+        store: Store,
+        wal_dir: Path,
+        *,
+        batch_max_spans: int = 50_000,
+        max_pending_spans: int = 500_000,
+        flush_interval_s: float = 0.5,
+    ):
         self._store = store
         self._batch_max = batch_max_spans
         self._max_pending = max_pending_spans
-        self._queue: deque[tuple[dict[_Key, bytes], Future[int]]] = deque()
-        self._pending = 0
+        self._flush_interval = flush_interval_s
+        self._wal = WriteAheadLog(wal_dir)
+        self._replay()
         self._cond = threading.Condition()
+        self._queue: deque[_Request] = deque()  # submitted, not yet in the log
+        self._buffer: dict[_Key, bytes] = {}  # in the log, not yet in the store
+        self._buffered_since = 0.0  # monotonic time the oldest buffered row was logged
+        self._pending = 0  # rows in the queue and the buffer
+        self._submitted = 0  # sequence of the last request submitted
+        self._logged = 0  # ... written to the log
+        self._inserted = 0  # ... inserted into the store
+        self._flush_wanted = 0  # a flush() waits for this sequence
+        self._logging = False  # the log thread holds requests taken from the queue
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name="tokentrail-writer", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._log_loop, name="tokentrail-wal", daemon=True),
+            threading.Thread(target=self._insert_loop, name="tokentrail-writer", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
 
     @property
     def pending(self) -> int:
-        """Spans accepted but not yet written."""
+        """Spans accepted but not yet inserted into the store."""
         return self._pending
 
     def submit(self, spans: Sequence[Span]) -> Future[int]:
@@ -110,56 +154,140 @@ class SpanWriter:
         with self._cond:
             if self._closed:
                 raise Overloaded("the writer is shutting down")
-            if self._pending and self._pending + len(spans) > self._max_pending:
+            if self._pending and self._pending + len(rows) > self._max_pending:
                 raise Overloaded(f"{self._pending} spans are waiting to be written; try again shortly")
-            self._queue.append((rows, future))
+            self._submitted += 1
+            self._queue.append(_Request(rows, future, self._submitted))
             self._pending += len(rows)
-            self._cond.notify()
+            self._cond.notify_all()
         return future
 
     def write(self, spans: Sequence[Span], timeout: float | None = None) -> int:
-        """Queue spans and wait until they are durable."""
-        return self.submit(spans).result(timeout)
+        """Queue spans, wait until they are durable and then until they are queryable."""
+        count = self.submit(spans).result(timeout)
+        self.flush(timeout)
+        return count
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Insert everything submitted so far now; True once it is queryable, False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            target = self._submitted
+            self._flush_wanted = max(self._flush_wanted, target)
+            self._cond.notify_all()
+            while self._inserted < target and self._pending:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+        return True
 
     def close(self, timeout: float = 30.0) -> None:
-        """Write what is queued, then stop the thread."""
+        """Log and insert what is queued, then stop the threads."""
         with self._cond:
             self._closed = True
-            self._cond.notify()
-        self._thread.join(timeout)
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._wal.close()
 
-    def _run(self) -> None:
+    # -- the log thread: group commits ------------------------------------------------------------------
+
+    def _log_loop(self) -> None:
         while True:
             with self._cond:
                 while not self._queue and not self._closed:
                     self._cond.wait()
                 if not self._queue:
                     return
-                batch = self._take_batch()
-            self._write(batch)
+                requests = list(self._queue)
+                self._queue.clear()
+                self._logging = True
+            payload = b"\n".join(row for request in requests for row in request.rows.values())
+            error: BaseException | None = None
+            with self._cond:
+                # Logged and buffered under one lock, so a rotation never seals a record whose rows
+                # are not in the buffer it takes.
+                try:
+                    self._wal.append(payload)
+                except OSError as exc:
+                    error = StoreUnavailable(f"the write-ahead log refused a write: {exc}")
+                else:
+                    if not self._buffer:
+                        self._buffered_since = time.monotonic()
+                    for request in requests:
+                        self._buffer.update(request.rows)
+                    self._logged = requests[-1].sequence
+                    self._cond.notify_all()
+                if error is not None:
+                    self._pending -= sum(len(request.rows) for request in requests)
+                self._logging = False
+            for request in requests:
+                if error is None:
+                    request.future.set_result(len(request.rows))
+                else:
+                    request.future.set_exception(error)
 
-    def _take_batch(self) -> list[tuple[dict[_Key, bytes], Future[int]]]:
-        batch = [self._queue.popleft()]
-        size = len(batch[0][0])
-        while self._queue and size + len(self._queue[0][0]) <= self._batch_max:
-            item = self._queue.popleft()
-            batch.append(item)
-            size += len(item[0])
-        return batch
+    # -- the insert thread: batches into the store -----------------------------------------------------
 
-    def _write(self, batch: list[tuple[dict[_Key, bytes], Future[int]]]) -> None:
-        rows: dict[_Key, bytes] = {}
-        for request_rows, _ in batch:
-            rows.update(request_rows)
-        error: BaseException | None = None
-        try:
-            self._store.insert_json_rows("spans", SPAN_COLUMNS, list(rows.values()))
-        except BaseException as exc:  # handed to every waiting request, which answers 503
-            error = exc
-        with self._cond:
-            self._pending -= sum(len(request_rows) for request_rows, _ in batch)
-        for request_rows, future in batch:
-            if error is None:
-                future.set_result(len(request_rows))
-            else:
-                future.set_exception(error)
+    def _insert_loop(self) -> None:
+        sealed: list[Path] = []  # segments whose rows are all in the store once `rows` are
+        rows: dict[_Key, bytes] = {}  # the batch being inserted, kept while the store refuses it
+        covered = 0
+        while True:
+            with self._cond:
+                while not rows and not self._due():
+                    if self._closed and not self._queue and not self._logging:
+                        return
+                    self._cond.wait(self._wait_time())
+                rows.update(self._buffer)  # rows kept from a failed attempt are older: the buffer wins
+                self._buffer = {}
+                covered = self._logged
+                sealed += self._wal.rotate()
+            try:
+                self._store.insert_json_rows("spans", SPAN_COLUMNS, list(rows.values()))
+            except StoreUnavailable as exc:
+                logger.warning("inserting %d spans failed; retrying: %s", len(rows), exc)
+                with self._cond:
+                    if self._closed:
+                        return  # they stay in the log and are replayed at the next start
+                    self._cond.wait(RETRY_INTERVAL_S)
+                continue
+            self._wal.remove(sealed)
+            with self._cond:
+                self._pending -= len(rows)
+                self._inserted = covered
+                self._cond.notify_all()
+            sealed, rows = [], {}
+
+    def _due(self) -> bool:
+        """Whether the buffer should be inserted now (called with the lock held)."""
+        if not self._buffer:
+            return False
+        return (
+            len(self._buffer) >= self._batch_max
+            or self._flush_wanted > self._inserted
+            or self._closed
+            or time.monotonic() - self._buffered_since >= self._flush_interval
+        )
+
+    def _wait_time(self) -> float | None:
+        if not self._buffer:
+            return None
+        return max(0.0, self._buffered_since + self._flush_interval - time.monotonic())
+
+    # -- start: what a previous process logged but did not insert ----------------------------------------
+
+    def _replay(self) -> None:
+        """Insert what the log holds from before this process started, then delete it."""
+        segments = self._wal.segments()[:-1]  # the last one is the segment just opened
+        if not segments:
+            return
+        rows: list[bytes] = []
+        for segment in segments:
+            for payload in WriteAheadLog.read(segment):
+                rows.extend(payload.split(b"\n"))
+        for start in range(0, len(rows), self._batch_max):
+            self._store.insert_json_rows("spans", SPAN_COLUMNS, rows[start : start + self._batch_max])
+        self._wal.remove(segments)
+        logger.info("replayed %d spans from the write-ahead log", len(rows))

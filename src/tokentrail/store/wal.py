@@ -1,0 +1,91 @@
+"""The write-ahead log: where accepted spans are durable before they reach ClickHouse.
+
+An OTLP request is answered only once its spans are on disk, but ClickHouse makes a part per insert and
+pays for each one (about 15 ms here, however small the insert, plus the merges of many small parts). So
+the writer appends each group of requests to this log with one write and one fsync, acknowledges them,
+and inserts into ClickHouse later in large batches. After an insert succeeds the segments it covered are
+deleted; at start, whatever is left is replayed.
+
+A segment is a file of records, each ``length (4 bytes, little-endian) | crc32 (4) | payload``; the
+payload is the rows of one group commit. A record cut short by a crash, or whose checksum does not match,
+ends the segment's readable part: it was never acknowledged, since acknowledgement follows the fsync.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["WriteAheadLog"]
+
+logger = logging.getLogger(__name__)
+
+_HEADER = struct.Struct("<II")
+_SUFFIX = ".wal"
+
+
+class WriteAheadLog:
+    """Segments of fsynced records in one directory. Not thread-safe: the writer serializes calls."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        existing = self.segments()
+        self._sequence = int(existing[-1].stem) + 1 if existing else 1
+        self._fd = self._open(self._sequence)
+
+    def segments(self) -> list[Path]:
+        """Every segment on disk, oldest first (the last one is being written, once the log is open)."""
+        return sorted(self.directory.glob(f"*{_SUFFIX}"), key=lambda path: int(path.stem))
+
+    def append(self, payload: bytes) -> None:
+        """Write one record and fsync it: when this returns, the payload survives a crash."""
+        os.write(self._fd, _HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
+        os.fsync(self._fd)
+
+    def rotate(self) -> list[Path]:
+        """Start a new segment; returns the segments written before it (all sealed now)."""
+        sealed = [path for path in self.segments() if int(path.stem) <= self._sequence]
+        os.close(self._fd)
+        self._sequence += 1
+        self._fd = self._open(self._sequence)
+        return sealed
+
+    def remove(self, segments: list[Path]) -> None:
+        for path in segments:
+            path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+    def _open(self, sequence: int) -> int:
+        return os.open(
+            self.directory / f"{sequence:012d}{_SUFFIX}", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
+        )
+
+    @staticmethod
+    def read(segment: Path) -> Iterator[bytes]:
+        """The records of a segment, up to the first one that is incomplete or damaged."""
+        data = segment.read_bytes()
+        offset = 0
+        while offset < len(data):
+            if offset + _HEADER.size > len(data):
+                break
+            length, checksum = _HEADER.unpack_from(data, offset)
+            start, end = offset + _HEADER.size, offset + _HEADER.size + length
+            payload = data[start:end]
+            if end > len(data) or zlib.crc32(payload) != checksum:
+                break
+            yield payload
+            offset = end
+        if offset < len(data):
+            logger.warning(
+                "write-ahead log %s: %d bytes after the last complete record were never acknowledged; "
+                "skipped",
+                segment,
+                len(data) - offset,
+            )
