@@ -44,6 +44,7 @@ def serve(
     import uvicorn
 
     from tokentrail.api import create_app
+    from tokentrail.ingest.worker import settle_heap
 
     try:
         settings = Settings.from_env(host=host, port=port, data_dir=data_dir, store=store, database=database)
@@ -57,28 +58,10 @@ def serve(
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
     )
-    _settle_heap()
+    settle_heap()
     if with_demo:
         threading.Thread(target=_send_demo_when_up, args=(server, settings), daemon=True).start()
     server.run()
-
-
-def _settle_heap() -> None:
-    """Load the price catalog now, then keep the garbage collector off the long-lived heap.
-
-    Ingest allocates many short-lived objects per span; with the default thresholds the collector runs
-    every few hundred spans and rescans everything alive, the price catalog included. Frozen startup
-    objects and a larger first generation cut that to a small share (measured: normalization went from
-    about 20 to 14 us a span in a process holding many spans).
-    """
-    import gc
-
-    from tokentrail.pricing import default_catalog
-
-    default_catalog().price("openai", "gpt-4o", {"input": 1}, time.time_ns())  # loads genai-prices' data
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
 
 
 def _send_demo_when_up(server: Any, settings: Settings) -> None:

@@ -30,6 +30,13 @@ def parse_mapping(text: str) -> dict[str, str]:
     return result
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
@@ -56,6 +63,8 @@ class Settings:
     flush_interval_ms: int = 500
     max_pending_spans: int = 500_000
     max_queued_requests: int = 64
+    #: Processes that decode and normalize request bodies; None: one per core but one (at most 4).
+    ingest_processes: int | None = None
 
     @property
     def store_url(self) -> str:
@@ -137,6 +146,12 @@ SETTINGS: dict[str, SettingSpec] = {
         "TOKENTRAIL_MAX_PENDING_SPANS",
         _positive_int,
         "Spans waiting for the writer before new requests get 503 + Retry-After (default 500000).",
+    ),
+    "ingest_processes": SettingSpec(
+        "TOKENTRAIL_INGEST_PROCESSES",
+        _non_negative_int,
+        "Processes that decode and normalize OTLP bodies; 0 runs that on a thread of the server's own "
+        "process (default: the number of cores less one, at most 4).",
     ),
     "max_queued_requests": SettingSpec(
         "TOKENTRAIL_MAX_QUEUED_REQUESTS",

@@ -21,12 +21,12 @@ duplicate, so no stored row ever needs rewriting.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from tokentrail.model import PRICED_BY_USAGE, Span
 
-__all__ = ["CallNode", "mark_duplicates", "node_of"]
+__all__ = ["CallNode", "find_duplicates", "mark_duplicates", "node_of"]
 
 #: How many parent links to follow looking for a wrapping layer (spans in between may be chains, HTTP...).
 MAX_LAYER_DISTANCE = 16
@@ -54,7 +54,9 @@ _NO_MODELS: frozenset[str] = frozenset()
 
 def node_of(span: Span) -> CallNode:
     if not span.usage or span.kind not in PRICED_BY_USAGE:
-        return CallNode(span.span_id, span.parent_span_id, _NO_MODELS, 0, 0, span.duplicate_of)
+        return CallNode(
+            span.span_id, span.parent_span_id, _NO_MODELS, 0, 0, span.duplicate_of, "", span.start_ns
+        )
     models = frozenset(m for m in (span.request_model, span.response_model) if m)
     return CallNode(
         span.span_id,
@@ -97,26 +99,34 @@ def mark_duplicates(spans: list[Span], known: Mapping[str, CallNode]) -> int:
 
     ``known`` holds the trace's spans stored earlier (their duplicate marks are final).
     """
-    new = {span.span_id: node_of(span) for span in spans}
-    nodes = {**known, **new}
+    found = find_duplicates([node_of(span) for span in spans], known)
+    for span in spans:
+        if span.span_id in found:
+            span.duplicate_of, span.duplicate_reason = found[span.span_id]
+    return len(found)
+
+
+def find_duplicates(new: Sequence[CallNode], known: Mapping[str, CallNode]) -> dict[str, tuple[str, str]]:
+    """For the new spans of one trace that repeat a call: span id -> (the span counted instead, why).
+
+    ``known`` holds the trace's spans stored earlier (their duplicate marks are final).
+    """
+    new_by_id = {node.span_id: node for node in new}
+    nodes = {**known, **new_by_id}
     calls = [node for node in nodes.values() if node.is_call]
     groups = _by_response_id(calls)
     grouped = {span_id for group in groups for span_id in group}
     groups += _by_layering([node for node in calls if node.span_id not in grouped], nodes)
-    by_id = {span.span_id: span for span in spans}
-    marked = 0
+    found: dict[str, tuple[str, str]] = {}
     for layers in groups:
         stored_counted = [s for s in layers if s in known and not known[s].duplicate_of]
         # A stored, counted span stays counted; otherwise the layer closest to the provider (listed last).
         keeper = stored_counted[0] if stored_counted else layers[-1]
         for span_id in layers:
-            span = by_id.get(span_id)
-            if span is None or span_id == keeper:
-                continue
-            span.duplicate_of = keeper
-            span.duplicate_reason = _reason(new[span_id], keeper)
-            marked += 1
-    return marked
+            node = new_by_id.get(span_id)
+            if node is not None and span_id != keeper:
+                found[span_id] = (keeper, _reason(node, keeper))
+    return found
 
 
 def _by_response_id(calls: list[CallNode]) -> list[list[str]]:

@@ -15,7 +15,7 @@ from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.config import Settings
 from tokentrail.errors import Overloaded, TokentrailError
 from tokentrail.ingest.call_index import CallIndex
-from tokentrail.ingest.worker import IngestWorker
+from tokentrail.ingest.worker import IngestWorker, default_processes
 from tokentrail.store.database import Store
 from tokentrail.store.writer import SpanWriter
 
@@ -45,7 +45,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             max_pending_spans=settings.max_pending_spans,
             flush_interval_s=settings.flush_interval_ms / 1000,
         )
-        app.state.ingest = IngestWorker(max_queued=settings.max_queued_requests)
+        processes = settings.ingest_processes
+        app.state.ingest = IngestWorker(
+            max_queued=settings.max_queued_requests,
+            processes=default_processes() if processes is None else processes,
+        )
+        app.state.ingest.warm()
         app.state.calls = CallIndex(app.state.store)
         try:
             yield

@@ -16,7 +16,7 @@ from google.rpc import status_pb2
 
 from tokentrail.errors import Overloaded, PayloadTooLarge, TokentrailError
 from tokentrail.ingest.otlp import JSON, encode_response, media_type
-from tokentrail.ingest.pipeline import PROJECT_HEADER, accept_otlp
+from tokentrail.ingest.pipeline import PROJECT_HEADER
 
 __all__ = ["router"]
 
@@ -49,8 +49,7 @@ async def export_traces(request: Request) -> Response:
     try:
         kind = media_type(request.headers.get("content-type"))
         body = await _read_body(request, settings.max_body_bytes)
-        decoded, written = await request.app.state.ingest.run(
-            accept_otlp,
+        decoded, written = await request.app.state.ingest.accept(
             body,
             kind,
             request.headers.get("content-encoding"),

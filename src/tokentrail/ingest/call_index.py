@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
 
-from tokentrail.analysis.calls import CallNode, mark_duplicates, node_of
+from tokentrail.analysis.calls import CallNode, find_duplicates, node_of
 from tokentrail.model import Span
 from tokentrail.store import queries
 from tokentrail.store.database import Store
 
-__all__ = ["CallIndex"]
+__all__ = ["CallIndex", "SpanKey"]
 
 _TraceKey = tuple[str, str]  # project, trace id
+SpanKey = tuple[str, str, str]  # project, trace id, span id
 
 
 class CallIndex:
@@ -30,34 +32,49 @@ class CallIndex:
         self._traces: OrderedDict[_TraceKey, dict[str, CallNode]] = OrderedDict()
         self._started_ns = time.time_ns()
 
-    def mark(self, spans: list[Span]) -> int:
-        """Mark the spans of one request that repeat a call already counted; returns how many."""
-        by_trace: defaultdict[_TraceKey, list[Span]] = defaultdict(list)
-        for span in spans:
-            by_trace[(span.project, span.trace_id)].append(span)
-        nodes = {key: [node_of(span) for span in group] for key, group in by_trace.items()}
+    def duplicates(
+        self, keys: Sequence[SpanKey], nodes: Sequence[CallNode]
+    ) -> dict[SpanKey, tuple[str, str]]:
+        """For one request's spans (keys and nodes aligned): those that repeat a call already counted,
+        with the span counted instead and why."""
+        by_trace: dict[_TraceKey, list[CallNode]] = {}
+        for (project, trace_id, _), node in zip(keys, nodes, strict=True):
+            by_trace.setdefault((project, trace_id), []).append(node)
         stored = self._stored_nodes(
             [
                 key
                 for key, group in by_trace.items()
                 if key not in self._traces
-                and any(node.is_call for node in nodes[key])
-                and min(span.start_ns for span in group) < self._started_ns
+                and any(node.is_call for node in group)
+                and min(node.start_ns for node in group) < self._started_ns
             ]
         )
-        marked = 0
+        found: dict[SpanKey, tuple[str, str]] = {}
         for key, group in by_trace.items():
             known = self._traces.pop(key, None) or stored.get(key, {})
-            new_nodes = nodes[key]
-            if _may_repeat(new_nodes, known):
-                new_ids = {node.span_id for node in new_nodes}
-                marked += mark_duplicates(group, {k: v for k, v in known.items() if k not in new_ids})
-                new_nodes = [node_of(span) for span in group]
-            known.update((node.span_id, node) for node in new_nodes)
+            if _may_repeat(group, known):
+                new_ids = {node.span_id for node in group}
+                marks = find_duplicates(group, {k: v for k, v in known.items() if k not in new_ids})
+                for span_id, mark in marks.items():
+                    found[(key[0], key[1], span_id)] = mark
+                group = [
+                    node._replace(duplicate_of=marks[node.span_id][0]) if node.span_id in marks else node
+                    for node in group
+                ]
+            known.update((node.span_id, node) for node in group)
             self._traces[key] = known
         while len(self._traces) > self._max_traces:
             self._traces.popitem(last=False)
-        return marked
+        return found
+
+    def mark(self, spans: list[Span]) -> int:
+        """Mark the spans of one request that repeat a call already counted; returns how many."""
+        keys = [(span.project, span.trace_id, span.span_id) for span in spans]
+        found = self.duplicates(keys, [node_of(span) for span in spans])
+        for key, span in zip(keys, spans, strict=True):
+            if key in found:
+                span.duplicate_of, span.duplicate_reason = found[key]
+        return len(found)
 
     def _stored_nodes(self, keys: list[_TraceKey]) -> dict[_TraceKey, dict[str, CallNode]]:
         if not keys or self._store is None:

@@ -238,10 +238,8 @@ def _attributes(pairs: Iterable[KeyValue]) -> dict[str, AttributeValue]:
     attributes: dict[str, AttributeValue] = {}
     for pair in pairs:
         value = pair.value
-        # Strings are most attributes: read them without a call.
-        attributes[pair.key] = (
-            value.string_value if value.WhichOneof("value") == "string_value" else _value(value)
-        )
+        # Strings are most attributes: a non-empty string_value can only be the set member of the oneof.
+        attributes[pair.key] = value.string_value or _value(value)
     return attributes
 
 

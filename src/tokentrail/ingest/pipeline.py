@@ -1,23 +1,38 @@
-"""One OTLP request through decode, normalize and price: the CPU work done before the writer."""
+"""One OTLP request through decode, normalize, enrich and price into rows, then to the writer.
+
+:func:`prepare_rows` is the CPU work, pure and picklable so it can run in an ingest process;
+:func:`commit_rows` marks LLM calls reported twice and hands the rows to the writer, in the server's own
+process (the call index remembers recent traces across requests).
+"""
 
 from __future__ import annotations
 
 import re
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 
+from tokentrail.analysis.calls import CallNode, node_of
 from tokentrail.config import Settings
 from tokentrail.errors import BadRequest
-from tokentrail.ingest.call_index import CallIndex
+from tokentrail.ingest.call_index import CallIndex, SpanKey
 from tokentrail.ingest.otlp import DecodedBatch, decode_request, decompress
 from tokentrail.model import Span
 from tokentrail.pricing import price_span
 from tokentrail.semconv import normalize
 from tokentrail.semconv.common import SERVICE_NAME
 from tokentrail.semconv.enrich import enrich
-from tokentrail.store.writer import SpanWriter
+from tokentrail.store.writer import SpanWriter, span_row, with_duplicate
 
-__all__ = ["PROJECT_HEADER", "PreparedBatch", "accept_otlp", "prepare_otlp", "valid_project"]
+__all__ = [
+    "PROJECT_HEADER",
+    "PreparedBatch",
+    "PreparedRows",
+    "commit_rows",
+    "prepare_otlp",
+    "prepare_rows",
+    "valid_project",
+]
 
 #: Request header that places every span of a request in one project.
 PROJECT_HEADER = "x-tokentrail-project"
@@ -62,19 +77,45 @@ def prepare_otlp(
     return PreparedBatch(decoded, spans)
 
 
-def accept_otlp(
+@dataclass(slots=True)
+class PreparedRows:
+    """One request's spans encoded as store rows, with what duplicate detection needs: plain data, so it
+    can cross from an ingest process to the server's."""
+
+    decoded: DecodedBatch  # the rejections and warnings for the answer; its spans are not kept
+    keys: list[SpanKey]
+    nodes: list[CallNode]
+    rows: list[bytes]  # encoded with empty duplicate columns, see :func:`commit_rows`
+
+
+def prepare_rows(
     body: bytes,
     media_type: str,
     content_encoding: str | None,
     project: str | None,
     settings: Settings,
-    writer: SpanWriter,
-    calls: CallIndex,
-) -> tuple[DecodedBatch, Future[int]]:
-    """Prepare an OTLP body, mark LLM calls reported twice, and hand the spans to the writer.
-
-    The future resolves once the spans are durable.
-    """
+) -> PreparedRows:
+    """The CPU work of a request, shareable across processes: decode, normalize, enrich, price, encode."""
     prepared = prepare_otlp(body, media_type, content_encoding, project, settings)
-    calls.mark(prepared.spans)
-    return prepared.decoded, writer.submit(prepared.spans)
+    now = time.time_ns()
+    spans = prepared.spans
+    decoded = prepared.decoded
+    return PreparedRows(
+        DecodedBatch(rejected=decoded.rejected, warnings=decoded.warnings),
+        [(span.project, span.trace_id, span.span_id) for span in spans],
+        [node_of(span) for span in spans],
+        [span_row(span, now) for span in spans],
+    )
+
+
+def commit_rows(prepared: PreparedRows, writer: SpanWriter, calls: CallIndex) -> Future[int]:
+    """Mark the rows that repeat an LLM call already counted and hand them to the writer.
+
+    Runs on one thread (the call index is not shared); the future resolves once the rows are durable.
+    """
+    marks = calls.duplicates(prepared.keys, prepared.nodes)
+    rows: dict[SpanKey, bytes] = {}
+    for key, row in zip(prepared.keys, prepared.rows, strict=True):
+        mark = marks.get(key)
+        rows[key] = row if mark is None else with_duplicate(row, *mark)
+    return writer.submit_rows(rows)

@@ -55,10 +55,11 @@ SPAN_COLUMNS = (
     "resource",
     "events",
     "ingested_ns",
-    "duplicate_of",
-    "duplicate_reason",
     "response_id",
     "usage_parser",
+    # Last, so that a row encoded before duplicate detection can be marked by rewriting its tail.
+    "duplicate_of",
+    "duplicate_reason",
 )
 
 MIGRATIONS: tuple[Migration, ...] = (

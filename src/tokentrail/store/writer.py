@@ -33,7 +33,7 @@ from tokentrail.store.database import Store
 from tokentrail.store.schema import SPAN_COLUMNS
 from tokentrail.store.wal import WriteAheadLog
 
-__all__ = ["SpanWriter", "span_row"]
+__all__ = ["SpanWriter", "span_row", "with_duplicate"]
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +84,22 @@ def span_row(span: Span, ingested_ns: int) -> bytes:
             span.resource,
             span.events,
             ingested_ns,
-            span.duplicate_of,
-            span.duplicate_reason,
             span.response_id,
             span.usage_parser,
+            span.duplicate_of,
+            span.duplicate_reason,
         )
     )
+
+
+_UNMARKED_END = b',"",""]'  # the empty duplicate_of and duplicate_reason that end a row
+
+
+def with_duplicate(row: bytes, duplicate_of: str, reason: str) -> bytes:
+    """An unmarked row marked as reporting the same LLM call as span ``duplicate_of``."""
+    if not row.endswith(_UNMARKED_END):
+        raise ValueError("the row is already marked")
+    return row[: -len(_UNMARKED_END)] + b"," + orjson.dumps([duplicate_of, reason])[1:]
 
 
 _Key = tuple[str, str, str]  # project, trace id, span id
@@ -144,13 +154,20 @@ class SpanWriter:
 
     def submit(self, spans: Sequence[Span]) -> Future[int]:
         """Encode and queue spans; the future resolves to their count once they are durable."""
+        now = time.time_ns()
+        return self.submit_rows(
+            {(span.project, span.trace_id, span.span_id): span_row(span, now) for span in spans}
+        )
+
+    def submit_rows(self, rows: dict[_Key, bytes]) -> Future[int]:
+        """Queue encoded rows (:func:`span_row`) by key; the future resolves once they are durable.
+
+        A span sent twice in one request is one key; across requests the table's dedup key handles it.
+        """
         future: Future[int] = Future()
-        if not spans:
+        if not rows:
             future.set_result(0)
             return future
-        now = time.time_ns()
-        # A span sent twice in one request is kept once; across requests the table's dedup key handles it.
-        rows = {(span.project, span.trace_id, span.span_id): span_row(span, now) for span in spans}
         with self._cond:
             if self._closed:
                 raise Overloaded("the writer is shutting down")
