@@ -63,7 +63,7 @@ class Settings:
     flush_interval_ms: int = 500
     max_pending_spans: int = 500_000
     max_queued_requests: int = 64
-    #: Processes that decode and normalize request bodies; None: one per core but one (at most 4).
+    #: Processes that decode and normalize request bodies; None: one per core (at most 4; none on one).
     ingest_processes: int | None = None
 
     @property
@@ -151,7 +151,7 @@ SETTINGS: dict[str, SettingSpec] = {
         "TOKENTRAIL_INGEST_PROCESSES",
         _non_negative_int,
         "Processes that decode and normalize OTLP bodies; 0 runs that on a thread of the server's own "
-        "process (default: the number of cores less one, at most 4).",
+        "process (default: one per core, at most 4; 0 on a single core).",
     ),
     "max_queued_requests": SettingSpec(
         "TOKENTRAIL_MAX_QUEUED_REQUESTS",
