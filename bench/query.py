@@ -70,10 +70,10 @@ def _span(rng: random.Random, trace_id: str, index: int, parent: str, start_ns: 
     return span
 
 
-def load(store: Store, total_spans: int, seed: int = 11) -> str:
+def load(store: Store, wal_dir: Path, total_spans: int, seed: int = 11) -> str:
     """Write ``total_spans`` spans; returns the id of the one 200-span trace."""
     rng = random.Random(seed)
-    writer = SpanWriter(store, batch_max_spans=100_000, max_pending_spans=2_000_000)
+    writer = SpanWriter(store, wal_dir, batch_max_spans=100_000, max_pending_spans=2_000_000)
     start_ns = time.time_ns() - 7 * 86_400 * 10**9
     step = 7 * 86_400 * 10**9 // (total_spans // 10)
     big_trace = rng.randbytes(16).hex()
@@ -104,11 +104,11 @@ def _time_ms(action, repeat: int) -> float:
     return statistics.median(samples)
 
 
-def _serve(store: Store) -> tuple[uvicorn.Server, str]:
+def _serve(store: Store, data_dir: Path) -> tuple[uvicorn.Server, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    settings = Settings(data_dir=Path(tempfile.gettempdir()), port=port)
+    settings = Settings(data_dir=data_dir, port=port, ingest_processes=0)  # this bench only reads
     server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store), port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
@@ -126,9 +126,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data_dir:
         store = Store(f"chdb://{data_dir}", "bench")
         started = time.perf_counter()
-        big_trace = load(store, args.spans)
+        big_trace = load(store, Path(data_dir) / "wal", args.spans)
         load_s = time.perf_counter() - started
-        server, url = _serve(store)
+        server, url = _serve(store, Path(data_dir))
         client = httpx.Client(base_url=url, timeout=60)
 
         def get(path: str, **params: object) -> None:

@@ -680,9 +680,13 @@ def test_reranker_query_in_reranked_documents_out() -> None:
     )
     assert span.kind is SpanKind.RERANK
     assert span.model == "cross-encoder/ms-marco-MiniLM-L-6-v2"
-    assert span.input == "refund policy"  # the query ranks above the candidate documents
+    assert span.input == "refund policy"  # the query ranks above the candidate documents ...
     assert json.loads(span.output) == [{"id": "doc-2", "score": 0.98}]
-    assert span.attributes == {"reranker.top_k": "1"}
+    assert span.attributes == {  # ... which are kept, not dropped: they are not a copy of the query
+        "reranker.top_k": "1",
+        "reranker.input_documents.0.document.id": "doc-1",
+        "reranker.input_documents.1.document.id": "doc-2",
+    }
 
 
 def test_reranker_input_documents_are_the_input_without_a_query() -> None:

@@ -7,6 +7,7 @@ process (the call index remembers recent traces across requests).
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from concurrent.futures import Future
@@ -33,6 +34,8 @@ __all__ = [
     "prepare_rows",
     "valid_project",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: Request header that places every span of a request in one project.
 PROJECT_HEADER = "x-tokentrail-project"
@@ -70,9 +73,14 @@ def prepare_otlp(
     spans = []
     for raw in decoded.spans:
         span_project = project or settings.project_for(str(raw.resource.get(SERVICE_NAME, "")))
-        span = normalize(raw, project=span_project, max_payload_chars=settings.max_payload_chars)
-        enrich(span)
-        price_span(span)
+        try:
+            span = normalize(raw, project=span_project, max_payload_chars=settings.max_payload_chars)
+            enrich(span)
+            price_span(span)
+        except Exception as exc:  # a span no stage could read costs itself only, never its batch
+            logger.exception("span %s could not be normalized", raw.span_id)
+            decoded.rejected.append(f"span {raw.span_id} {raw.name!r}: could not be read ({exc!r:.200})")
+            continue
         spans.append(span)
     return PreparedBatch(decoded, spans)
 

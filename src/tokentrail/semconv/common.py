@@ -154,6 +154,9 @@ class Family:
     keys: tuple[Rule, ...] = ()
     #: MAP only: how each value is written (Langfuse v5 JSON-encodes every metadata value).
     encoding: Encoding = Encoding.PLAIN
+    #: LIST only: the list says something the attribute that outranks it does not (a reranker's
+    #: candidate documents beside its query), so when outranked it is kept raw instead of dropped.
+    keep_outranked: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 from tokentrail.semconv.common import Convention, Encoding, Family, Rule, Shape, Target
 
-__all__ = ["LANGFUSE", "OBSERVATION_TYPES"]
+__all__ = ["LANGFUSE", "LANGFUSE_METADATA", "OBSERVATION_TYPES"]
 
 #: ``langfuse.observation.type`` -> span kind. ``span`` and ``event`` say nothing about what ran.
 OBSERVATION_TYPES: Mapping[str, str] = {
@@ -118,6 +118,14 @@ LANGFUSE = Convention(
         Rule("langfuse.trace.input", Target.INPUT),
         Rule("langfuse.trace.output", Target.OUTPUT),
     ),
+)
+
+#: The metadata maps, whose ``langfuse_*`` keys name the session, user and tags. They rank below every
+#: explicit id (``session.id``, ``gen_ai.conversation.id``), as on the Langfuse server, so they sit in
+#: :data:`tokentrail.semconv.normalize.PRECEDENCE` after the GenAI conventions.
+LANGFUSE_METADATA = Convention(
+    "langfuse metadata",
+    (),
     families=(
         Family(
             "langfuse.observation.metadata.",

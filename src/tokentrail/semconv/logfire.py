@@ -34,7 +34,8 @@ LOGFIRE = Convention(
         Rule("logfire.tags", Target.TAGS),
         Rule("request_data", Target.INPUT),
         Rule("pydantic_ai.all_messages", Target.INPUT),
-        Rule("response_data", Target.OUTPUT),
+        # Kept raw too: when gen_ai.output.messages outranks it, the usage in it is still read (enrich).
+        Rule("response_data", Target.OUTPUT, keep=True),
         Rule("final_result", Target.OUTPUT),
     ),
 )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from tokentrail.model import AttributeValue
-from tokentrail.semconv.values import dumps
+from tokentrail.semconv.values import dumps, loads
+
+#: Deepest flattened path rebuilt (real ones are under ten segments); deeper ones stay raw attributes.
+MAX_DEPTH = 64
 
 
 def rebuild(
@@ -24,6 +26,8 @@ def rebuild(
     root: dict[Any, Any] = {}
     for name, value in items:
         parts = name[prefix_length:].split(".")
+        if len(parts) > MAX_DEPTH:
+            return None
         node = root
         last = len(parts) - 1
         position = 0
@@ -81,7 +85,7 @@ def listify(node: Any) -> Any:
 def with_system(instructions: str, messages: str) -> str | None:
     """GenAI keeps system instructions apart; put them first, as a system message, in the input list."""
     try:
-        parts = json.loads(instructions)
+        parts = loads(instructions)
     except ValueError:
         parts = None
     if not isinstance(parts, list):
@@ -89,7 +93,7 @@ def with_system(instructions: str, messages: str) -> str | None:
     rest: Any = []
     if messages:
         try:
-            rest = json.loads(messages)
+            rest = loads(messages)
         except ValueError:
             return None
         if not isinstance(rest, list):

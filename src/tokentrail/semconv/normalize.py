@@ -25,7 +25,6 @@ the calls below it) is kept raw so that no trace counts it twice.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -58,7 +57,7 @@ from tokentrail.semconv.common import (
     Target,
 )
 from tokentrail.semconv.genai import GENAI, GENAI_DEPRECATED
-from tokentrail.semconv.langfuse import LANGFUSE
+from tokentrail.semconv.langfuse import LANGFUSE, LANGFUSE_METADATA
 from tokentrail.semconv.langsmith import LANGSMITH
 from tokentrail.semconv.logfire import LOGFIRE
 from tokentrail.semconv.messages import rebuild, with_system
@@ -76,6 +75,7 @@ from tokentrail.semconv.values import (
     flag_lookup,
     implied,
     kind_lookup,
+    loads,
     object_reader,
     plain_reader,
     provider_lookup,
@@ -87,8 +87,9 @@ __all__ = ["PRECEDENCE", "normalize"]
 
 #: Conventions from most to least trusted when they describe the same span. The SDKs an application
 #: calls directly (Langfuse, LangSmith) state what the application told them; instrumentation conventions
-#: follow, most specific first; the generic GenAI names, which most of them also write, come after; last
-#: the general OpenTelemetry names, which only hint at what a span did.
+#: follow, most specific first; the generic GenAI names, which most of them also write, come after; then
+#: Langfuse's metadata keys for ids (the Langfuse server reads them after every explicit id) and Logfire's
+#: raw payloads; last the general OpenTelemetry names, which only hint at what a span did.
 PRECEDENCE: tuple[Convention, ...] = (
     TOKENTRAIL,
     LANGFUSE,
@@ -99,6 +100,7 @@ PRECEDENCE: tuple[Convention, ...] = (
     MLFLOW,
     GENAI,
     GENAI_DEPRECATED,
+    LANGFUSE_METADATA,
     LOGFIRE,
     OTEL_GENERAL,
 )
@@ -157,6 +159,7 @@ class _ListFamily(NamedTuple):
     slot: str
     rank: int
     wrapped: bool  # OpenInference's singular wrapper after each index
+    keep_outranked: bool
 
 
 class _MapFamily(NamedTuple):
@@ -258,7 +261,9 @@ class _Compiler:
             self.maps.append(_MapFamily(family.prefix, next(ranks), plain_reader(family.encoding)))
         else:
             wrapped = family.shape is Shape.LIST
-            self.lists.append(_ListFamily(family.prefix, family.target.value, next(ranks), wrapped))
+            self.lists.append(
+                _ListFamily(family.prefix, family.target.value, next(ranks), wrapped, family.keep_outranked)
+            )
 
     def event_rows(self, events: tuple[Event, ...], ranks: itertools.count[int]) -> None:
         list_ranks: dict[str, int] = {}  # one list per target and convention, in event order
@@ -391,7 +396,7 @@ def _event_message(claim: _EventClaim, attributes: dict[str, AttributeValue]) ->
         parsed: Any = content
         if type(content) is str:
             try:
-                parsed = json.loads(content)
+                parsed = loads(content)
             except ValueError:
                 parsed = content
         if type(parsed) is dict:
@@ -552,7 +557,10 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
         for family, items in lists.items():
             held = scalars.get(family.slot)
             if held is not None and held[0] < family.rank:
-                continue  # e.g. input.value is present: it wins and the flattened copy is dropped
+                # e.g. input.value is present: it wins and the flattened copy is dropped
+                if family.keep_outranked:
+                    attributes.update((name, stringify(value, limit)) for name, value in items)
+                continue
             rebuilt = rebuild(items, len(family.prefix), wrapped=family.wrapped)
             if rebuilt is None:
                 for name, value in items:

@@ -96,6 +96,6 @@ OPENINFERENCE = Convention(
         # RETRIEVER spans: the documents found are the output, as a JSON list of {id, score, content, ...}.
         Family("retrieval.documents.", Target.OUTPUT),
         Family("reranker.output_documents.", Target.OUTPUT),
-        Family("reranker.input_documents.", Target.INPUT),
+        Family("reranker.input_documents.", Target.INPUT, keep_outranked=True),  # beside reranker.query
     ),
 )

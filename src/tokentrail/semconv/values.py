@@ -38,13 +38,29 @@ _stdlib_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), defa
 _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
+#: What a value nested deeper than any encoder recurses is written as.
+TOO_DEEP = '"…[nested too deep]"'
+
+
 def dumps(value: object) -> str:
     """Compact JSON text, non-ASCII kept as is: orjson, or the standard library for what orjson refuses
-    (integers beyond 64 bits)."""
+    (integers beyond 64 bits, nesting beyond 255 levels)."""
     try:
         return orjson.dumps(value, default=json_default, option=_ORJSON_OPTIONS).decode()
     except TypeError:  # orjson.JSONEncodeError is one
-        return _stdlib_dumps(value)
+        try:
+            return _stdlib_dumps(value)
+        except RecursionError:
+            return TOO_DEEP
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON; any unreadable text, nesting over 1024 levels included, raises ValueError.
+
+    (The standard library's parser raises RecursionError on deep nesting, which would escape callers
+    that treat unreadable values as raw.)
+    """
+    return orjson.loads(text)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -122,7 +138,7 @@ def as_tags(value: AttributeValue) -> list[str] | None:
         if not value.startswith("["):
             return [value] if value else None
         try:  # a list some exporters JSON-encode into one string
-            parsed = json.loads(value)
+            parsed = loads(value)
         except ValueError:
             return [value]
         value = parsed
@@ -135,7 +151,7 @@ def as_tags(value: AttributeValue) -> list[str] | None:
 def as_metadata(value: AttributeValue) -> dict[str, str] | None:
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads(value)
         except ValueError:
             return None
     if not isinstance(value, dict):
@@ -205,7 +221,7 @@ def _from_json(value: AttributeValue) -> Any:
     # Only a JSON string literal is unwrapped; an object or a number stays as written.
     if type(value) is str and value.startswith('"'):
         try:
-            return json.loads(value)
+            return loads(value)
         except ValueError:
             return _MISSING
     return value
@@ -286,7 +302,7 @@ def object_reader(encoding: Encoding, roots: frozenset[str] | None = None) -> Co
 
 def _loads(text: str) -> Any:
     try:
-        return json.loads(text)
+        return loads(text)
     except ValueError:
         return None
 
