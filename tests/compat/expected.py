@@ -1,5 +1,6 @@
-"""What a correct normalizer makes of an OpenAI call, stated independently of the product: the facts of a
-priced span as one comparable dict, and the call's cost from the genai-prices data."""
+"""What a correct normalizer makes of an OpenAI or Anthropic call, stated independently of the product: the
+facts of a priced span as one comparable dict, and the call's usage and cost from the reply the stand-in
+gave and the genai-prices data."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from prices import MTOK, per_mtok
 
 if TYPE_CHECKING:
     from tests.compat.conftest import Exported
+
+    from providers.anthropic_api import Reply as AnthropicReply
 
 
 def openai_cost(model: str, when_ns: int, usage: dict[str, int]) -> Decimal:
@@ -23,6 +26,36 @@ def openai_cost(model: str, when_ns: int, usage: dict[str, int]) -> Decimal:
     if usage.get("output"):
         total += usage["output"] * prices["output_mtok"]
     return total / MTOK
+
+
+def anthropic_usage(reply: AnthropicReply, *, output: int | None = None) -> dict[str, int]:
+    """The canonical usage of an Anthropic reply: input counts every input token, the cache parts included;
+    ``output`` stands for the reply's output tokens where the instrumentation reports another count."""
+    usage = {
+        "input": reply.input_tokens + reply.cache_creation_input_tokens + reply.cache_read_input_tokens,
+        "output": reply.output_tokens if output is None else output,
+    }
+    if reply.cache_creation_input_tokens:
+        usage["cache_write"] = reply.cache_creation_input_tokens
+    if reply.cache_creation_1h:
+        usage["cache_write_1h"] = reply.cache_creation_1h
+    if reply.cache_read_input_tokens:
+        usage["cache_read"] = reply.cache_read_input_tokens
+    return usage
+
+
+def anthropic_cost(model: str, reply: AnthropicReply, when_ns: int) -> Decimal:
+    """Anthropic's bill for ``reply`` from ``model``: uncached input, 5-minute and 1-hour cache writes,
+    cache reads and output, each at its own rate."""
+    prices = per_mtok(model, "anthropic", when_ns)
+    five_minute_writes = reply.cache_creation_input_tokens - reply.cache_creation_1h
+    return (
+        reply.input_tokens * prices["input_mtok"]
+        + five_minute_writes * prices["cache_write_mtok"]
+        + reply.cache_creation_1h * prices["cache_write_1h_mtok"]
+        + reply.cache_read_input_tokens * prices["cache_read_mtok"]
+        + reply.output_tokens * prices["output_mtok"]
+    ) / MTOK
 
 
 def nonzero(usage: dict[str, int]) -> dict[str, int]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from openinference.instrumentation.anthropic import AnthropicInstrumentor
+from tests.compat.expected import anthropic_cost, anthropic_usage
 
 from prices import MTOK, per_mtok
 from providers.anthropic_api import AnthropicAPI, Reply, ToolUse, anthropic_api  # noqa: F401
@@ -32,31 +33,11 @@ WRITE = Reply(model=SERVED, input_tokens=12, cache_creation_input_tokens=2048, o
 READ = Reply(model=SERVED, input_tokens=7, cache_read_input_tokens=2048, output_tokens=30)
 
 
-def _usage(reply: Reply) -> dict[str, int]:
-    """The canonical usage of a reply: input counts every input token, the cache parts included."""
-    usage = {
-        "input": reply.input_tokens + reply.cache_creation_input_tokens + reply.cache_read_input_tokens,
-        "output": reply.output_tokens,
-    }
-    if reply.cache_creation_input_tokens:
-        usage["cache_write"] = reply.cache_creation_input_tokens
-    if reply.cache_creation_1h:
-        usage["cache_write_1h"] = reply.cache_creation_1h
-    if reply.cache_read_input_tokens:
-        usage["cache_read"] = reply.cache_read_input_tokens
-    return usage
+_usage = anthropic_usage
 
 
 def _cost(reply: Reply, when_ns: int) -> Decimal:
-    prices = per_mtok(MODEL, "anthropic", when_ns)
-    five_minute_writes = reply.cache_creation_input_tokens - reply.cache_creation_1h
-    return (
-        reply.input_tokens * prices["input_mtok"]
-        + five_minute_writes * prices["cache_write_mtok"]
-        + reply.cache_creation_1h * prices["cache_write_1h_mtok"]
-        + reply.cache_read_input_tokens * prices["cache_read_mtok"]
-        + reply.output_tokens * prices["output_mtok"]
-    ) / MTOK
+    return anthropic_cost(MODEL, reply, when_ns)
 
 
 def _llm_spans(tree: dict[str, Any]) -> list[dict[str, Any]]:

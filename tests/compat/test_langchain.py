@@ -18,6 +18,7 @@ from openinference.instrumentation.openai import OpenAIInstrumentor
 from pydantic import SecretStr
 from tests.compat.conftest import Exported, trace_id_of
 from tests.compat.expected import costs, named, nonzero, openai_call, priced_facts, trace_row
+from tests.compat.openai_scenarios import instrumenting
 
 from providers import openai_api as stand_in
 from providers.openai_api import OpenAIAPI, Reply, ToolCall
@@ -38,23 +39,15 @@ def get_weather(city: str) -> str:
 @pytest.fixture
 def instrumented(exported: Exported) -> Iterator[Exported]:
     """LangChain instrumented by OpenInference for this test only."""
-    instrumentor = LangChainInstrumentor()
-    instrumentor.instrument(tracer_provider=exported.provider)
-    try:
+    with instrumenting(LangChainInstrumentor(), exported):
         yield exported
-    finally:
-        instrumentor.uninstrument()
 
 
 @pytest.fixture
 def with_openai_layer(instrumented: Exported) -> Iterator[Exported]:
     """The openai client under ChatOpenAI instrumented by OpenInference too: a second layer per call."""
-    instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=instrumented.provider)
-    try:
+    with instrumenting(OpenAIInstrumentor(), instrumented):
         yield instrumented
-    finally:
-        instrumentor.uninstrument()
 
 
 def _weather_turn(exported: Exported, openai_api: OpenAIAPI) -> tuple[Any, ToolCall, str]:

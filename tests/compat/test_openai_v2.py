@@ -18,9 +18,17 @@ import pytest
 from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
 from tests.compat.conftest import Exported, by_name, trace_id_of
 from tests.compat.expected import costs, named, openai_call, priced_facts, trace_row
+from tests.compat.openai_scenarios import (
+    ask_with_cached_prompt,
+    embed,
+    instrumenting,
+    reason,
+    stream_a_short_answer,
+    tool_round_trip,
+)
 
 from providers import openai_api as stand_in
-from providers.openai_api import EmbeddingReply, OpenAIAPI, Reply, ToolCall
+from providers.openai_api import OpenAIAPI, ToolCall
 
 openai_api = stand_in.openai_api  # the stand-in OpenAI API, as this module's fixture
 
@@ -31,15 +39,7 @@ CAPTURE = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 #: GenAI conventions whatever the opt-in says, so both modes must read the same.
 MODES = {"default": {}, "latest-experimental": {STABILITY: "gen_ai_latest_experimental"}}
 WITH_CONTENT = {STABILITY: "gen_ai_latest_experimental", CAPTURE: "span_only"}
-
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "The current weather in a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
+SESSION = "s-v2"
 
 
 def _instrument(
@@ -49,12 +49,8 @@ def _instrument(
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=exported.provider)
-    try:
+    with instrumenting(OpenAIInstrumentor(), exported):
         yield exported
-    finally:
-        instrumentor.uninstrument()
 
 
 @pytest.fixture(params=list(MODES))
@@ -71,38 +67,10 @@ def capturing(exported: Exported, monkeypatch: pytest.MonkeyPatch) -> Iterator[E
     yield from _instrument(exported, monkeypatch, WITH_CONTENT)
 
 
-def _turn(exported: Exported, session: str = "s-v2", user: str = "ana@example.com") -> Any:
-    return exported.provider.get_tracer("app").start_as_current_span(
-        "turn", attributes={"session.id": session, "user.id": user}
-    )
-
-
-def _cached_reply() -> Reply:
-    return Reply(
-        text="Cached prompts are cheaper.",
-        model="gpt-4o-mini-2024-07-18",
-        prompt_tokens=1200,
-        completion_tokens=80,
-        cached_tokens=1000,
-    )
-
-
-def _ask(openai_api: OpenAIAPI) -> None:
-    openai_api.client().chat.completions.create(
-        model="gpt-4o-mini",
-        messages=[
-            {"role": "system", "content": "Be brief."},
-            {"role": "user", "content": "Why is a cached prompt cheaper?"},
-        ],
-    )
-
-
 def test_chat_completion_is_priced_from_input_and_output_tokens_alone(
     instrumented: Exported, openai_api: OpenAIAPI
 ) -> None:
-    openai_api.reply(_cached_reply())
-    with _turn(instrumented, session="s-v2-chat") as turn:
-        _ask(openai_api)
+    turn = ask_with_cached_prompt(instrumented, openai_api, session="s-v2-chat")
 
     tree = instrumented.trace(trace_id_of(turn), spans=2)
     nodes = by_name(tree)
@@ -123,23 +91,7 @@ def test_chat_completion_is_priced_from_input_and_output_tokens_alone(
 def test_streamed_chat_completion_takes_its_usage_from_the_final_chunk(
     instrumented: Exported, openai_api: OpenAIAPI
 ) -> None:
-    openai_api.reply(
-        Reply(
-            text="Streamed, chunk by chunk.",
-            model="gpt-4o-mini-2024-07-18",
-            prompt_tokens=300,
-            completion_tokens=40,
-            cached_tokens=128,
-        )
-    )
-    with _turn(instrumented) as turn:
-        stream = openai_api.client().chat.completions.create(
-            model="gpt-4o-mini",
-            messages=[{"role": "user", "content": "Stream a short answer."}],
-            stream=True,
-            stream_options={"include_usage": True},
-        )
-        text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+    turn, text = stream_a_short_answer(instrumented, openai_api, session=SESSION)
 
     assert text == "Streamed, chunk by chunk."
     tree = instrumented.trace(trace_id_of(turn), spans=2)
@@ -149,41 +101,19 @@ def test_streamed_chat_completion_takes_its_usage_from_the_final_chunk(
     assert Decimal(tree["cost"]) == expected["cost"]
 
 
+def _execute_tool_span(requested: Any) -> tuple[str, dict[str, Any]]:
+    """The app runs the tool the model asked for in a GenAI ``execute_tool`` span."""
+    attributes = {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": "get_weather",
+        "gen_ai.tool.call.id": requested.id,
+    }
+    return "execute_tool get_weather", attributes
+
+
 def _tool_round_trip(exported: Exported, openai_api: OpenAIAPI) -> tuple[Any, ToolCall]:
     """Ask, run the tool the model asked for in a GenAI ``execute_tool`` span, ask again."""
-    call = ToolCall("get_weather", {"city": "Paris"})
-    openai_api.reply(
-        Reply(
-            text=None,
-            tool_calls=[call],
-            model="gpt-4o-mini-2024-07-18",
-            prompt_tokens=150,
-            completion_tokens=20,
-        ),
-        Reply(
-            text="It is sunny in Paris.",
-            model="gpt-4o-mini-2024-07-18",
-            prompt_tokens=190,
-            completion_tokens=12,
-        ),
-    )
-    client = openai_api.client()
-    tracer = exported.provider.get_tracer("app")
-    with _turn(exported) as turn:
-        messages: list[Any] = [{"role": "user", "content": "What is the weather in Paris?"}]
-        first = client.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=[WEATHER_TOOL])
-        (requested,) = first.choices[0].message.tool_calls
-        messages.append(first.choices[0].message.model_dump(exclude_none=True))
-        with tracer.start_as_current_span(
-            "execute_tool get_weather",
-            attributes={
-                "gen_ai.operation.name": "execute_tool",
-                "gen_ai.tool.name": "get_weather",
-                "gen_ai.tool.call.id": requested.id,
-            },
-        ):
-            messages.append({"role": "tool", "tool_call_id": requested.id, "content": "sunny"})
-        client.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=[WEATHER_TOOL])
+    turn, call, _ = tool_round_trip(exported, openai_api, session=SESSION, tool_span=_execute_tool_span)
     return turn, call
 
 
@@ -210,11 +140,7 @@ def test_tool_call_and_follow_up_are_two_priced_calls_around_a_tool_span(
 def test_embeddings_are_an_embedding_span_priced_by_input_tokens(
     instrumented: Exported, openai_api: OpenAIAPI
 ) -> None:
-    openai_api.reply(EmbeddingReply(model="text-embedding-3-small", prompt_tokens=6, dimensions=4))
-    with _turn(instrumented) as turn:
-        openai_api.client().embeddings.create(
-            model="text-embedding-3-small", input="tokentrail stores traces"
-        )
+    turn, _ = embed(instrumented, openai_api, session=SESSION)
 
     tree = instrumented.trace(trace_id_of(turn), spans=2)
     embedding = by_name(tree)["embeddings text-embedding-3-small"]
@@ -226,21 +152,7 @@ def test_embeddings_are_an_embedding_span_priced_by_input_tokens(
 def test_reasoning_model_costs_the_same_without_a_reasoning_breakdown(
     instrumented: Exported, openai_api: OpenAIAPI
 ) -> None:
-    openai_api.reply(
-        Reply(
-            text="42.",
-            model="o4-mini-2025-04-16",
-            prompt_tokens=500,
-            completion_tokens=900,
-            reasoning_tokens=768,
-        )
-    )
-    with _turn(instrumented) as turn:
-        openai_api.client().chat.completions.create(
-            model="o4-mini",
-            messages=[{"role": "user", "content": "Think hard, answer briefly."}],
-            reasoning_effort="low",
-        )
+    turn = reason(instrumented, openai_api, session=SESSION)
 
     tree = instrumented.trace(trace_id_of(turn), spans=2)
     llm = by_name(tree)["chat o4-mini"]
@@ -253,9 +165,7 @@ def test_reasoning_model_costs_the_same_without_a_reasoning_breakdown(
 def test_captured_messages_become_the_span_input_and_output(
     capturing: Exported, openai_api: OpenAIAPI
 ) -> None:
-    openai_api.reply(_cached_reply())
-    with _turn(capturing) as turn:
-        _ask(openai_api)
+    turn = ask_with_cached_prompt(capturing, openai_api, session=SESSION)
 
     tree = capturing.trace(trace_id_of(turn), spans=2)
     llm = by_name(tree)["chat gpt-4o-mini"]

@@ -12,60 +12,36 @@ import pytest
 from openinference.instrumentation.openai import OpenAIInstrumentor
 from tests.compat.conftest import Exported, by_name, trace_id_of
 from tests.compat.expected import costs, named, nonzero, openai_call, priced_facts, trace_row
+from tests.compat.openai_scenarios import (
+    ask_with_cached_prompt,
+    embed,
+    instrumenting,
+    reason,
+    stream_a_short_answer,
+    tool_round_trip,
+    turn,
+)
 
 from prices import MTOK, per_mtok
 from providers import openai_api as stand_in
-from providers.openai_api import EmbeddingReply, OpenAIAPI, Reply, ToolCall
+from providers.openai_api import OpenAIAPI, Reply
 
 openai_api = stand_in.openai_api  # the stand-in OpenAI API, as this module's fixture
 
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "The current weather in a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
+SESSION = "s-oi"
 
 
 @pytest.fixture
 def instrumented(exported: Exported) -> Iterator[Exported]:
     """The openai client instrumented by OpenInference for this test only."""
-    instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=exported.provider)
-    try:
+    with instrumenting(OpenAIInstrumentor(), exported):
         yield exported
-    finally:
-        instrumentor.uninstrument()
-
-
-def _turn(exported: Exported, session: str = "s-oi", user: str = "ana@example.com") -> Any:
-    return exported.provider.get_tracer("app").start_as_current_span(
-        "turn", attributes={"session.id": session, "user.id": user}
-    )
 
 
 def test_chat_completion_with_cached_prompt_tokens_is_priced_at_the_cache_read_rate(
     instrumented: Exported, openai_api: OpenAIAPI
 ) -> None:
-    openai_api.reply(
-        Reply(
-            text="Cached prompts are cheaper.",
-            model="gpt-4o-mini-2024-07-18",
-            prompt_tokens=1200,
-            completion_tokens=80,
-            cached_tokens=1000,
-        )
-    )
-    with _turn(instrumented, session="s-oi-chat") as turn:
-        openai_api.client().chat.completions.create(
-            model="gpt-4o-mini",
-            messages=[
-                {"role": "system", "content": "Be brief."},
-                {"role": "user", "content": "Why is a cached prompt cheaper?"},
-            ],
-        )
+    turn = ask_with_cached_prompt(instrumented, openai_api, session="s-oi-chat")
 
     tree = instrumented.trace(trace_id_of(turn), spans=2)
     nodes = by_name(tree)
@@ -97,23 +73,7 @@ def test_chat_completion_with_cached_prompt_tokens_is_priced_at_the_cache_read_r
 def test_streamed_chat_completion_takes_its_usage_from_the_final_chunk(
     instrumented: Exported, openai_api: OpenAIAPI
 ) -> None:
-    openai_api.reply(
-        Reply(
-            text="Streamed, chunk by chunk.",
-            model="gpt-4o-mini-2024-07-18",
-            prompt_tokens=300,
-            completion_tokens=40,
-            cached_tokens=128,
-        )
-    )
-    with _turn(instrumented) as turn:
-        stream = openai_api.client().chat.completions.create(
-            model="gpt-4o-mini",
-            messages=[{"role": "user", "content": "Stream a short answer."}],
-            stream=True,
-            stream_options={"include_usage": True},
-        )
-        text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+    turn, text = stream_a_short_answer(instrumented, openai_api, session=SESSION)
 
     assert text == "Streamed, chunk by chunk."
     assert openai_api.requests[0].body["stream_options"] == {"include_usage": True}
@@ -129,44 +89,21 @@ def test_streamed_chat_completion_takes_its_usage_from_the_final_chunk(
     assert Decimal(tree["cost"]) == expected["cost"]
 
 
+def _tool_span(requested: Any) -> tuple[str, dict[str, Any]]:
+    """The app runs the tool in its own span, as an OpenInference-instrumented app would."""
+    attributes = {
+        "openinference.span.kind": "TOOL",
+        "tool.name": "get_weather",
+        "input.value": requested.function.arguments,
+        "output.value": "sunny",
+    }
+    return "get_weather", attributes
+
+
 def test_tool_call_and_follow_up_are_two_priced_calls_around_a_tool_span(
     instrumented: Exported, openai_api: OpenAIAPI
 ) -> None:
-    call = ToolCall("get_weather", {"city": "Paris"})
-    openai_api.reply(
-        Reply(
-            text=None,
-            tool_calls=[call],
-            model="gpt-4o-mini-2024-07-18",
-            prompt_tokens=150,
-            completion_tokens=20,
-        ),
-        Reply(
-            text="It is sunny in Paris.",
-            model="gpt-4o-mini-2024-07-18",
-            prompt_tokens=190,
-            completion_tokens=12,
-        ),
-    )
-    client = openai_api.client()
-    tracer = instrumented.provider.get_tracer("app")
-    with _turn(instrumented) as turn:
-        messages: list[Any] = [{"role": "user", "content": "What is the weather in Paris?"}]
-        first = client.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=[WEATHER_TOOL])
-        (requested,) = first.choices[0].message.tool_calls
-        messages.append(first.choices[0].message.model_dump(exclude_none=True))
-        # The app runs the tool in its own span, as an OpenInference-instrumented app would.
-        with tracer.start_as_current_span(
-            "get_weather",
-            attributes={
-                "openinference.span.kind": "TOOL",
-                "tool.name": "get_weather",
-                "input.value": requested.function.arguments,
-                "output.value": "sunny",
-            },
-        ):
-            messages.append({"role": "tool", "tool_call_id": requested.id, "content": "sunny"})
-        client.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=[WEATHER_TOOL])
+    turn, call, requested = tool_round_trip(instrumented, openai_api, session=SESSION, tool_span=_tool_span)
 
     assert requested.id == call.id and requested.function.name == "get_weather"
     tree = instrumented.trace(trace_id_of(turn), spans=4)
@@ -190,11 +127,7 @@ def test_tool_call_and_follow_up_are_two_priced_calls_around_a_tool_span(
 def test_embeddings_are_an_embedding_span_priced_by_input_tokens(
     instrumented: Exported, openai_api: OpenAIAPI
 ) -> None:
-    openai_api.reply(EmbeddingReply(model="text-embedding-3-small", prompt_tokens=6, dimensions=4))
-    with _turn(instrumented) as turn:
-        result = openai_api.client().embeddings.create(
-            model="text-embedding-3-small", input="tokentrail stores traces"
-        )
+    turn, result = embed(instrumented, openai_api, session=SESSION)
 
     assert len(result.data[0].embedding) == 4
     tree = instrumented.trace(trace_id_of(turn), spans=2)
@@ -208,21 +141,7 @@ def test_embeddings_are_an_embedding_span_priced_by_input_tokens(
 def test_reasoning_tokens_are_part_of_output_and_priced_at_the_output_rate(
     instrumented: Exported, openai_api: OpenAIAPI
 ) -> None:
-    openai_api.reply(
-        Reply(
-            text="42.",
-            model="o4-mini-2025-04-16",
-            prompt_tokens=500,
-            completion_tokens=900,
-            reasoning_tokens=768,
-        )
-    )
-    with _turn(instrumented) as turn:
-        openai_api.client().chat.completions.create(
-            model="o4-mini",
-            messages=[{"role": "user", "content": "Think hard, answer briefly."}],
-            reasoning_effort="low",
-        )
+    turn = reason(instrumented, openai_api, session=SESSION)
 
     tree = instrumented.trace(trace_id_of(turn), spans=2)
     llm = by_name(tree)["ChatCompletion"]
@@ -249,7 +168,7 @@ def test_responses_api_call_with_cache_and_reasoning_is_priced_once(
             reasoning_tokens=200,
         )
     )
-    with _turn(instrumented) as turn:
+    with turn(instrumented, SESSION) as root:
         client = openai_api.client()
         if stream:
             for _event in client.responses.create(
@@ -259,7 +178,7 @@ def test_responses_api_call_with_cache_and_reasoning_is_priced_once(
         else:
             client.responses.create(model="o4-mini", input="Use the Responses API.", instructions="Be brief.")
 
-    tree = instrumented.trace(trace_id_of(turn), spans=2)
+    tree = instrumented.trace(trace_id_of(root), spans=2)
     llm = by_name(tree)["Response"]
     usage = {"input": 2000, "output": 300, "cache_read": 1500, "reasoning": 200}
     expected = openai_call(llm, model="o4-mini-2025-04-16", usage=usage)

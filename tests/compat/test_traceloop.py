@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.compat.expected import anthropic_cost, anthropic_usage
 
 from conftest import LiveServer, start_server
-from prices import MTOK, per_mtok
 from providers.anthropic_api import Reply, ToolUse, serve_anthropic_api
 from tokentrail.store.database import Store
 
@@ -100,26 +100,11 @@ def run(chdb_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run
         store.close()
 
 
-def _usage(reply: Reply, *, output: int | None = None) -> dict[str, int]:
-    usage = {
-        "input": reply.input_tokens + reply.cache_creation_input_tokens + reply.cache_read_input_tokens,
-        "output": reply.output_tokens if output is None else output,
-    }
-    if reply.cache_creation_input_tokens:
-        usage["cache_write"] = reply.cache_creation_input_tokens
-    if reply.cache_read_input_tokens:
-        usage["cache_read"] = reply.cache_read_input_tokens
-    return usage
+_usage = anthropic_usage
 
 
 def _cost(reply: Reply, when_ns: int) -> Decimal:
-    prices = per_mtok(MODEL, "anthropic", when_ns)
-    return (
-        reply.input_tokens * prices["input_mtok"]
-        + reply.cache_creation_input_tokens * prices["cache_write_mtok"]
-        + reply.cache_read_input_tokens * prices["cache_read_mtok"]
-        + reply.output_tokens * prices["output_mtok"]
-    ) / MTOK
+    return anthropic_cost(MODEL, reply, when_ns)
 
 
 def test_the_turn_arrives_as_one_tree_of_workflow_tasks_tool_and_llm_calls(run: Run) -> None:

@@ -9,21 +9,17 @@ cumulative usage) and ``message_stop``.
 
 from __future__ import annotations
 
-import itertools
 import json
-import threading
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-__all__ = ["AnthropicAPI", "Recorded", "Reply", "ToolUse", "anthropic_api", "serve_anthropic_api"]
+from providers.loopback import JSONHandler, LoopbackServer, Recorded, ScriptedAPI, new_id, serve
 
-_ids = itertools.count(1)
+__all__ = ["AnthropicAPI", "Recorded", "Reply", "ToolUse", "anthropic_api", "serve_anthropic_api"]
 
 
 @dataclass
@@ -32,7 +28,7 @@ class ToolUse:
 
     name: str
     input: dict[str, Any]
-    id: str = field(default_factory=lambda: f"toolu_{next(_ids):024d}")
+    id: str = field(default_factory=lambda: new_id("toolu_"))
 
 
 @dataclass
@@ -50,7 +46,7 @@ class Reply:
     #: The part of ``cache_creation_input_tokens`` written with a one-hour lifetime (the rest is 5 minutes).
     cache_creation_1h: int = 0
     stop_reason: str | None = None  # default: "tool_use" when there are tool calls, else "end_turn"
-    id: str = field(default_factory=lambda: f"msg_{next(_ids):024d}")
+    id: str = field(default_factory=lambda: new_id("msg_"))
 
     def usage(self) -> dict[str, Any]:
         return {
@@ -139,29 +135,8 @@ class Reply:
         yield "message_stop", {"type": "message_stop"}
 
 
-@dataclass
-class Recorded:
-    """A request the stand-in received."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: dict[str, Any]
-
-
-class AnthropicAPI:
+class AnthropicAPI(ScriptedAPI[Reply]):
     """The running stand-in: queue replies with :meth:`reply`, read :attr:`requests` afterwards."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.requests: list[Recorded] = []
-        self._replies: deque[Reply] = deque()
-        self._lock = threading.Lock()
-
-    def reply(self, *replies: Reply) -> None:
-        """Answer the next requests with these replies, in order."""
-        with self._lock:
-            self._replies.extend(replies)
 
     def client(self, **options: Any) -> Any:
         """A real ``anthropic.Anthropic`` client pointed here (no retries, so a failure shows at once)."""
@@ -169,70 +144,35 @@ class AnthropicAPI:
 
         return anthropic.Anthropic(base_url=self.url, api_key="test", max_retries=0, **options)
 
-    def _next(self, request: Recorded) -> Reply | None:
-        with self._lock:
-            self.requests.append(request)
-            return self._replies.popleft() if self._replies else None
 
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
+class _Handler(JSONHandler):
+    server: LoopbackServer[AnthropicAPI]
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        body = json.loads(raw) if raw else {}
-        recorded = Recorded("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+        recorded = self._receive(self.path)
         if self.path.split("?")[0] != "/v1/messages":
             self._send_error(404, "not_found_error", f"the stand-in does not serve {self.path}")
             return
         reply = self.server.api._next(recorded)
         if reply is None:
             self._send_error(400, "invalid_request_error", "no scripted reply left for this request")
-        elif body.get("stream"):
-            stream = "".join(
-                f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in reply.events()
-            ).encode()
-            self._send(200, "text/event-stream; charset=utf-8", stream)
+        elif recorded.body.get("stream"):
+            self._send_events(reply.events())
         else:
-            self._send(200, "application/json", json.dumps(reply.message()).encode())
+            self._send_json(reply.message())
 
     def _send_error(self, status: int, kind: str, message: str) -> None:
-        error = {"type": "error", "error": {"type": kind, "message": message}}
-        self._send(status, "application/json", json.dumps(error).encode())
+        self._send_json({"type": "error", "error": {"type": kind, "message": message}}, status)
 
-    def _send(self, status: int, content_type: str, payload: bytes) -> None:
-        self.send_response(status)
-        self.send_header("content-type", content_type)
-        self.send_header("content-length", str(len(payload)))
-        self.send_header("request-id", f"req_{next(_ids):024d}")
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    api: AnthropicAPI
+    def _headers(self) -> dict[str, str]:
+        return {"request-id": new_id("req_")}
 
 
 @contextmanager
 def serve_anthropic_api() -> Iterator[AnthropicAPI]:
     """Run the stand-in on a free loopback port for the duration of the block."""
-    server = _Server(("127.0.0.1", 0), _Handler)
-    host, port = server.server_address[:2]
-    server.api = AnthropicAPI(f"http://{host!s}:{port}")
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server.api
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve(_Handler, AnthropicAPI) as api:
+        yield api
 
 
 @pytest.fixture

@@ -15,19 +15,17 @@ included; ``completion_tokens`` counts every output token, reasoning included.
 from __future__ import annotations
 
 import base64
-import itertools
 import json
 import struct
-import threading
 import time
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
+from providers.loopback import JSONHandler, LoopbackServer, Recorded, ScriptedAPI, new_id, serve
 
 __all__ = [
     "EmbeddingReply",
@@ -39,12 +37,6 @@ __all__ = [
     "serve_openai",
 ]
 
-_ids = itertools.count(1)
-
-
-def _id(prefix: str) -> str:
-    return f"{prefix}{next(_ids):024d}"
-
 
 @dataclass
 class ToolCall:
@@ -52,7 +44,7 @@ class ToolCall:
 
     name: str
     arguments: dict[str, Any]
-    id: str = field(default_factory=lambda: _id("call_"))
+    id: str = field(default_factory=lambda: new_id("call_"))
 
     def arguments_json(self) -> str:
         return json.dumps(self.arguments)
@@ -76,7 +68,7 @@ class Reply:
     #: Part of ``completion_tokens`` spent on reasoning.
     reasoning_tokens: int = 0
     finish_reason: str | None = None  # default: "tool_calls" when there are tool calls, else "stop"
-    id: str = field(default_factory=lambda: _id("chatcmpl-"))
+    id: str = field(default_factory=lambda: new_id("chatcmpl-"))
     _output: list[dict[str, Any]] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def served_model(self, request: dict[str, Any]) -> str:
@@ -189,12 +181,12 @@ class Reply:
             return self._output  # the same item ids in the events and the final response
         items = self._output
         if self.reasoning_tokens:
-            items.append({"type": "reasoning", "id": _id("rs_"), "summary": []})
+            items.append({"type": "reasoning", "id": new_id("rs_"), "summary": []})
         if self.text is not None:
             items.append(
                 {
                     "type": "message",
-                    "id": _id("msg_"),
+                    "id": new_id("msg_"),
                     "status": "completed",
                     "role": "assistant",
                     "content": [
@@ -205,7 +197,7 @@ class Reply:
         items += [
             {
                 "type": "function_call",
-                "id": _id("fc_"),
+                "id": new_id("fc_"),
                 "call_id": call.id,
                 "name": call.name,
                 "arguments": call.arguments_json(),
@@ -292,36 +284,13 @@ class EmbeddingReply:
         }
 
 
-@dataclass
-class Recorded:
-    """A request the stand-in received."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: dict[str, Any]
-
-
-class OpenAIAPI:
-    """The running stand-in: queue replies with :meth:`reply`, read :attr:`requests` afterwards."""
+class OpenAIAPI(ScriptedAPI[Reply | EmbeddingReply]):
+    """The running stand-in: queue replies with :meth:`reply` (one queue for every endpoint), read
+    :attr:`requests` afterwards."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
+        super().__init__(url)
         self.base_url = url + "/v1"
-        self.requests: list[Recorded] = []
-        self._replies: deque[Reply | EmbeddingReply] = deque()
-        self._lock = threading.Lock()
-
-    def reply(self, *replies: Reply | EmbeddingReply) -> None:
-        """Answer the next requests with these replies, in order (one queue for every endpoint)."""
-        with self._lock:
-            self._replies.extend(replies)
-
-    @property
-    def pending(self) -> int:
-        """Scripted replies not used yet."""
-        with self._lock:
-            return len(self._replies)
 
     def client(self, **options: Any) -> Any:
         """A real ``openai.OpenAI`` client pointed here (no retries, so a failure shows at once)."""
@@ -329,28 +298,17 @@ class OpenAIAPI:
 
         return openai.OpenAI(base_url=self.base_url, api_key="test", max_retries=0, **options)
 
-    def _next(self, request: Recorded) -> Reply | EmbeddingReply | None:
-        with self._lock:
-            self.requests.append(request)
-            return self._replies.popleft() if self._replies else None
-
 
 _ROUTES = {"/v1/chat/completions": Reply, "/v1/responses": Reply, "/v1/embeddings": EmbeddingReply}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
+class _Handler(JSONHandler):
+    server: LoopbackServer[OpenAIAPI]
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        body = json.loads(raw) if raw else {}
         path = self.path.split("?")[0]
-        recorded = Recorded("POST", path, {k.lower(): v for k, v in self.headers.items()}, body)
+        recorded = self._receive(path)
+        body = recorded.body
         expected = _ROUTES.get(path)
         if expected is None:
             self._send_error(404, f"the stand-in does not serve {self.path}")
@@ -364,62 +322,30 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(reply.body(body))
         elif path == "/v1/chat/completions":
             if body.get("stream"):
-                self._send_events((None, chunk) for chunk in reply.chat_chunks(body))
+                self._send_events(((None, chunk) for chunk in reply.chat_chunks(body)), done=True)
             else:
                 self._send_json(reply.chat_completion(body))
         elif body.get("stream"):
             events = reply.response_events(body)
             self._send_events(
-                ((event["type"], {**event, "sequence_number": n}) for n, event in enumerate(events)),
-                done=False,
+                (event["type"], {**event, "sequence_number": n}) for n, event in enumerate(events)
             )
         else:
             self._send_json(reply.response(body))
 
     def _send_error(self, status: int, message: str) -> None:
         error = {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}}
-        self._send(status, "application/json", json.dumps(error).encode())
+        self._send_json(error, status)
 
-    def _send_json(self, data: dict[str, Any]) -> None:
-        self._send(200, "application/json", json.dumps(data).encode())
-
-    def _send_events(self, events: Iterator[tuple[str | None, dict[str, Any]]], *, done: bool = True) -> None:
-        lines = [
-            (f"event: {name}\n" if name else "") + f"data: {json.dumps(data)}\n\n" for name, data in events
-        ]
-        if done:
-            lines.append("data: [DONE]\n\n")
-        self._send(200, "text/event-stream; charset=utf-8", "".join(lines).encode())
-
-    def _send(self, status: int, content_type: str, payload: bytes) -> None:
-        self.send_response(status)
-        self.send_header("content-type", content_type)
-        self.send_header("content-length", str(len(payload)))
-        self.send_header("x-request-id", _id("req_"))
-        self.send_header("openai-processing-ms", "1")
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    api: OpenAIAPI
+    def _headers(self) -> dict[str, str]:
+        return {"x-request-id": new_id("req_"), "openai-processing-ms": "1"}
 
 
 @contextmanager
 def serve_openai() -> Iterator[OpenAIAPI]:
     """Run the stand-in on a free loopback port for the duration of the block."""
-    server = _Server(("127.0.0.1", 0), _Handler)
-    host, port = server.server_address[:2]
-    server.api = OpenAIAPI(f"http://{host!s}:{port}")
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server.api
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve(_Handler, OpenAIAPI) as api:
+        yield api
 
 
 @pytest.fixture
