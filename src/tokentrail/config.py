@@ -63,6 +63,8 @@ class Settings:
     flush_interval_ms: int = 500
     max_pending_spans: int = 500_000
     max_queued_requests: int = 64
+    #: A TOML file of price rules saved into the store at start (see tokentrail.pricing.rule_store).
+    prices_file: Path | None = None
     #: Processes that decode and normalize request bodies; None: one per core (at most 4; none on one).
     ingest_processes: int | None = None
 
@@ -146,6 +148,11 @@ SETTINGS: dict[str, SettingSpec] = {
         "TOKENTRAIL_MAX_PENDING_SPANS",
         _positive_int,
         "Spans waiting for the writer before new requests get 503 + Retry-After (default 500000).",
+    ),
+    "prices_file": SettingSpec(
+        "TOKENTRAIL_PRICES_FILE",
+        lambda s: Path(s).expanduser(),
+        "TOML file of price rules (model prices, per-call tool prices) saved into the store at start.",
     ),
     "ingest_processes": SettingSpec(
         "TOKENTRAIL_INGEST_PROCESSES",

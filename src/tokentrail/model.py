@@ -77,6 +77,9 @@ class Unpriced(StrEnum):
     NO_USAGE = "no_usage"
     NO_MODEL = "no_model"
     INVALID_USAGE = "invalid_usage"
+    #: The span names a provider the catalog does not know (a gateway, a proxy), and the model is sold by
+    #: several known providers at different prices: no price is guessed.
+    AMBIGUOUS_PROVIDER = "ambiguous_provider"
 
 
 class UsageSource(StrEnum):

@@ -284,7 +284,7 @@ def test_every_mapped_provider_id_exists_in_the_data() -> None:
         ("x_ai", "grok-3", "genai-prices:x-ai/"),
         # a provider that does not list the model, an unknown provider and none: found by model name
         ("openai", "claude-3-5-sonnet-20241022", "genai-prices:anthropic/claude-3-5-sonnet"),
-        ("ibm.watsonx.ai", "gpt-4o", "genai-prices:openai/gpt-4o"),
+        ("ibm.watsonx.ai", "o3-mini", "genai-prices:openai/o3-mini"),  # only one price exists
         ("", "gpt-4o", "genai-prices:openai/gpt-4o"),
         ("", "anthropic/claude-3-5-sonnet", "genai-prices:anthropic/claude-3-5-sonnet"),
     ],
@@ -294,6 +294,14 @@ def test_provider_is_mapped_then_falls_back_to_the_model_name(provider: str, mod
 
     assert span.cost_origin is CostOrigin.INFERRED
     assert span.price_source.startswith(source)
+
+
+def test_an_unknown_provider_naming_a_model_sold_at_several_prices_is_not_guessed() -> None:
+    # gpt-4o is sold by OpenAI, Azure, OpenRouter ... at different cache prices; "acme-gateway" is none.
+    span = priced(llm_span("gpt-4o", {"input": 1_000, "output": 100}, provider="acme-gateway"))
+
+    assert span.cost == {}
+    assert span.unpriced_reason is Unpriced.AMBIGUOUS_PROVIDER
 
 
 def test_repricing_replaces_the_previous_result() -> None:

@@ -57,6 +57,7 @@ async def export_traces(request: Request) -> Response:
             settings,
             request.app.state.writer,
             request.app.state.calls,
+            request.app.state.rules.book,
         )
         await asyncio.wrap_future(written)
     except TokentrailError as exc:

@@ -20,6 +20,7 @@ from tokentrail.ingest.call_index import CallIndex, SpanKey
 from tokentrail.ingest.otlp import DecodedBatch, decode_request, decompress
 from tokentrail.model import Span
 from tokentrail.pricing import price_span
+from tokentrail.pricing.rules import RuleBook
 from tokentrail.semconv import normalize
 from tokentrail.semconv.common import SERVICE_NAME
 from tokentrail.semconv.enrich import enrich
@@ -64,6 +65,7 @@ def prepare_otlp(
     content_encoding: str | None,
     project: str | None,
     settings: Settings,
+    rules: RuleBook | None = None,
 ) -> PreparedBatch:
     """Decode an OTLP body and turn its spans into enriched, priced canonical spans."""
     if project is not None:
@@ -76,7 +78,7 @@ def prepare_otlp(
         try:
             span = normalize(raw, project=span_project, max_payload_chars=settings.max_payload_chars)
             enrich(span)
-            price_span(span)
+            price_span(span, rules=rules)
         except Exception as exc:  # a span no stage could read costs itself only, never its batch
             logger.exception("span %s could not be normalized", raw.span_id)
             decoded.rejected.append(f"span {raw.span_id} {raw.name!r}: could not be read ({exc!r:.200})")
@@ -102,9 +104,10 @@ def prepare_rows(
     content_encoding: str | None,
     project: str | None,
     settings: Settings,
+    rules: RuleBook | None = None,
 ) -> PreparedRows:
     """The CPU work of a request, shareable across processes: decode, normalize, enrich, price, encode."""
-    prepared = prepare_otlp(body, media_type, content_encoding, project, settings)
+    prepared = prepare_otlp(body, media_type, content_encoding, project, settings, rules)
     now = time.time_ns()
     spans = prepared.spans
     decoded = prepared.decoded

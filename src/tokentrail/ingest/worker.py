@@ -25,6 +25,7 @@ from tokentrail.ingest.call_index import CallIndex
 from tokentrail.ingest.otlp import DecodedBatch
 from tokentrail.ingest.pipeline import commit_rows, prepare_rows
 from tokentrail.pricing.catalog import default_catalog
+from tokentrail.pricing.rules import RuleBook
 from tokentrail.store.writer import SpanWriter
 
 __all__ = ["IngestWorker", "default_processes", "settle_heap"]
@@ -78,6 +79,7 @@ class IngestWorker:
         settings: Settings,
         writer: SpanWriter,
         calls: CallIndex,
+        rules: RuleBook | None = None,
     ) -> tuple[DecodedBatch, Future[int]]:
         """Prepare a body into rows and hand them to the writer; the future resolves once durable."""
         if self._queued >= self._max_queued:
@@ -87,7 +89,7 @@ class IngestWorker:
         try:
             try:
                 prepared = await loop.run_in_executor(
-                    self._prepare, prepare_rows, body, media_type, content_encoding, project, settings
+                    self._prepare, prepare_rows, body, media_type, content_encoding, project, settings, rules
                 )
             except BrokenProcessPool:
                 self._prepare = self._new_pool()

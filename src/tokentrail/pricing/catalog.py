@@ -168,22 +168,38 @@ class PriceCatalog:
 
     def price(self, provider: str, model: str, usage: Mapping[str, int], at_ns: int) -> Priced | Unpriced:
         """Price one call of ``model`` at ``at_ns`` (UNIX ns; 0 means now) from canonical ``usage``."""
-        values: dict[str, int] = {}
-        plain = True  # every count a non-negative int: the planned path applies
-        for usage_type, count in usage.items():
-            key = _GENAI_KEYS.get(usage_type)
-            if key is not None and count:
-                values[key] = count
-                if type(count) is not int or count < 0:
-                    plain = False
+        values = _genai_values(usage)
         if not values:
             return Unpriced.NO_USAGE
         match = self._find(provider, model)
         if match is None:
-            return Unpriced.UNKNOWN_MODEL
+            return Unpriced.AMBIGUOUS_PROVIDER if self._ambiguous(provider, model) else Unpriced.UNKNOWN_MODEL
         if at_ns <= 0:
             at_ns = time.time_ns()
-        rates = self._rates(match, at_ns)
+        return self._priced(self._rates(match, at_ns), values, match.source)
+
+    def prices_of(self, provider: str, model: str, at_ns: int) -> tuple[str, dict[str, Decimal]] | None:
+        """The catalog entry that prices ``model`` and its prices at ``at_ns`` (0: now), by price key
+        (``input_mtok`` ...; a tiered price by its base); None if the catalog has none."""
+        match = self._find(provider, model)
+        if match is None:
+            return None
+        prices = match.model.get_prices(_utc(at_ns or time.time_ns()))
+        return match.source, {
+            key: value.base if isinstance(value, TieredPrices) else value
+            for key, value in vars(prices).items()
+            if isinstance(value, Decimal | TieredPrices)
+        }
+
+    def price_with(self, model_price: ModelPrice, usage: Mapping[str, int], source: str) -> Priced | Unpriced:
+        """Price one call with prices given outside the catalog (a user's rule), by the same arithmetic."""
+        values = _genai_values(usage)
+        if not values:
+            return Unpriced.NO_USAGE
+        return self._priced(self._rates_for(model_price), values, source)
+
+    def _priced(self, rates: _Rates, values: dict[str, int], source: str) -> Priced | Unpriced:
+        plain = all(type(count) is int and count >= 0 for count in values.values())
         if plain:
             reported = frozenset(values)
             plan = rates.plans.get(reported)
@@ -194,14 +210,17 @@ class PriceCatalog:
             cost = _price_generic(rates, values)
         if cost is None:  # genai-prices rejects e.g. cache_read > input, or a negative count
             return Unpriced.INVALID_USAGE
-        return Priced(cost=cost, source=match.source)
+        return Priced(cost=cost, source=source)
 
     def _find_uncached(self, provider: str, model: str) -> _Match | None:
         # Try the span's provider first, then whichever provider claims the model by name, then
         # genai-prices' "vendor/model" splitting, so an OpenAI-compatible proxy still gets its price.
+        # A provider the catalog does not know, naming a model that several providers sell at different
+        # prices, is not guessed: see _ambiguous.
         provider_id = PROVIDER_IDS.get(provider, provider)
         candidates: list[str | None] = [provider_id] if provider_id else []
-        candidates.append(None)
+        if not provider_id or self._known_provider(provider_id) or not self._ambiguous(provider, model):
+            candidates.append(None)
         if "/" in model:
             candidates.append(_SPLIT_PROVIDER_PREFIX)
         for candidate in candidates:
@@ -211,6 +230,24 @@ class PriceCatalog:
                 continue
             return _Match(found.id, info.id, found, info, _by_time_of_day(info))
         return None
+
+    def _known_provider(self, provider_id: str) -> bool:
+        return any(p.id == provider_id for p in self.snapshot.providers)
+
+    @functools.lru_cache(maxsize=1024)  # noqa: B019  # the catalog lives as long as the process
+    def _ambiguous(self, provider: str, model: str) -> bool:
+        """Whether a span naming an unknown provider names a model that known providers price differently."""
+        provider_id = PROVIDER_IDS.get(provider, provider)
+        if not provider_id or self._known_provider(provider_id):
+            return False
+        prices = set()
+        for candidate in self.snapshot.providers:
+            try:
+                _, info = self.snapshot.find_provider_model(model, None, candidate.id, None)
+            except LookupError:
+                continue
+            prices.add(repr(info.get_prices(datetime.now(UTC))))
+        return len(prices) > 1
 
     def _rates(self, match: _Match, at_ns: int) -> _Rates:
         if match.by_time_of_day:
@@ -228,6 +265,16 @@ class PriceCatalog:
             rates = _Rates(model_price, units, tiered)
             self._rates_by_price[id(model_price)] = rates
         return rates
+
+
+def _genai_values(usage: Mapping[str, int]) -> dict[str, int]:
+    """Canonical usage as genai-prices usage keys, zero counts left out."""
+    values: dict[str, int] = {}
+    for usage_type, count in usage.items():
+        key = _GENAI_KEYS.get(usage_type)
+        if key is not None and count:
+            values[key] = count
+    return values
 
 
 @functools.cache

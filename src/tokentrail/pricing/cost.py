@@ -1,28 +1,57 @@
-"""Cost of one span: what it reported, else its usage times its model's price, else why not."""
+"""Cost of one span: what it reported, else a user rule's price, else the catalog's, else why not."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from tokentrail.model import PRICED_BY_USAGE, CostOrigin, Span, Unpriced
 from tokentrail.pricing.catalog import PriceCatalog, Priced, default_catalog
+from tokentrail.pricing.rules import CALL_PRICE, RuleBook
 
-__all__ = ["REPORTED", "price_span"]
+__all__ = ["BATCH_DISCOUNTS", "CALL_NAME_ATTRIBUTES", "PRICING_ATTRIBUTES", "REPORTED", "price_span"]
 
 #: ``price_source`` of a span whose cost came from the span itself.
 REPORTED = "reported"
 _TOTAL = "total"
+_NO_RULES = RuleBook()
+
+#: Attributes naming the tool (or other step) a call rule is matched against, before the span's model
+#: and name: GenAI, OpenInference, Vercel AI, OpenLLMetry.
+CALL_NAME_ATTRIBUTES = ("gen_ai.tool.name", "tool.name", "ai.toolCall.name", "traceloop.entity.name")
+
+#: What a span says about how it was billed -> the share of the list price it pays, per provider.
+#: OpenAI's Batch API and ``flex`` service tier, Anthropic's Message Batches, Gemini's and Bedrock's batch
+#: modes all bill half the list price. ``tokentrail.batch`` is our attribute for an app to say so.
+BATCH_DISCOUNTS: Mapping[tuple[str, str], Mapping[str, Decimal]] = {
+    ("tokentrail.batch", "true"): {
+        "openai": Decimal("0.5"),
+        "anthropic": Decimal("0.5"),
+        "gcp.gemini": Decimal("0.5"),
+        "gcp.vertex_ai": Decimal("0.5"),
+        "aws.bedrock": Decimal("0.5"),
+        "azure.ai.openai": Decimal("0.5"),
+    },
+    ("openai.response.service_tier", "flex"): {"openai": Decimal("0.5")},
+    ("openai.request.service_tier", "flex"): {"openai": Decimal("0.5")},
+}
+
+#: Every raw attribute pricing reads: what a re-pricing job has to select besides the usage.
+PRICING_ATTRIBUTES = tuple(sorted({*CALL_NAME_ATTRIBUTES, *(name for name, _ in BATCH_DISCOUNTS)}))
 
 
-def price_span(span: Span, *, catalog: PriceCatalog | None = None) -> None:
-    """Fill in ``cost``, ``cost_origin``, ``unpriced_reason`` and ``price_source`` from the span's usage.
+def price_span(span: Span, *, catalog: PriceCatalog | None = None, rules: RuleBook | None = None) -> None:
+    """Fill in ``cost``, ``cost_origin``, ``unpriced_reason`` and ``price_source``.
 
-    A reported cost wins (``provided`` for LLM and embedding spans, ``custom`` for anything else). Other
-    LLM and embedding spans are priced from usage with genai-prices (``inferred``) or carry the reason
-    they could not be; any other kind without a reported cost costs nothing we know of. Idempotent, so a
-    backfill can re-price a stored span.
+    A cost the span reports wins (``provided`` for LLM and embedding spans, ``custom`` for anything else).
+    Other LLM and embedding spans are priced from usage (``inferred``): with the user's model rule in
+    force for the project, model, provider and start time, else with genai-prices; a batch discount the
+    span claims applies to either. Any other span gets the price of the call rule matching its tool name,
+    model or span name (``custom``), or costs nothing we know of. Idempotent, so a stored span can be
+    re-priced after a price change.
     """
     span.cost, span.cost_origin, span.unpriced_reason, span.price_source = {}, None, None, ""
+    rules = rules or _NO_RULES
     usage_priced = span.kind in PRICED_BY_USAGE
     if span.reported_cost:
         span.cost = _components(span.reported_cost)
@@ -30,19 +59,44 @@ def price_span(span: Span, *, catalog: PriceCatalog | None = None) -> None:
         span.price_source = REPORTED
         return
     if not usage_priced:
+        rule = rules.call_rule(span.project, _call_names(span), span.start_ns)
+        if rule is not None:
+            span.cost = {span.kind.value: rule.prices[CALL_PRICE]}
+            span.cost_origin, span.price_source = CostOrigin.CUSTOM, rule.source_name
         return
     model = span.model.strip()
     if not model:
         span.unpriced_reason = Unpriced.NO_MODEL
         return
-    result = (catalog or default_catalog()).price(span.provider, model, span.usage, span.start_ns)
-    if isinstance(result, Priced):
-        span.cost, span.cost_origin, span.price_source = result.cost, CostOrigin.INFERRED, result.source
+    catalog = catalog or default_catalog()
+    model_rule = rules.model_rule(span.project, span.provider, model, span.start_ns)
+    if model_rule is not None:
+        result = catalog.price_with(rules.model_price(model_rule), span.usage, model_rule.source_name)
     else:
+        result = catalog.price(span.provider, model, span.usage, span.start_ns)
+    if not isinstance(result, Priced):
         span.unpriced_reason = result
+        return
+    span.cost, span.cost_origin, span.price_source = result.cost, CostOrigin.INFERRED, result.source
+    share = _billed_share(span)
+    if share is not None:
+        span.cost = {kind: amount * share for kind, amount in span.cost.items()}
+        span.price_source += f"+batch({share})"
 
 
 def _components(reported: dict[str, Decimal]) -> dict[str, Decimal]:
     # A total next to its components would count the money twice; a total alone is all there is.
     parts = {kind: amount for kind, amount in reported.items() if kind != _TOTAL}
     return parts or dict(reported)
+
+
+def _call_names(span: Span) -> list[str]:
+    names = [span.attributes[name] for name in CALL_NAME_ATTRIBUTES if span.attributes.get(name)]
+    return [*names, *(name for name in (span.model, span.name) if name)]
+
+
+def _billed_share(span: Span) -> Decimal | None:
+    for (attribute, value), shares in BATCH_DISCOUNTS.items():
+        if span.attributes.get(attribute, "").lower() == value and span.provider in shares:
+            return shares[span.provider]
+    return None

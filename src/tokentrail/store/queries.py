@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,11 +26,13 @@ __all__ = [
     "Page",
     "TraceFilter",
     "call_nodes",
+    "cost_total",
     "costs",
     "session_traces",
     "sessions",
     "trace_spans",
     "traces",
+    "unpriced",
 ]
 
 # Per-trace aggregates, by name. Session, user and service prefer the root span, then the earliest span
@@ -44,6 +47,7 @@ _AGGREGATES: dict[str, str] = {
     # A span repeating a call another span of the trace already reports is shown but not counted.
     "t_cost": "sumIf(cost_total, duplicate_of = '')",
     "t_usage": "sumMapIf(usage, duplicate_of = '')",
+    "t_cost_by_type": "sumMapIf(cost, duplicate_of = '')",
     "t_errors": "countIf(status = 'error')",
     "t_unpriced": "countIf(unpriced_reason != '')",
     "t_roots": "countIf(parent_span_id = '')",
@@ -55,6 +59,8 @@ _AGGREGATES: dict[str, str] = {
     "t_models": "arrayFilter(m -> m != '', "
     "groupUniqArray(if(response_model != '', response_model, request_model)))",
     "t_services": "groupUniqArray(service)",
+    # A trace's tags: the union of its spans' tags.
+    "t_tags": "arraySort(groupUniqArrayArray(tags))",
 }
 
 
@@ -104,6 +110,9 @@ COST_GROUPS: dict[str, tuple[str, str]] = {
     "day": ("toString(toDate(fromUnixTimestamp64Nano(s.start_ns)))", ""),
     "session": ("t.t_session", "t_session"),
     "user": ("t.t_user", "t_user"),
+    # A span counts toward every tag of its trace (so tag groups can add up to more than the total);
+    # a trace without tags groups under "".
+    "tag": ("arrayJoin(if(empty(t.t_tags), [''], t.t_tags))", "t_tags"),
 }
 
 
@@ -201,6 +210,11 @@ def sessions(
     params: dict[str, Any] = {"project": project, "limit": limit + 1}
     span_where = _span_window(start_ns, end_ns, params)
     conditions = ["t_session != ''"]
+    # As in trace lists, a trace is in range by its start.
+    if start_ns is not None:
+        conditions.append("t_start >= {start_ns:Int64}")
+    if end_ns is not None:
+        conditions.append("t_start < {end_ns:Int64}")
     if user_id:
         params["user_id"] = user_id
         conditions.append("t_user = {user_id:String}")
@@ -209,10 +223,21 @@ def sessions(
         value, session_id = _decode_cursor(cursor, "session")
         params["cursor_value"], params["cursor_id"] = int(value), session_id
         having.append("(last_ns, session_id) < ({cursor_value:Int64}, {cursor_id:String})")
-    needed = ["t_session", "t_user", "t_start", "t_end", "t_cost", "t_usage", "t_errors", "t_spans"]
+    needed = [
+        "t_session",
+        "t_user",
+        "t_start",
+        "t_end",
+        "t_cost",
+        "t_cost_by_type",
+        "t_usage",
+        "t_errors",
+        "t_spans",
+    ]
     sql = (
         "SELECT t_session AS session_id, count() AS trace_count, min(t_start) AS first_ns, "
-        "max(t_end) AS last_ns, sum(t_cost) AS cost, sumMap(t_usage) AS usage, "
+        "max(t_end) AS last_ns, sum(t_cost) AS cost, sumMap(t_cost_by_type) AS cost_by_type, "
+        "sumMap(t_usage) AS usage, "
         "sum(t_errors) AS error_count, sum(t_spans) AS span_count, "
         f"argMinIf(t_user, t_start, t_user != '') AS user_id FROM ({_per_trace(needed, span_where)}) "
         "WHERE "
@@ -236,8 +261,9 @@ def session_traces(store: Store, project: str, session_id: str) -> list[dict[str
         "AND trace_id IN (SELECT trace_id FROM spans WHERE project = {project:String} "
         "AND session_id = {session_id:String})"
     )
+    needed = [*_TRACE_ROW_AGGREGATES, "t_cost_by_type"]
     sql = (
-        f"SELECT {_TRACE_COLUMNS} FROM ({_per_trace(_TRACE_ROW_AGGREGATES, candidates)}) "
+        f"SELECT {_TRACE_COLUMNS}, t_cost_by_type AS cost_by_type FROM ({_per_trace(needed, candidates)}) "
         "WHERE t_session = {session_id:String} ORDER BY t_start, trace_id"
     )
     return store.query_dicts(sql, {"project": project, "session_id": session_id})
@@ -268,9 +294,11 @@ def costs(store: Store, project: str, group_by: str, where: CostFilter) -> list[
     key, trace_fact = COST_GROUPS[group_by]
     params: dict[str, Any] = {"project": project}
     window = _span_window(where.start_ns, where.end_ns, params)
-    spans_sql = f"(SELECT * FROM spans FINAL WHERE project = {{project:String}} {window}) AS s"
+    # Only the spans that started in the window count (a trace straddling its edge counts in part).
+    started = _started_in(where)
+    spans_sql = f"(SELECT * FROM spans FINAL WHERE project = {{project:String}} {started}) AS s"
     if trace_fact:
-        # Attribute each span's cost to its trace's session or user, resolved over the whole trace.
+        # Attribute each span's cost to its trace's session, user or tags, resolved over the whole trace.
         spans_sql += f" INNER JOIN ({_per_trace([trace_fact], window)}) AS t ON s.trace_id = t.trace_id"
     sql = (
         f"SELECT {key} AS key, sumIf(s.cost_total, {_COUNTED}) AS cost, "
@@ -286,8 +314,86 @@ def costs(store: Store, project: str, group_by: str, where: CostFilter) -> list[
     return store.query_dicts(sql, params)
 
 
+def cost_total(store: Store, project: str, where: CostFilter) -> Decimal:
+    """The cost of the spans that started in the window, each counted once."""
+    params: dict[str, Any] = {"project": project}
+    _span_window(where.start_ns, where.end_ns, params)
+    rows = store.query(
+        "SELECT sumIf(cost_total, duplicate_of = '') FROM spans FINAL "
+        f"WHERE project = {{project:String}} {_started_in(where)}",
+        params,
+    )
+    return Decimal(rows[0][0]) if rows else Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class UnpricedReport:
+    #: One row per (reason, provider, model): span and trace counts, first and last span start, usage
+    #: and up to five trace ids (the latest first).
+    groups: list[dict[str, Any]]
+    #: One row per reason: span and trace counts, first and last span start.
+    reasons: list[dict[str, Any]]
+    #: The same over every unpriced span.
+    total: dict[str, Any]
+
+
+_MODEL = "if(response_model != '', response_model, request_model)"
+
+
+def unpriced(store: Store, project: str, where: CostFilter) -> UnpricedReport:
+    """The counted spans that started in the window and could not be priced, by reason, provider, model.
+
+    Reasons are whatever the spans carry, so a reason added to pricing needs no change here. Spans left
+    out of every total as a repeat of another span's call are left out here too.
+    """
+    params: dict[str, Any] = {"project": project}
+    _span_window(where.start_ns, where.end_ns, params)
+    spans_where = (
+        "FROM spans FINAL WHERE project = {project:String} AND unpriced_reason != '' "
+        f"AND duplicate_of = '' {_started_in(where)}"
+    )
+    per_trace = (
+        f"SELECT unpriced_reason AS reason, provider, {_MODEL} AS model, trace_id, count() AS spans, "
+        f"min(start_ns) AS first_ns, max(start_ns) AS last_ns, sumMap(usage) AS usage {spans_where} "
+        "GROUP BY reason, provider, model, trace_id"
+    )
+    groups = store.query_dicts(
+        "SELECT reason, provider, model, sum(spans) AS span_count, count() AS trace_count, "
+        "min(first_ns) AS first_ns, max(last_ns) AS last_ns, sumMap(usage) AS usage, "
+        "arrayMap(p -> p.2, groupArraySorted(5)((-last_ns, trace_id))) AS sample_trace_ids "
+        f"FROM ({per_trace}) GROUP BY reason, provider, model "
+        "ORDER BY span_count DESC, reason, provider, model",
+        params,
+    )
+    rows = store.query_dicts(
+        "SELECT unpriced_reason AS reason, count() AS span_count, uniqExact(trace_id) AS trace_count, "
+        f"min(start_ns) AS first_ns, max(start_ns) AS last_ns {spans_where} "
+        "GROUP BY reason WITH ROLLUP ORDER BY span_count DESC, reason",
+        params,
+    )
+    # The rollup row (every reason) is the one with an empty reason: a stored reason never is.
+    reasons = [row for row in rows if row["reason"]]
+    total = next(
+        (row for row in rows if not row["reason"]),
+        {"span_count": 0, "trace_count": 0, "first_ns": None, "last_ns": None},
+    )
+    if not reasons:
+        total = {"span_count": 0, "trace_count": 0, "first_ns": None, "last_ns": None}
+    return UnpricedReport(groups, reasons, total)
+
+
 # Spans that repeat a call another span already reports are listed but never summed.
 _COUNTED = "s.duplicate_of = ''"
+
+
+def _started_in(where: CostFilter) -> str:
+    """Only the spans that started in the window (the parameters are those :func:`_span_window` sets)."""
+    parts = []
+    if where.start_ns is not None:
+        parts.append("AND start_ns >= {start_ns:Int64}")
+    if where.end_ns is not None:
+        parts.append("AND start_ns < {end_ns:Int64}")
+    return " ".join(parts)
 
 
 def _span_window(start_ns: int | None, end_ns: int | None, params: dict[str, Any]) -> str:
@@ -352,3 +458,49 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[str, str]:
     if cursor_sort != sort:
         raise BadRequest(f"cursor was issued for sort={cursor_sort!r}, not {sort!r}")
     return value, str(last_id)
+
+
+# -- price rules ------------------------------------------------------------------------------------------
+
+
+def price_rules(store: Store) -> list[dict[str, Any]]:
+    """Every project's current price rules (deleted ones left out)."""
+    return store.query_dicts(
+        "SELECT project, id, kind, match, provider, effective_from_ns, prices, note, source "
+        "FROM price_rules FINAL WHERE deleted = 0 ORDER BY project, id"
+    )
+
+
+def save_price_rule(store: Store, row: dict[str, Any], *, deleted: bool = False) -> None:
+    """Insert or replace one rule (by project and id); ``deleted`` hides it from :func:`price_rules`."""
+    store.client().insert(
+        "price_rules",
+        [
+            (
+                row["project"],
+                row["id"],
+                row["kind"],
+                row["match"],
+                row["provider"],
+                row["effective_from_ns"],
+                row["prices"],
+                row["note"],
+                row["source"],
+                int(deleted),
+                time.time_ns(),
+            )
+        ],
+        column_names=[
+            "project",
+            "id",
+            "kind",
+            "match",
+            "provider",
+            "effective_from_ns",
+            "prices",
+            "note",
+            "source",
+            "deleted",
+            "updated_ns",
+        ],
+    )

@@ -129,4 +129,27 @@ MIGRATIONS: tuple[Migration, ...] = (
             "AFTER response_id",
         ),
     ),
+    Migration(
+        4,
+        "price_rules: prices the user sets per project (model rules, per-call rules)",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS price_rules (
+                project String,
+                id String,
+                kind LowCardinality(String),
+                match String,
+                provider String,
+                effective_from_ns Int64,
+                prices Map(String, Decimal(38, 18)),
+                note String,
+                source LowCardinality(String),
+                deleted UInt8,
+                updated_ns Int64
+            )
+            ENGINE = ReplacingMergeTree(updated_ns)
+            ORDER BY (project, id)
+            """,
+        ),
+    ),
 )
