@@ -88,6 +88,8 @@ class UsageSource(StrEnum):
     ATTRIBUTE = "attribute"
     PAYLOAD = "payload"
     ESTIMATE = "estimate"
+    #: Worked out from other counts (a whole that left its parts out, made whole).
+    DERIVED = "derived"
 
 
 #: Usage types, in display order.

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from tokentrail.model import PRICED_BY_USAGE, CostOrigin, Span, Unpriced
+from tokentrail.pricing.billing import make_whole
 from tokentrail.pricing.catalog import PriceCatalog, Priced, default_catalog
 from tokentrail.pricing.rules import CALL_PRICE, RuleBook
 
@@ -44,7 +45,8 @@ def price_span(span: Span, *, catalog: PriceCatalog | None = None, rules: RuleBo
     """Fill in ``cost``, ``cost_origin``, ``unpriced_reason`` and ``price_source``.
 
     A cost the span reports wins (``provided`` for LLM and embedding spans, ``custom`` for anything else).
-    Other LLM and embedding spans are priced from usage (``inferred``): with the user's model rule in
+    Other LLM and embedding spans are priced from usage (``inferred``), made whole first where the counts
+    can only be the provider's own (:mod:`.billing`): with the user's model rule in
     force for the project, model, provider and start time, else with genai-prices; a batch discount the
     span claims applies to either. Any other span gets the price of the call rule matching its tool name,
     model or span name (``custom``), or costs nothing we know of. Idempotent, so a stored span can be
@@ -64,6 +66,7 @@ def price_span(span: Span, *, catalog: PriceCatalog | None = None, rules: RuleBo
             span.cost = {span.kind.value: rule.prices[CALL_PRICE]}
             span.cost_origin, span.price_source = CostOrigin.CUSTOM, rule.source_name
         return
+    make_whole(span)
     model = span.model.strip()
     if not model:
         span.unpriced_reason = Unpriced.NO_MODEL
