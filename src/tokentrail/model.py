@@ -104,6 +104,7 @@ USAGE_TYPES = (
     "audio_out",
     "image_in",
     "requests",
+    "web_search",  # searches a model ran as a server-side tool (Anthropic, OpenAI), billed per thousand
 )
 
 

@@ -510,3 +510,11 @@ def test_by_type_cost_matches_genai_prices_or_both_reject(
     assert span.unpriced_reason is None
     assert span.cost_total == expected
     assert span.cost == genai_breakdown(provider_id, model_id, at, reported)
+
+
+def test_web_searches_a_model_ran_are_billed_per_thousand() -> None:
+    # Anthropic's web search tool: $10 per 1,000 searches, beside the tokens.
+    span = priced(
+        llm_span("claude-sonnet-4-5", {"input": 100, "output": 50, "web_search": 3}, provider="anthropic")
+    )
+    assert span.cost["web_search"] == Decimal("0.03")

@@ -209,3 +209,13 @@ def test_the_coverage_table_names_a_parser_for_every_format_and_shape() -> None:
     for shapes in COVERAGE.values():
         assert set(shapes) == {"response", "stream", "usage"}
         assert all("genai-prices:" in parser for parser in shapes.values())
+
+
+def test_server_side_web_searches_are_counted_as_their_own_usage() -> None:
+    body = {
+        **ANTHROPIC_MESSAGE,
+        "usage": {"input_tokens": 100, "output_tokens": 50, "server_tool_use": {"web_search_requests": 3}},
+    }
+    found = usage_from_payload(json.dumps(body))
+    assert found is not None
+    assert found.usage == {"input": 100, "output": 50, "web_search": 3}

@@ -72,6 +72,7 @@ USAGE_KEYS: Mapping[str, str] = MappingProxyType(
         "audio_in": "input_audio_tokens",
         "audio_out": "output_audio_tokens",
         "image_in": "input_image_tokens",
+        "web_search": "web_searches",
     }
 )
 
