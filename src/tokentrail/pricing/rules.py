@@ -217,7 +217,7 @@ class RuleBook:
 
     rules: tuple[PriceRule, ...] = ()
     _by_kind: dict[RuleKind, tuple[PriceRule, ...]] = field(init=False, repr=False, compare=False)
-    _prices: dict[str, ModelPrice] = field(init=False, repr=False, compare=False)
+    _prices: dict[tuple[str, str], ModelPrice] = field(init=False, repr=False, compare=False)
     _candidates: Callable[[RuleKind, str, str, tuple[str, ...]], tuple[PriceRule, ...]] = field(
         init=False, repr=False, compare=False
     )
@@ -226,7 +226,8 @@ class RuleBook:
         ordered = sorted(self.rules, key=_specificity)
         by_kind = {kind: tuple(rule for rule in ordered if rule.kind is kind) for kind in RuleKind}
         object.__setattr__(self, "_by_kind", by_kind)
-        prices = {rule.id: rule.model_price() for rule in self.rules if rule.kind is RuleKind.MODEL}
+        # Keyed like the store: two projects may each have a rule of the same id.
+        prices = {(r.project, r.id): r.model_price() for r in self.rules if r.kind is RuleKind.MODEL}
         object.__setattr__(self, "_prices", prices)
         object.__setattr__(self, "_candidates", functools.lru_cache(maxsize=4096)(self._candidates_uncached))
 
@@ -249,7 +250,7 @@ class RuleBook:
         return _in_force(self._candidates(RuleKind.CALL, project, "", tuple(names)), at_ns)
 
     def model_price(self, rule: PriceRule) -> ModelPrice:
-        return self._prices[rule.id]
+        return self._prices[(rule.project, rule.id)]
 
     def _candidates_uncached(
         self, kind: RuleKind, project: str, provider: str, names: tuple[str, ...]
