@@ -30,3 +30,20 @@ def test_demo_traffic_covers_the_debugging_story(server):
     unpriced = [s for s in spans if s["cost"]["unpriced_reason"]]
     assert unpriced and all(s["error"] and s["cost"]["unpriced_reason"] == "no_usage" for s in unpriced)
     assert all(Decimal(t["cost"]) > 0 for t in traces)
+
+
+def test_demo_retries_show_what_the_replaced_attempts_cost(server):
+    send_demo(server.url, sessions=3, turns=3, seed=5)
+
+    traces = server.get("/api/v1/traces", limit=100).json()["traces"]
+    trees = [server.get(f"/api/v1/traces/{t['trace_id']}").json() for t in traces]
+    retried = [node for tree in trees for node in tree["spans"] if node["retry"]]
+    reasons = {node["error"]["type"] for node in retried}
+    # A rate-limited attempt cost nothing; a stream that timed out after part of the answer did.
+    assert reasons == {"RateLimitError", "APITimeoutError"}
+    assert all(Decimal(n["retry"]["waste"]) > 0 for n in retried if n["error"]["type"] == "APITimeoutError")
+    assert any(Decimal(tree["retry_waste"]) > 0 for tree in trees)
+    report = server.get("/api/v1/costs/retries").json()
+    assert Decimal(report["total_waste"]) == sum(Decimal(tree["retry_waste"]) for tree in trees) > 0
+    assert report["retried_attempts"] == len(retried)
+    assert [op["name"] for op in report["by_operation"]] == ["chat claude-sonnet-4-5"]

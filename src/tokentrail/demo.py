@@ -2,7 +2,8 @@
 
 A RAG support agent answers questions in several chat sessions. Each turn embeds the question, retrieves
 and reranks documents, plans with a small model, calls a paid web-search tool, answers with a reasoning
-model whose prompt is mostly cached, and sometimes hits a rate limit (then retries) or a failing tool.
+model whose prompt is mostly cached, and sometimes hits a rate limit or a stream that times out after part
+of the answer (then retries), or a failing tool.
 Spans use OpenInference attributes for the app's own steps and OpenTelemetry GenAI attributes for the
 provider calls, the way mixed real-world instrumentation looks.
 """
@@ -166,8 +167,22 @@ def _turn(tracer: Tracer, clock: _Clock, rng: random.Random, session: str, user:
             clock.advance(1000)  # back-off before the retry
         cached = rng.randint(1500, 2500)
         written = 0 if turn > 1 else 1800
+        fresh = rng.randint(100, 400)
+        if rng.random() < 0.3:
+            # The stream stalls after part of the answer and the read timeout ends the attempt. Its usage is
+            # what the stream reported before the stall (message_start's input and cache counts, the output
+            # tokens streamed so far), billed all the same: this attempt's cost is retry waste.
+            partial = {
+                "input_tokens": cached + written + fresh,
+                "output_tokens": rng.randint(40, 120),
+                "cache_read.input_tokens": cached,
+                "cache_write.input_tokens": written,
+            }
+            with t.span("chat claude-sonnet-4-5", _genai_chat(sonnet, "anthropic", partial), 10_000) as s:
+                _fail(s, "APITimeoutError", "Request timed out or interrupted.")
+            cached, written = cached + written, 0  # the retry reads the prompt cache the attempt wrote
         sonnet_usage = {
-            "input_tokens": cached + written + rng.randint(100, 400),
+            "input_tokens": cached + written + fresh,
             "output_tokens": rng.randint(150, 400),
             "cache_read.input_tokens": cached,
             "cache_write.input_tokens": written,

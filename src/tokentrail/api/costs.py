@@ -1,16 +1,29 @@
-"""``/api/v1/costs``: what the spend was, grouped by model, kind, service, session, user or day."""
+"""``/api/v1/costs``: what the spend was, grouped by model, kind, service, session, user, tag or day;
+``/api/v1/costs/unpriced``: which spans could not be priced, and why; ``/api/v1/costs/retries``: what
+retried attempts cost."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from tokentrail.analysis.retries import (
+    RETRY_ATTRIBUTES,
+    RetryReport,
+    TraceRetries,
+    retries_in_tree,
+    retry_report,
+)
+from tokentrail.analysis.tree import build_tree
 from tokentrail.api.encoding import money, money_map
 from tokentrail.api.params import End, Project, Start, project_of, to_ns
+from tokentrail.api.views import iso
 from tokentrail.store import queries
+from tokentrail.store.database import Store
 
 __all__ = ["router"]
 
@@ -20,19 +33,20 @@ router = APIRouter(tags=["costs"])
 @router.get("/costs", summary="Costs grouped")
 async def get_costs(
     request: Request,
-    group_by: Literal["model", "kind", "service", "session", "user", "day"] = "model",
+    group_by: Literal["model", "kind", "service", "session", "user", "tag", "day"] = "model",
     project: Project = None,
     start: Start = None,
     end: End = None,
 ) -> dict[str, Any]:
     """Cost (by type and origin), usage and counts of the spans that started in the range, grouped."""
-    rows = await run_in_threadpool(
-        queries.costs,
-        request.app.state.store,
-        project_of(request, project),
-        group_by,
-        queries.CostFilter(start_ns=to_ns(start), end_ns=to_ns(end)),
-    )
+    store, name = request.app.state.store, project_of(request, project)
+    where = queries.CostFilter(start_ns=to_ns(start), end_ns=to_ns(end))
+    rows = await run_in_threadpool(queries.costs, store, name, group_by, where)
+    if group_by == "tag":
+        # A trace counts once toward each of its tags: the groups can add up to more than the total.
+        total = await run_in_threadpool(queries.cost_total, store, name, where)
+    else:
+        total = sum((Decimal(row["cost"]) for row in rows), Decimal(0))
     groups = [
         {
             "key": row["key"],
@@ -51,8 +65,106 @@ async def get_costs(
         }
         for row in rows
     ]
+    return {"group_by": group_by, "total": money(total), "groups": groups}
+
+
+@router.get("/costs/unpriced", summary="Spans that could not be priced, and why")
+async def get_unpriced(
+    request: Request,
+    project: Project = None,
+    start: Start = None,
+    end: End = None,
+) -> dict[str, Any]:
+    """The counted spans that started in the range without a price, by reason, provider and model."""
+    report = await run_in_threadpool(
+        queries.unpriced,
+        request.app.state.store,
+        project_of(request, project),
+        queries.CostFilter(start_ns=to_ns(start), end_ns=to_ns(end)),
+    )
+    groups = [
+        {
+            "reason": row["reason"],
+            "provider": row["provider"],
+            "model": row["model"],
+            "span_count": row["span_count"],
+            "trace_count": row["trace_count"],
+            "first_seen": iso(row["first_ns"]),
+            "last_seen": iso(row["last_ns"]),
+            "usage": {key: int(value) for key, value in sorted(row["usage"].items()) if value},
+            "sample_trace_ids": list(row["sample_trace_ids"]),
+        }
+        for row in report.groups
+    ]
     return {
-        "group_by": group_by,
-        "total": money(sum((Decimal(row["cost"]) for row in rows), Decimal(0))),
+        "span_count": report.total["span_count"],
+        "trace_count": report.total["trace_count"],
+        "by_reason": [
+            {
+                "reason": row["reason"],
+                "span_count": row["span_count"],
+                "trace_count": row["trace_count"],
+                "first_seen": iso(row["first_ns"]),
+                "last_seen": iso(row["last_ns"]),
+            }
+            for row in report.reasons
+        ],
         "groups": groups,
     }
+
+
+# Traces whose spans are loaded per query when retries are computed.
+_RETRY_BATCH = 200
+
+
+@router.get("/costs/retries", summary="Retry waste: what retried attempts cost")
+async def get_retries(
+    request: Request,
+    project: Project = None,
+    start: Start = None,
+    end: End = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="How many traces to list")] = 50,
+) -> dict[str, Any]:
+    """Retried attempts of the traces that started in the range and what they cost, per trace (costliest
+    first) and per operation; the same numbers the trace trees show."""
+    report = await run_in_threadpool(
+        _retry_report,
+        request.app.state.store,
+        project_of(request, project),
+        queries.CostFilter(start_ns=to_ns(start), end_ns=to_ns(end)),
+    )
+    return {
+        "total_waste": money(report.total_waste),
+        "retried_attempts": report.retried_attempts,
+        "trace_count": len(report.traces),
+        "traces": [
+            {"trace_id": row.trace_id, "name": row.name, "waste": money(row.waste), "attempts": row.attempts}
+            for row in report.traces[:limit]
+        ],
+        "by_operation": [
+            {
+                "name": row.operation.name,
+                "kind": row.operation.kind,
+                "model": row.operation.model or None,
+                "attempts": row.attempts,
+                "waste": money(row.waste),
+            }
+            for row in report.by_operation
+        ],
+    }
+
+
+def _retry_report(store: Store, project: str, where: queries.CostFilter) -> RetryReport:
+    # SQL picks the traces that may hold a retry; each is then computed exactly as its tree shows it.
+    names = [attribute.name for attribute in RETRY_ATTRIBUTES]
+    candidates = queries.retry_candidates(store, project, where, names)
+
+    def traces() -> Iterator[tuple[str, str, TraceRetries]]:
+        for first in range(0, len(candidates), _RETRY_BATCH):
+            batch = candidates[first : first + _RETRY_BATCH]
+            spans = queries.spans_of_traces(store, project, [row["trace_id"] for row in batch])
+            for row in batch:
+                tree = build_tree(row["trace_id"], spans[row["trace_id"]])
+                yield row["trace_id"], row["name"], retries_in_tree(tree)
+
+    return retry_report(traces())

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from tokentrail.analysis.retries import RetriedAttempt, TraceRetries, retries_in_tree
 from tokentrail.analysis.tree import TraceTree, TreeNode
 from tokentrail.api.encoding import money, money_map
 
@@ -51,9 +52,11 @@ def trace_row(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def tree_json(tree: TraceTree) -> dict[str, Any]:
-    """A trace tree as a flat, depth-first list of nodes (safe for any depth), with totals."""
-    spans = [_node_json(node) for node in tree.walk()]
+def tree_json(tree: TraceTree, retries: TraceRetries | None = None) -> dict[str, Any]:
+    """A trace tree as a flat, depth-first list of nodes (safe for any depth), with totals and retried
+    attempts (found in the tree unless given)."""
+    retries = retries_in_tree(tree) if retries is None else retries
+    spans = [_node_json(node, retries.attempts.get(node.span_id)) for node in tree.walk()]
     total_cost = sum((root.subtree_cost for root in tree.roots), start=Decimal(0))
     start = min((root.subtree_start_ns for root in tree.roots), default=0)
     end = max((root.subtree_end_ns for root in tree.roots), default=0)
@@ -66,11 +69,13 @@ def tree_json(tree: TraceTree) -> dict[str, Any]:
         "duration_ns": end - start,
         "cost": money(total_cost),
         "error_count": sum(root.subtree_errors for root in tree.roots),
+        "retry_waste": money(retries.waste),
+        "retried_attempts": retries.count,
         "spans": spans,
     }
 
 
-def _node_json(node: TreeNode) -> dict[str, Any]:
+def _node_json(node: TreeNode, retried: RetriedAttempt | None = None) -> dict[str, Any]:
     span = node.span
     error = None
     if span["status"] == "error" or span["error_type"] or span["error_message"]:
@@ -110,6 +115,9 @@ def _node_json(node: TreeNode) -> dict[str, Any]:
         "subtree_cost": {"total": money(node.subtree_cost), "by_type": money_map(node.subtree_cost_by_type)},
         "duplicate_of": span["duplicate_of"] or None,
         "duplicate_reason": span["duplicate_reason"] or None,
+        "retry": None
+        if retried is None
+        else {"replaced_by": retried.replaced_by, "reason": retried.reason, "waste": money(retried.waste)},
         "subtree_error_count": node.subtree_errors,
         "subtree_span_count": node.subtree_spans,
         "session_id": span["session_id"] or None,

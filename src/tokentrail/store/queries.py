@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,15 +22,22 @@ from tokentrail.store.database import Store
 
 __all__ = [
     "COST_GROUPS",
+    "REPRICED_COLUMNS",
+    "REPRICE_SCAN_COLUMNS",
     "TRACE_SORTS",
     "CostFilter",
+    "KeyRange",
     "Page",
+    "RepriceScope",
     "TraceFilter",
+    "UnpricedReport",
     "call_nodes",
     "cost_total",
     "costs",
+    "retry_candidates",
     "session_traces",
     "sessions",
+    "spans_of_traces",
     "trace_spans",
     "traces",
     "unpriced",
@@ -187,13 +195,32 @@ def _trace_rows(store: Store, project: str, trace_ids: list[str]) -> list[dict[s
     return store.query_dicts(sql, {"project": project, "ids": trace_ids})
 
 
+# The span rows trees are built from.
+_TREE_SPANS = "SELECT * EXCEPT (ingested_ns), end_ns - start_ns AS duration_ns FROM spans FINAL "
+
+
 def trace_spans(store: Store, project: str, trace_id: str) -> list[dict[str, Any]]:
     """Every span of one trace, earliest first."""
     return store.query_dicts(
-        "SELECT * EXCEPT (ingested_ns), end_ns - start_ns AS duration_ns FROM spans FINAL "
-        "WHERE project = {project:String} AND trace_id = {trace_id:String} ORDER BY start_ns, span_id",
+        _TREE_SPANS + "WHERE project = {project:String} AND trace_id = {trace_id:String} "
+        "ORDER BY start_ns, span_id",
         {"project": project, "trace_id": trace_id},
     )
+
+
+def spans_of_traces(store: Store, project: str, trace_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every span of the given traces, as :func:`trace_spans` reads them, by trace id."""
+    by_trace: dict[str, list[dict[str, Any]]] = {trace_id: [] for trace_id in trace_ids}
+    if not trace_ids:
+        return by_trace
+    rows = store.query_dicts(
+        _TREE_SPANS + "WHERE project = {project:String} AND trace_id IN {ids:Array(String)} "
+        "ORDER BY trace_id, start_ns, span_id",
+        {"project": project, "ids": trace_ids},
+    )
+    for row in rows:
+        by_trace[row["trace_id"]].append(row)
+    return by_trace
 
 
 def sessions(
@@ -281,6 +308,42 @@ def call_nodes(store: Store, project: str, trace_ids: list[str]) -> list[dict[st
     )
 
 
+def retry_candidates(
+    store: Store, project: str, where: CostFilter, retry_attributes: Iterable[str]
+) -> list[dict[str, Any]]:
+    """Traces that started in the window and may hold a retried attempt, with their names, by trace id.
+
+    A candidate has two spans of one operation (name, kind, and model for LLM and embedding calls) where
+    an earlier one failed or a later one carries one of ``retry_attributes``. That is a superset of what
+    ``analysis/retries.py`` finds: parents are not compared here, so orphans and spans freed from a cycle
+    (roots of the tree, whatever their stored parent) are covered; the exact answer is computed there.
+    """
+    params: dict[str, Any] = {"project": project}
+    window = _span_window(where.start_ns, where.end_ns, params)
+    conditions, _ = _trace_conditions(TraceFilter(start_ns=where.start_ns, end_ns=where.end_ns), params)
+    marked = []
+    for index, name in enumerate(dict.fromkeys(retry_attributes)):
+        params[f"retry_attribute_{index}"] = name
+        marked.append(f"attributes[{{retry_attribute_{index}:String}}] != ''")
+    is_marked = "(" + " OR ".join(marked) + ")" if marked else "0"
+    order = "(start_ns, span_id)"
+    groups = (
+        f"SELECT trace_id FROM spans FINAL WHERE project = {{project:String}} {window} "
+        "GROUP BY trace_id, name, kind, "
+        "if(kind IN ('llm', 'embedding'), if(request_model != '', request_model, response_model), '') "
+        "HAVING count() >= 2 AND ("
+        f"(countIf(status = 'error') > 0 AND minIf({order}, status = 'error') < max({order})) OR "
+        f"(countIf({is_marked}) > 0 AND maxIf({order}, {is_marked}) > min({order})))"
+    )
+    candidates = _per_trace(["t_start", "t_name"], f"AND trace_id IN ({groups})")
+    sql = (
+        f"SELECT trace_id, t_name AS name FROM ({candidates})"
+        + (" WHERE " + " AND ".join(conditions) if conditions else "")
+        + " ORDER BY trace_id"
+    )
+    return store.query_dicts(sql, params)
+
+
 @dataclass(frozen=True, slots=True)
 class CostFilter:
     start_ns: int | None = None
@@ -295,7 +358,7 @@ def costs(store: Store, project: str, group_by: str, where: CostFilter) -> list[
     params: dict[str, Any] = {"project": project}
     window = _span_window(where.start_ns, where.end_ns, params)
     # Only the spans that started in the window count (a trace straddling its edge counts in part).
-    started = _started_in(where)
+    started = _started_in(where, params)
     spans_sql = f"(SELECT * FROM spans FINAL WHERE project = {{project:String}} {started}) AS s"
     if trace_fact:
         # Attribute each span's cost to its trace's session, user or tags, resolved over the whole trace.
@@ -317,10 +380,9 @@ def costs(store: Store, project: str, group_by: str, where: CostFilter) -> list[
 def cost_total(store: Store, project: str, where: CostFilter) -> Decimal:
     """The cost of the spans that started in the window, each counted once."""
     params: dict[str, Any] = {"project": project}
-    _span_window(where.start_ns, where.end_ns, params)
     rows = store.query(
         "SELECT sumIf(cost_total, duplicate_of = '') FROM spans FINAL "
-        f"WHERE project = {{project:String}} {_started_in(where)}",
+        f"WHERE project = {{project:String}} {_started_in(where, params)}",
         params,
     )
     return Decimal(rows[0][0]) if rows else Decimal(0)
@@ -347,20 +409,19 @@ def unpriced(store: Store, project: str, where: CostFilter) -> UnpricedReport:
     out of every total as a repeat of another span's call are left out here too.
     """
     params: dict[str, Any] = {"project": project}
-    _span_window(where.start_ns, where.end_ns, params)
     spans_where = (
         "FROM spans FINAL WHERE project = {project:String} AND unpriced_reason != '' "
-        f"AND duplicate_of = '' {_started_in(where)}"
+        f"AND duplicate_of = '' {_started_in(where, params)}"
     )
     per_trace = (
-        f"SELECT unpriced_reason AS reason, provider, {_MODEL} AS model, trace_id, count() AS spans, "
-        f"min(start_ns) AS first_ns, max(start_ns) AS last_ns, sumMap(usage) AS usage {spans_where} "
+        f"SELECT unpriced_reason AS reason, provider, {_MODEL} AS model, trace_id, count() AS t_spans, "
+        f"min(start_ns) AS t_first, max(start_ns) AS t_last, sumMap(usage) AS t_usage {spans_where} "
         "GROUP BY reason, provider, model, trace_id"
     )
     groups = store.query_dicts(
-        "SELECT reason, provider, model, sum(spans) AS span_count, count() AS trace_count, "
-        "min(first_ns) AS first_ns, max(last_ns) AS last_ns, sumMap(usage) AS usage, "
-        "arrayMap(p -> p.2, groupArraySorted(5)((-last_ns, trace_id))) AS sample_trace_ids "
+        "SELECT reason, provider, model, sum(t_spans) AS span_count, count() AS trace_count, "
+        "min(t_first) AS first_ns, max(t_last) AS last_ns, sumMap(t_usage) AS usage, "
+        "arrayMap(p -> p.2, groupArraySorted(5)((-t_last, trace_id))) AS sample_trace_ids "
         f"FROM ({per_trace}) GROUP BY reason, provider, model "
         "ORDER BY span_count DESC, reason, provider, model",
         params,
@@ -373,11 +434,8 @@ def unpriced(store: Store, project: str, where: CostFilter) -> UnpricedReport:
     )
     # The rollup row (every reason) is the one with an empty reason: a stored reason never is.
     reasons = [row for row in rows if row["reason"]]
-    total = next(
-        (row for row in rows if not row["reason"]),
-        {"span_count": 0, "trace_count": 0, "first_ns": None, "last_ns": None},
-    )
-    if not reasons:
+    total = next((row for row in rows if not row["reason"]), None)
+    if not reasons or total is None:
         total = {"span_count": 0, "trace_count": 0, "first_ns": None, "last_ns": None}
     return UnpricedReport(groups, reasons, total)
 
@@ -386,12 +444,14 @@ def unpriced(store: Store, project: str, where: CostFilter) -> UnpricedReport:
 _COUNTED = "s.duplicate_of = ''"
 
 
-def _started_in(where: CostFilter) -> str:
-    """Only the spans that started in the window (the parameters are those :func:`_span_window` sets)."""
+def _started_in(where: CostFilter, params: dict[str, Any]) -> str:
+    """Restrict the aggregation to the spans that started in the window."""
     parts = []
     if where.start_ns is not None:
+        params["start_ns"] = where.start_ns
         parts.append("AND start_ns >= {start_ns:Int64}")
     if where.end_ns is not None:
+        params["end_ns"] = where.end_ns
         parts.append("AND start_ns < {end_ns:Int64}")
     return " ".join(parts)
 
@@ -504,3 +564,159 @@ def save_price_rule(store: Store, row: dict[str, Any], *, deleted: bool = False)
             "updated_ns",
         ],
     )
+
+
+# -- re-pricing -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RepriceScope:
+    """The spans a re-pricing job may change: a project's spans that started in ``[since_ns, until_ns)``,
+    except those whose ``price_source`` is ``keep_source`` (a cost the span reported itself)."""
+
+    project: str
+    since_ns: int
+    until_ns: int | None
+    keep_source: str
+
+
+#: A trace id range ``[low, high)`` of the table's order; None leaves that end open.
+KeyRange = tuple[str | None, str | None]
+
+#: What a re-pricing job reads of each span (:func:`reprice_scan`), in this order: the version's key,
+#: what pricing reads, the priced columns it may replace, and whether the span is a duplicate.
+REPRICE_SCAN_COLUMNS = (
+    "trace_id",
+    "span_id",
+    "ingested_ns",
+    "kind",
+    "provider",
+    "request_model",
+    "response_model",
+    "usage",
+    "usage_source",
+    "start_ns",
+    "name",
+    "attributes",
+    "cost",
+    "cost_total",
+    "cost_origin",
+    "unpriced_reason",
+    "price_source",
+    "duplicate",
+)
+#: A re-priced row as :func:`write_repriced` uploads it: the key of the version that was priced, then the
+#: new values (``price_span`` may complete a span's usage as well as price it).
+REPRICED_COLUMNS = (
+    "trace_id",
+    "span_id",
+    "ingested_ns",
+    "usage",
+    "usage_source",
+    "cost",
+    "cost_total",
+    "cost_origin",
+    "unpriced_reason",
+    "price_source",
+)
+_TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _reprice_where(scope: RepriceScope, keys: KeyRange, params: dict[str, Any]) -> str:
+    params.update(project=scope.project, since_ns=scope.since_ns, keep_source=scope.keep_source)
+    parts = ["project = {project:String}", "start_ns >= {since_ns:Int64}"]
+    parts.append("price_source != {keep_source:String}")
+    if scope.until_ns is not None:
+        params["until_ns"] = scope.until_ns
+        parts.append("start_ns < {until_ns:Int64}")
+    return " AND ".join(parts + _key_range(keys, params))
+
+
+def _key_range(keys: KeyRange, params: dict[str, Any], prefix: str = "") -> list[str]:
+    low, high = keys
+    parts = []
+    if low is not None:
+        params["key_low"] = low
+        parts.append(f"{prefix}trace_id >= {{key_low:String}}")
+    if high is not None:
+        params["key_high"] = high
+        parts.append(f"{prefix}trace_id < {{key_high:String}}")
+    return parts
+
+
+def reprice_scope(store: Store, scope: RepriceScope, samples: int) -> tuple[int, Decimal, list[str]]:
+    """How many spans are in scope, what they cost (each counted once), and a sample of their trace ids
+    (up to ``samples``) to split the table into chunks of about equal size."""
+    params: dict[str, Any] = {}
+    where = _reprice_where(scope, (None, None), params)
+    rows = store.query(
+        "SELECT count(), sumIf(cost_total, duplicate_of = ''), "
+        f"groupArraySample({int(samples)}, 1)(trace_id) FROM spans FINAL WHERE {where}",
+        params,
+    )
+    count, cost, sample = rows[0]
+    return int(count), Decimal(cost), list(sample)
+
+
+def reprice_scan(store: Store, scope: RepriceScope, keys: KeyRange, attributes: Iterable[str]) -> bytes:
+    """The spans in scope whose trace id is in ``keys``, as ``JSONCompactEachRow`` lines of
+    :data:`REPRICE_SCAN_COLUMNS` (decimals as strings); of the raw attributes only ``attributes``."""
+    params: dict[str, Any] = {"attributes": list(attributes)}
+    sql = (
+        "SELECT trace_id, span_id, ingested_ns, kind, provider, request_model, response_model, usage, "
+        "usage_source, start_ns, name, mapFilter((k, v) -> has({attributes:Array(String)}, k), attributes), "
+        "cost, cost_total, cost_origin, unpriced_reason, price_source, duplicate_of != '' "
+        f"FROM spans FINAL WHERE {_reprice_where(scope, keys, params)}"
+    )
+    settings = {"output_format_json_quote_decimals": 1, "output_format_json_quote_64bit_integers": 0}
+    raw = store.client().raw_query(sql, parameters=params, settings=settings, fmt="JSONCompactEachRow")
+    return bytes(raw)
+
+
+def create_repriced_table(store: Store, table: str) -> None:
+    """A scratch table for one job's re-priced rows (:data:`REPRICED_COLUMNS`)."""
+    store.client().command(
+        f"CREATE TABLE IF NOT EXISTS {_table(table)} (trace_id String, span_id String, ingested_ns Int64, "
+        "usage Map(LowCardinality(String), UInt64), "
+        "usage_source Map(LowCardinality(String), LowCardinality(String)), "
+        "cost Map(LowCardinality(String), Decimal(38, 18)), cost_total Decimal(38, 18), "
+        "cost_origin LowCardinality(String), unpriced_reason LowCardinality(String), "
+        "price_source LowCardinality(String)) ENGINE = Memory"
+    )
+
+
+def drop_repriced_table(store: Store, table: str) -> None:
+    store.client().command(f"DROP TABLE IF EXISTS {_table(table)}")
+
+
+def write_repriced(store: Store, table: str, project: str, keys: KeyRange, rows: list[bytes]) -> None:
+    """Replace the re-priced spans of one trace id range (``rows``: ``JSONCompactEachRow`` lines of
+    :data:`REPRICED_COLUMNS`), inside ClickHouse.
+
+    The rows are uploaded into ``table``, then each span's stored row is copied with the new values
+    and ``ingested_ns`` one nanosecond later, so the copy replaces it. Only the version that was priced
+    is copied (same ``ingested_ns``): a span re-sent while the job ran was priced at ingest with the
+    current rules, and it keeps its later ``ingested_ns``, so it still wins over the copy either way.
+    """
+    client = store.client()
+    name = _table(table)
+    client.command(f"TRUNCATE TABLE {name}")
+    if not rows:
+        return
+    client.raw_insert(name, list(REPRICED_COLUMNS), insert_block=b"\n".join(rows), fmt="JSONCompactEachRow")
+    params: dict[str, Any] = {"project": project}
+    replaced = ", ".join(f"n.{column} AS {column}" for column in REPRICED_COLUMNS[3:])
+    where = " AND ".join(["s.project = {project:String}", *_key_range(keys, params, "s.")])
+    client.command(
+        f"INSERT INTO spans SELECT s.* REPLACE ({replaced}, s.ingested_ns + 1 AS ingested_ns) "
+        f"FROM spans AS s INNER JOIN {name} AS n "
+        "ON s.trace_id = n.trace_id AND s.span_id = n.span_id AND s.ingested_ns = n.ingested_ns "
+        f"WHERE {where}",
+        parameters=params,
+    )
+
+
+def _table(name: str) -> str:
+    if not _TABLE_NAME.fullmatch(name):
+        raise ValueError(f"not a scratch table name: {name!r}")
+    return name
