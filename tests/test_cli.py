@@ -12,6 +12,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from otlp_builders import new_trace_id, protobuf_request, span
 from tokentrail.cli import app
 from tokentrail.demo import send_demo
 
@@ -45,6 +46,35 @@ def test_empty_store_tells_how_to_send_traces(server):
     result = runner.invoke(app, ["traces", "--url", server.url])
 
     assert result.exit_code == 0 and "tokentrail demo" in result.output
+
+
+def test_unpriced_lists_what_could_not_be_priced_and_why(server):
+    wide = {"COLUMNS": "220"}
+    assert (
+        "every LLM and embedding span was priced"
+        in runner.invoke(app, ["unpriced", "--url", server.url], env=wide).output
+    )
+    trace_id = new_trace_id()
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "gpt-9-preview",
+        "gen_ai.usage.input_tokens": 10,
+        "gen_ai.usage.output_tokens": 5,
+    }
+    server.post_otlp(
+        protobuf_request([span("chat", trace_id, start_ns=time.time_ns(), attributes=attributes)]),
+        "application/x-protobuf",
+    )
+    server.settle()
+
+    listed = runner.invoke(app, ["unpriced", "--url", server.url, "--since", "7d"], env=wide)
+    bad_since = runner.invoke(app, ["unpriced", "--url", server.url, "--since", "last tuesday"])
+
+    assert listed.exit_code == 0, listed.output
+    assert "unknown_model" in listed.output and "gpt-9-preview" in listed.output and trace_id in listed.output
+    assert "1 unpriced spans in 1 traces" in listed.output
+    assert bad_since.exit_code == 2 and "neither an age" in bad_since.output
 
 
 @pytest.mark.slow

@@ -37,7 +37,7 @@ def test_every_route_is_documented():
 def test_every_cli_command_is_documented():
     cli_doc = (DOCS / "cli.md").read_text()
     names = [command.name or command.callback.__name__ for command in cli_app.registered_commands]
-    assert set(names) == {"serve", "demo", "traces", "trace"}
+    assert {"serve", "demo", "traces", "trace"} <= set(names)
     for name in names:
         assert f"## `tokentrail {name}" in cli_doc, name
 

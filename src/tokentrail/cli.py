@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -145,6 +146,61 @@ def show_trace(
         parent = branches.get(span["parent_span_id"] or "", root) if not span["broken_link"] else root
         branches[span["span_id"]] = parent.add(_span_label(span))
     console.print(root)
+
+
+@app.command("unpriced")
+def list_unpriced(
+    url: Url = DEFAULT_URL,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only spans started since: an ISO time, or an age like 30m, 24h, 7d."),
+    ] = None,
+    project: ProjectOption = None,
+) -> None:
+    """List the models and spans that could not be priced, and why."""
+    data = _get(url, "/api/v1/costs/unpriced", {"project": project, "start": _since(since)})
+    if not data["groups"]:
+        console.print("every LLM and embedding span was priced" + (f" since {since}" if since else ""))
+        return
+    table = Table("reason", "provider", "model", "spans", "traces", "first seen", "last seen", "latest trace")
+    for row in data["groups"]:
+        table.add_row(
+            f"[yellow]{row['reason']}[/]",
+            row["provider"] or "-",
+            row["model"] or "-",
+            f"{row['span_count']:,}",
+            f"{row['trace_count']:,}",
+            row["first_seen"][:19].replace("T", " "),
+            row["last_seen"][:19].replace("T", " "),
+            row["sample_trace_ids"][0] if row["sample_trace_ids"] else "",
+        )
+    console.print(table)
+    reasons = ", ".join(
+        f"{row['reason']} {row['span_count']:,} ({row['trace_count']:,} traces)" for row in data["by_reason"]
+    )
+    console.print(f"{data['span_count']:,} unpriced spans in {data['trace_count']:,} traces: {reasons}")
+
+
+_AGE_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+
+
+def _since(value: str | None) -> str | None:
+    """An ISO time (UTC) for ``--since``: an age such as ``24h`` or ``7d``, or an ISO time or date."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text[:-1].isdigit() and text[-1:].lower() in _AGE_SECONDS:
+        moment = datetime.now(UTC) - timedelta(seconds=int(text[:-1]) * _AGE_SECONDS[text[-1].lower()])
+    else:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise typer.BadParameter(
+                f"{value!r} is neither an age (30m, 24h, 7d) nor an ISO time", param_hint="--since"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _span_label(span: dict[str, Any]) -> str:

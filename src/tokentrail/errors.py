@@ -5,6 +5,7 @@ TokentrailError
 │   └── UnsupportedMediaType   415
 ├── PayloadTooLarge       413  the body is over the configured limit (permanent)
 ├── NotFound              404
+├── Conflict              409  the request clashes with work in progress (e.g. a second re-pricing job)
 └── Overloaded            503  try again later (retryable; sent with Retry-After)
     └── StoreUnavailable        the store refused or failed a write
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 __all__ = [
     "BadRequest",
+    "Conflict",
     "NotFound",
     "Overloaded",
     "PayloadTooLarge",
@@ -40,6 +42,10 @@ class PayloadTooLarge(TokentrailError):
 
 class NotFound(TokentrailError):
     status_code = 404
+
+
+class Conflict(TokentrailError):
+    status_code = 409
 
 
 class Overloaded(TokentrailError):

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from tokentrail.api.encoding import money
+from tokentrail.api.encoding import money, money_map
 from tokentrail.api.params import End, Project, Start, project_of, to_ns
 from tokentrail.api.views import iso, trace_row
 from tokentrail.errors import NotFound
@@ -51,17 +51,22 @@ async def get_session(request: Request, session_id: str, project: Project = None
     )
     if not rows:
         raise NotFound(f"no session {session_id!r}")
-    traces = [trace_row(row) for row in rows]
+    traces = [{**trace_row(row), "cost_by_type": money_map(row["cost_by_type"])} for row in rows]
     usage: dict[str, int] = {}
-    for trace in traces:
+    cost_by_type: dict[str, Decimal] = {}
+    for trace, row in zip(traces, rows, strict=True):
         for key, value in trace["usage"].items():
             usage[key] = usage.get(key, 0) + value
+        for key, amount in row["cost_by_type"].items():
+            cost_by_type[key] = cost_by_type.get(key, Decimal(0)) + Decimal(amount)
     return {
         "session_id": session_id,
         "user_id": next((t["user_id"] for t in traces if t["user_id"]), None),
         "trace_count": len(traces),
+        "span_count": sum(t["span_count"] for t in traces),
         "start_time": traces[0]["start_time"],
-        "cost": money(sum((Decimal(t["cost"]) for t in traces), Decimal(0))),
+        "cost": money(sum((Decimal(row["cost"]) for row in rows), Decimal(0))),
+        "cost_by_type": money_map(cost_by_type),
         "tokens": sum(t["tokens"] for t in traces),
         "usage": usage,
         "error_count": sum(t["error_count"] for t in traces),
@@ -81,5 +86,6 @@ def _session_row(row: dict[str, Any]) -> dict[str, Any]:
         "tokens": usage.get("input", 0) + usage.get("output", 0),
         "usage": usage,
         "cost": money(row["cost"]),
+        "cost_by_type": money_map(row["cost_by_type"]),
         "error_count": row["error_count"],
     }

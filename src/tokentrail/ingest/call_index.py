@@ -53,8 +53,9 @@ class CallIndex:
         for key, group in by_trace.items():
             known = self._traces.pop(key, None) or stored.get(key, {})
             if _may_repeat(group, known):
-                new_ids = {node.span_id for node in group}
-                marks = find_duplicates(group, {k: v for k, v in known.items() if k not in new_ids})
+                # A span sent again keeps its stored mark: ``known`` still holds it, so a call stored as
+                # counted stays the one counted.
+                marks = find_duplicates(group, known)
                 for span_id, mark in marks.items():
                     found[(key[0], key[1], span_id)] = mark
                 group = [
