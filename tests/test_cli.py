@@ -77,6 +77,50 @@ def test_unpriced_lists_what_could_not_be_priced_and_why(server):
     assert bad_since.exit_code == 2 and "neither an age" in bad_since.output
 
 
+def test_prices_set_list_remove_and_reprice_change_stored_costs(server):
+    wide = {"COLUMNS": "220"}
+    trace_id = new_trace_id()
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "ft:gpt-4o-mini:acme:support",
+        "gen_ai.usage.input_tokens": 10_000,
+        "gen_ai.usage.output_tokens": 1_000,
+    }
+    server.post_otlp(
+        protobuf_request([span("chat", trace_id, attributes=attributes)]), "application/x-protobuf"
+    )
+    server.settle()
+
+    saved = runner.invoke(
+        app,
+        [
+            *("prices", "set", "ft", "--url", server.url, "--match", "ft:gpt-4o-mini:acme:*"),
+            *("--price", "input=0.30", "--price", "output=1.20", "--note", "contract"),
+        ],
+    )
+    listed = runner.invoke(app, ["prices", "list", "--url", server.url], env=wide)
+    dry = runner.invoke(app, ["reprice", "--since", "2025-12-31", "--dry-run", "--url", server.url], env=wide)
+    unchanged = server.get(f"/api/v1/traces/{trace_id}").json()["cost"]
+    done = runner.invoke(app, ["reprice", "--since", "2025-12-31", "--url", server.url], env=wide)
+    repriced = server.get(f"/api/v1/traces/{trace_id}").json()["cost"]
+    removed = runner.invoke(app, ["prices", "remove", "ft", "--url", server.url])
+    missing = runner.invoke(app, ["prices", "remove", "ft", "--url", server.url])
+    bad_price = runner.invoke(
+        app, ["prices", "set", "x", "--url", server.url, "--match", "m", "--price", "0.3"]
+    )
+
+    assert saved.exit_code == 0 and "price rule ft saved" in saved.output, saved.output
+    assert "ft:gpt-4o-mini:acme:*" in listed.output and "input 0.3/Mtok" in listed.output, listed.output
+    assert dry.exit_code == 0 and "1 spans re-priced, 1 would change" in dry.output, dry.output
+    assert unchanged == "0"
+    assert done.exit_code == 0 and "1 changed" in done.output and "$0.004200" in done.output, done.output
+    assert repriced == "0.0042"  # 10,000 x $0.30 + 1,000 x $1.20 per million
+    assert removed.exit_code == 0 and "removed" in removed.output
+    assert missing.exit_code == 1 and "404" in missing.output
+    assert bad_price.exit_code == 2 and "TYPE=USD" in bad_price.output
+
+
 @pytest.mark.slow
 def test_serve_with_demo_starts_and_loads_demo_data(tmp_path):
     with socket.socket() as sock:

@@ -1,4 +1,4 @@
-"""The ``tokentrail`` command: run the server, send demo traffic, read traces in the terminal.
+"""The ``tokentrail`` command: run the server, send demo traffic, read traces and costs, manage prices.
 
 Reading commands talk to a running server through its REST API, like any other client.
 """
@@ -181,11 +181,138 @@ def list_unpriced(
     console.print(f"{data['span_count']:,} unpriced spans in {data['trace_count']:,} traces: {reasons}")
 
 
+@app.command("reprice")
+def reprice(
+    since: Annotated[
+        str, typer.Option("--since", help="Spans started since: an ISO date or time, or an age like 7d.")
+    ],
+    until: Annotated[
+        str | None, typer.Option("--until", help="...and before this date, time or age.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would change, and by how much; write nothing.")
+    ] = False,
+    url: Url = DEFAULT_URL,
+    project: ProjectOption = None,
+) -> None:
+    """Price stored spans again with the current price rules and catalog, after a price change."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    body = {"since": _since(since, "--since"), "until": _since(until, "--until"), "dry_run": dry_run}
+    job = _request("POST", url, "/api/v1/reprice", {"project": project}, body)
+    columns = (TextColumn("re-pricing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("reprice", total=None)
+        while job["state"] == "running":
+            progress.update(task, total=job["total_spans"] or None, completed=job["done_spans"])
+            time.sleep(0.2)
+            job = _get(url, f"/api/v1/reprice/{job['id']}", {})
+    if job["state"] != "done":
+        console.print(f"[red]re-pricing failed after {job['done_spans']:,} spans: {job['error']}[/]")
+        raise typer.Exit(1)
+    verb = "would change" if dry_run else "changed"
+    console.print(
+        f"{job['done_spans']:,} spans re-priced, {job['changed_spans']:,} {verb}: cost "
+        f"{_usd(job['cost_before'])} → [bold]{_usd(job['cost_after'])}[/] ({_signed_usd(job['cost_change'])})"
+    )
+
+
+def _signed_usd(amount: str) -> str:
+    value = Decimal(amount)
+    return ("-" if value < 0 else "+") + _usd(str(abs(value)))
+
+
+prices_app = typer.Typer(help="List, set and remove price rules.", no_args_is_help=True)
+app.add_typer(prices_app, name="prices")
+
+
+@prices_app.command("list")
+def list_prices(url: Url = DEFAULT_URL, project: ProjectOption = None) -> None:
+    """List the price rules that apply to a project: its own and those for every project."""
+    data = _get(url, "/api/v1/prices", {"project": project})
+    if not data["rules"]:
+        console.print("no price rules: every price comes from the genai-prices catalog")
+        return
+    table = Table("id", "project", "kind", "match", "provider", "from", "prices (USD)", "source", "note")
+    for rule in data["rules"]:
+        unit = "/call" if rule["kind"] == "call" else "/Mtok"
+        table.add_row(
+            rule["id"],
+            rule["project"],
+            rule["kind"],
+            rule["match"],
+            rule["provider"] or "any",
+            (rule["effective_from"] or "always")[:19].replace("T", " "),
+            ", ".join(
+                f"{key} {value}{unit if key != 'request' else '/call'}"
+                for key, value in rule["prices"].items()
+            ),
+            rule["source"],
+            rule["note"],
+        )
+    console.print(table)
+
+
+@prices_app.command("set")
+def set_price(
+    rule_id: Annotated[str, typer.Argument(help="The rule's id (replaces a rule of this id).")],
+    match: Annotated[str, typer.Option("--match", help="Model or tool name, exact or a glob pattern.")],
+    price: Annotated[
+        list[str],
+        typer.Option(
+            "--price",
+            help="TYPE=USD, repeatable: per million tokens (input=0.30, output=1.20, cache_read=...), "
+            "request=USD per call, or call=USD for a call rule.",
+        ),
+    ],
+    kind: Annotated[str, typer.Option("--kind", help="model (per token) or call (per call).")] = "model",
+    provider: Annotated[str, typer.Option("--provider", help="Only at this provider.")] = "",
+    effective_from: Annotated[
+        str | None, typer.Option("--effective-from", help="For spans starting at or after this date or time.")
+    ] = None,
+    note: Annotated[str, typer.Option("--note")] = "",
+    url: Url = DEFAULT_URL,
+    project: Annotated[
+        str | None, typer.Option("--project", help="The rule's project, or '*' for every project.")
+    ] = None,
+) -> None:
+    """Add or replace a price rule; new spans are priced with it (``tokentrail reprice`` for stored ones)."""
+    prices: dict[str, str] = {}
+    for item in price:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise typer.BadParameter(f"{item!r} is not TYPE=USD, e.g. input=0.30", param_hint="--price")
+        prices[key.strip()] = value.strip()
+    body = {
+        "kind": kind,
+        "match": match,
+        "provider": provider,
+        "effective_from": _since(effective_from, "--effective-from"),
+        "prices": prices,
+        "note": note,
+    }
+    rule = _request("PUT", url, f"/api/v1/prices/{rule_id}", {"project": project}, body)
+    console.print(f"price rule [bold]{rule['id']}[/] saved for project {rule['project']}")
+
+
+@prices_app.command("remove")
+def remove_price(
+    rule_id: Annotated[str, typer.Argument(help="The rule's id.")],
+    url: Url = DEFAULT_URL,
+    project: Annotated[
+        str | None, typer.Option("--project", help="The rule's project, or '*' for every project.")
+    ] = None,
+) -> None:
+    """Remove a price rule."""
+    _request("DELETE", url, f"/api/v1/prices/{rule_id}", {"project": project})
+    console.print(f"price rule [bold]{rule_id}[/] removed")
+
+
 _AGE_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 
 
-def _since(value: str | None) -> str | None:
-    """An ISO time (UTC) for ``--since``: an age such as ``24h`` or ``7d``, or an ISO time or date."""
+def _since(value: str | None, option: str = "--since") -> str | None:
+    """An ISO time (UTC) for a time option: an age such as ``24h`` or ``7d``, or an ISO time or date."""
     if value is None:
         return None
     text = value.strip()
@@ -196,7 +323,7 @@ def _since(value: str | None) -> str | None:
             moment = datetime.fromisoformat(text)
         except ValueError:
             raise typer.BadParameter(
-                f"{value!r} is neither an age (30m, 24h, 7d) nor an ISO time", param_hint="--since"
+                f"{value!r} is neither an age (30m, 24h, 7d) nor an ISO time", param_hint=option
             ) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
@@ -238,20 +365,27 @@ def _duration(ns: int) -> str:
 
 
 def _get(url: str, path: str, params: dict[str, Any]) -> Any:
+    return _request("GET", url, path, params)
+
+
+def _request(
+    method: str, url: str, path: str, params: dict[str, Any], body: dict[str, Any] | None = None
+) -> Any:
+    """Call the REST API; an unreachable server or an error answer ends the command with its message."""
     clean = {key: value for key, value in params.items() if value is not None}
     try:
-        response = httpx.get(url.rstrip("/") + path, params=clean, timeout=30)
+        response = httpx.request(method, url.rstrip("/") + path, params=clean, json=body, timeout=30)
     except httpx.HTTPError as exc:
         console.print(f"[red]cannot reach tokentrail at {url}: {exc}[/]\nstart it with: tokentrail serve")
         raise typer.Exit(2) from None
-    if response.status_code != 200:
+    if not response.is_success:
         try:
             message = response.json()["error"]["message"]
         except (ValueError, KeyError, TypeError):
             message = response.text
         console.print(f"[red]{response.status_code}: {message}[/]")
         raise typer.Exit(1)
-    return response.json()
+    return response.json() if response.content else None
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def test_a_model_rule_prices_the_spans_ingested_after_it(server):
         {"match": "ft:gpt-4o-mini:acme:*", "prices": {"input": "0.30", "output": "1.20"}, "note": "contract"},
     )
     assert response.status_code == 200, response.text
-    assert response.json()["prices"] == {"input": "0.30", "output": "1.20"}
+    assert response.json()["prices"] == {"input": "0.3", "output": "1.2"}
 
     trace_id = new_trace_id()
     _send(server, _llm(trace_id, "ft:gpt-4o-mini:acme:support:7b", input=10_000, output=1_000))

@@ -10,12 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from tokentrail import __version__
-from tokentrail.api import costs, otlp, prices, sessions, traces
+from tokentrail.api import costs, otlp, prices, reprice, sessions, traces
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.config import Settings
 from tokentrail.errors import Overloaded, TokentrailError
 from tokentrail.ingest.call_index import CallIndex
 from tokentrail.ingest.worker import IngestWorker, default_processes
+from tokentrail.pricing.reprice import Repricer
 from tokentrail.pricing.rule_store import RuleStore, read_rules_file
 from tokentrail.store.database import Store
 from tokentrail.store.writer import SpanWriter
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.ingest.warm()
         app.state.calls = CallIndex(app.state.store)
         app.state.rules = RuleStore(app.state.store)
+        app.state.repricer = Repricer(app.state.store, lambda: app.state.rules.book)
         if settings.prices_file is not None:
             for rule in read_rules_file(settings.prices_file):
                 app.state.rules.save(rule)
@@ -101,4 +103,5 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(sessions.router, prefix="/api/v1")
     app.include_router(costs.router, prefix="/api/v1")
     app.include_router(prices.router, prefix="/api/v1")
+    app.include_router(reprice.router, prefix="/api/v1")
     return app

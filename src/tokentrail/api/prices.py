@@ -16,7 +16,7 @@ from tokentrail.api.encoding import money
 from tokentrail.api.params import project_of, to_ns
 from tokentrail.errors import NotFound
 from tokentrail.pricing import default_catalog
-from tokentrail.pricing.rules import ALL_PROJECTS, parse_rule
+from tokentrail.pricing.rules import ALL_PROJECTS, PriceRule, parse_rule
 
 __all__ = ["router"]
 
@@ -52,7 +52,7 @@ async def list_rules(request: Request, project: RuleProject = None) -> dict[str,
     wanted = _rule_project(request, project)
     rules = request.app.state.rules.book.rules
     chosen = [r for r in rules if r.project in (wanted, ALL_PROJECTS)]
-    return {"rules": [rule.as_json() for rule in chosen]}
+    return {"rules": [_rule_json(rule) for rule in chosen]}
 
 
 @router.put("/prices/{rule_id}", summary="Add or replace a price rule")
@@ -67,7 +67,7 @@ async def put_rule(
     del data["effective_from"]
     rule = parse_rule(data)
     await run_in_threadpool(request.app.state.rules.save, rule)
-    return rule.as_json()
+    return _rule_json(rule)
 
 
 @router.delete("/prices/{rule_id}", summary="Remove a price rule", status_code=204)
@@ -92,12 +92,17 @@ async def lookup(
     book = request.app.state.rules.book
     rule = book.model_rule(project_name, provider, model, at_ns or time.time_ns())
     if rule is not None:
-        return {"source": rule.source_name, "rule": rule.as_json(), "prices": _money(rule.prices)}
+        return {"source": rule.source_name, "rule": _rule_json(rule), "prices": _money(rule.prices)}
     found = default_catalog().prices_of(provider, model, at_ns)
     if found is None:
         raise NotFound(f"no price for model {model!r}" + (f" at provider {provider!r}" if provider else ""))
     source, prices = found
     return {"source": source, "rule": None, "prices": _money(prices)}
+
+
+def _rule_json(rule: PriceRule) -> dict[str, Any]:
+    # Prices as every amount in the API: no trailing zeros, however the store keeps them.
+    return {**rule.as_json(), "prices": _money(rule.prices)}
 
 
 def _money(prices: dict[str, Decimal]) -> dict[str, str]:

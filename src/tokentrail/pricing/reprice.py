@@ -1,0 +1,245 @@
+"""Re-pricing: stored spans priced again with today's rules and catalog, after a price change.
+
+A job covers one project's spans that started in a time range, except those whose cost they reported
+themselves (a reported cost always wins, so no rule can change it). It splits the range's traces into
+chunks of about :data:`CHUNK_SPANS` spans by trace id (ClickHouse's sort order, so each chunk is one
+narrow read), and for each chunk
+
+1. reads what pricing needs of every span (:func:`~tokentrail.store.queries.reprice_scan`), as JSON lines;
+2. prices each span with :func:`~tokentrail.pricing.cost.price_span`, exactly as ingest would now;
+3. uploads only the spans whose price changed, and has ClickHouse copy their stored rows with the new
+   cost and a newer version (:func:`~tokentrail.store.queries.write_repriced`), so no row travels whole.
+
+Jobs run one at a time, on a thread of their own, and report their progress as they go. Re-pricing is
+idempotent: a job interrupted (a restart) is simply run again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+import orjson
+
+from tokentrail.errors import Conflict
+from tokentrail.model import CostOrigin, Span, SpanKind, Unpriced
+from tokentrail.pricing.catalog import PriceCatalog, default_catalog
+from tokentrail.pricing.cost import PRICING_ATTRIBUTES, REPORTED, price_span
+from tokentrail.pricing.rules import RuleBook
+from tokentrail.store import queries
+from tokentrail.store.database import Store
+
+__all__ = ["CHUNK_SPANS", "JobState", "RepriceJob", "Repricer", "reprice"]
+
+logger = logging.getLogger(__name__)
+
+#: About how many spans one chunk reads, prices and writes back at once.
+CHUNK_SPANS = 50_000
+#: Trace ids sampled per chunk to find the chunk boundaries.
+_SAMPLES_PER_CHUNK = 20
+_ZERO = Decimal(0)
+# What ClickHouse keeps of an amount: Decimal(38, 18).
+_STORED_PLACES = Decimal("1e-18")
+
+
+class JobState(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class RepriceJob:
+    """One re-pricing run and how far it got; updated in place by the thread that runs it."""
+
+    project: str
+    since_ns: int
+    until_ns: int | None = None
+    dry_run: bool = False
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    state: JobState = JobState.RUNNING
+    total_spans: int = 0  # spans in scope, known once the job has looked
+    done_spans: int = 0
+    changed_spans: int = 0
+    cost_before: Decimal = _ZERO  # of the spans in scope, each call counted once
+    cost_after: Decimal = _ZERO
+    started_ns: int = field(default_factory=time.time_ns)
+    finished_ns: int | None = None
+    error: str = ""
+
+
+def reprice(
+    store: Store,
+    job: RepriceJob,
+    rules: RuleBook,
+    *,
+    catalog: PriceCatalog | None = None,
+    on_progress: Callable[[RepriceJob], None] | None = None,
+) -> RepriceJob:
+    """Run ``job`` to the end on this thread; its counters move as each chunk is written."""
+    catalog = catalog or default_catalog()
+    scope = queries.RepriceScope(job.project, job.since_ns, job.until_ns, keep_source=REPORTED)
+    total, cost, sample = queries.reprice_scope(store, scope, samples=_SAMPLES_PER_CHUNK * 1000)
+    job.total_spans, job.cost_before, job.cost_after = total, cost, cost
+    table = f"reprice_{job.id}"
+    if not job.dry_run:
+        queries.create_repriced_table(store, table)
+    try:
+        for keys in _chunks(sorted(set(sample)), total):
+            lines = queries.reprice_scan(store, scope, keys, PRICING_ATTRIBUTES).splitlines()
+            changed, delta = _reprice_lines(lines, job.project, rules, catalog)
+            if changed and not job.dry_run:
+                queries.write_repriced(store, table, job.project, keys, changed)
+            job.done_spans += len(lines)
+            job.changed_spans += len(changed)
+            job.cost_after += delta
+            if on_progress is not None:
+                on_progress(job)
+    finally:
+        if not job.dry_run:
+            queries.drop_repriced_table(store, table)
+    job.state, job.finished_ns = JobState.DONE, time.time_ns()
+    return job
+
+
+def _chunks(sample: list[str], total: int) -> Iterator[queries.KeyRange]:
+    """Trace id ranges covering every trace, each about :data:`CHUNK_SPANS` spans by the sample."""
+    count = max(1, -(-total // CHUNK_SPANS))
+    step = len(sample) / count
+    bounds: list[str | None] = [None]
+    bounds += [sample[int(i * step)] for i in range(1, count) if int(i * step) < len(sample)]
+    bounds.append(None)
+    for low, high in itertools.pairwise(bounds):
+        if low is None or high is None or low < high:
+            yield low, high
+
+
+def _reprice_lines(
+    lines: list[bytes], project: str, rules: RuleBook, catalog: PriceCatalog
+) -> tuple[list[bytes], Decimal]:
+    """The rows of :data:`~tokentrail.store.queries.REPRICED_COLUMNS` for the spans whose price changed,
+    and how much the counted spans' total moved."""
+    changed: list[bytes] = []
+    delta = _ZERO
+    for line in lines:
+        (
+            trace_id,
+            span_id,
+            ingested_ns,
+            kind,
+            provider,
+            request_model,
+            response_model,
+            usage,
+            usage_source,
+            start_ns,
+            name,
+            attributes,
+            cost,
+            cost_total,
+            cost_origin,
+            unpriced_reason,
+            price_source,
+            duplicate,
+        ) = orjson.loads(line)
+        span = Span(
+            project=project,
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id="",
+            name=name,
+            service="",
+            start_ns=start_ns,
+            end_ns=start_ns,
+            kind=SpanKind(kind),
+            provider=provider,
+            request_model=request_model,
+            response_model=response_model,
+            usage=usage,
+            usage_source=usage_source,
+            attributes=attributes,
+        )
+        old_usage = dict(usage)
+        price_span(span, catalog=catalog, rules=rules)
+        new_cost = {key: amount.quantize(_STORED_PLACES) for key, amount in span.cost.items()}
+        same = (
+            new_cost == {key: Decimal(amount) for key, amount in cost.items()}
+            and (span.cost_origin or "") == cost_origin
+            and (span.unpriced_reason or "") == unpriced_reason
+            and span.price_source == price_source
+            and span.usage == old_usage
+        )
+        if same:
+            continue
+        new_total = sum(new_cost.values(), _ZERO)
+        if not duplicate:
+            delta += new_total - Decimal(cost_total)
+        changed.append(
+            orjson.dumps(
+                (
+                    trace_id,
+                    span_id,
+                    ingested_ns,
+                    span.usage,
+                    span.usage_source,
+                    {key: str(amount) for key, amount in new_cost.items()},
+                    str(new_total),
+                    _value(span.cost_origin),
+                    _value(span.unpriced_reason),
+                    span.price_source,
+                )
+            )
+        )
+    return changed, delta
+
+
+def _value(member: CostOrigin | Unpriced | None) -> str:
+    return member.value if member is not None else ""
+
+
+class Repricer:
+    """Runs re-pricing jobs on a background thread, one at a time; keeps the recent ones to ask about."""
+
+    def __init__(self, store: Store, rules: Callable[[], RuleBook], *, keep: int = 20) -> None:
+        self._store = store
+        self._rules = rules
+        self._keep = keep
+        self._jobs: dict[str, RepriceJob] = {}
+        self._lock = threading.Lock()
+
+    def start(self, job: RepriceJob) -> RepriceJob:
+        """Start ``job``; raises :class:`Conflict` while another job is running."""
+        with self._lock:
+            running = next((j for j in self._jobs.values() if j.state is JobState.RUNNING), None)
+            if running is not None:
+                raise Conflict(f"re-pricing job {running.id} is still running; wait for it to finish")
+            self._jobs[job.id] = job
+            while len(self._jobs) > self._keep:
+                del self._jobs[next(iter(self._jobs))]
+        threading.Thread(target=self._run, args=(job,), name=f"reprice-{job.id}", daemon=True).start()
+        return job
+
+    def get(self, job_id: str) -> RepriceJob | None:
+        return self._jobs.get(job_id)
+
+    def jobs(self) -> list[RepriceJob]:
+        """The recent jobs, newest first."""
+        return list(reversed(self._jobs.values()))
+
+    def _run(self, job: RepriceJob) -> None:
+        try:
+            reprice(self._store, job, self._rules())
+        except Exception as exc:  # the job reports it; the server goes on
+            logger.exception("re-pricing job %s failed", job.id)
+            job.state, job.error, job.finished_ns = (
+                JobState.FAILED,
+                f"{type(exc).__name__}: {exc}",
+                time.time_ns(),
+            )
