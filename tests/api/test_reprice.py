@@ -10,10 +10,11 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from conftest import start_server
 from otlp_builders import NOW_NS, new_trace_id, protobuf_request, span
 from prices import MTOK, per_mtok
 from tokentrail.pricing import reprice as reprice_module
-from tokentrail.pricing.reprice import JobState, RepriceJob, Repricer
+from tokentrail.pricing.reprice import JobState, RepriceJob, Repricer, split_lines
 from tokentrail.pricing.rules import RuleBook
 
 PROTOBUF = "application/x-protobuf"
@@ -230,3 +231,28 @@ def test_a_second_job_while_one_runs_is_a_conflict(store):
     assert type(refused.value).__name__ == "Conflict" and refused.value.status_code == 409
     assert first.state is JobState.DONE
     assert [job.id for job in repricer.jobs()] == [first.id]
+
+
+@pytest.mark.slow
+def test_a_server_with_ingest_processes_prices_in_them(store, tmp_path, monkeypatch):
+    monkeypatch.setattr(reprice_module, "CHUNK_SPANS", 10)
+    for server in start_server(store, tmp_path, ingest_processes=2):
+        trace_ids = [new_trace_id() for _ in range(30)]
+        _send(server, [_llm(trace_id, start_ns=NOW_NS + i) for i, trace_id in enumerate(trace_ids)])
+        _put_rule(server, "negotiated", RULE)
+
+        job = _reprice(server)
+
+        assert server.app.state.ingest.processes()[1] == 2
+        assert job["changed_spans"] == 30 and Decimal(job["cost_after"]) == 30 * RULE_COST
+        assert Decimal(server.get("/api/v1/costs").json()["total"]) == 30 * RULE_COST
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 7])
+def test_a_block_is_split_at_line_ends_into_pieces_that_keep_every_line(parts):
+    block = b"\n".join(b'["%d", "x"]' % i * (i % 4 + 1) for i in range(20))
+
+    pieces = split_lines(block, parts)
+
+    assert 1 <= len(pieces) <= parts
+    assert [line for piece in pieces for line in piece.split(b"\n")] == block.split(b"\n")

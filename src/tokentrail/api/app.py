@@ -55,7 +55,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.ingest.warm()
         app.state.calls = CallIndex(app.state.store)
         app.state.rules = RuleStore(app.state.store)
-        app.state.repricer = Repricer(app.state.store, lambda: app.state.rules.book)
+        app.state.repricer = Repricer(
+            app.state.store, lambda: app.state.rules.book, app.state.ingest.processes
+        )
         if settings.prices_file is not None:
             for rule in read_rules_file(settings.prices_file):
                 app.state.rules.save(rule)

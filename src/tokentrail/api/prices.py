@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -105,5 +106,5 @@ def _rule_json(rule: PriceRule) -> dict[str, Any]:
     return {**rule.as_json(), "prices": _money(rule.prices)}
 
 
-def _money(prices: dict[str, Decimal]) -> dict[str, str]:
+def _money(prices: Mapping[str, Decimal]) -> dict[str, str]:
     return {name: money(amount) for name, amount in prices.items()}

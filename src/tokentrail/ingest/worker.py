@@ -70,6 +70,12 @@ class IngestWorker:
     def queued(self) -> int:
         return self._queued
 
+    def processes(self) -> tuple[Executor | None, int]:
+        """The pool of ingest processes and its size, for other CPU work to share; (None, 0) without one."""
+        if self._prepare is self._commit:
+            return None, 0
+        return self._prepare, self._processes
+
     async def accept(
         self,
         body: bytes,

@@ -16,12 +16,14 @@ idempotent: a job interrupted (a restart) is simply run again.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -36,7 +38,7 @@ from tokentrail.pricing.rules import RuleBook
 from tokentrail.store import queries
 from tokentrail.store.database import Store
 
-__all__ = ["CHUNK_SPANS", "JobState", "RepriceJob", "Repricer", "reprice"]
+__all__ = ["CHUNK_SPANS", "JobState", "RepriceJob", "Repricer", "reprice", "reprice_rows", "split_lines"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,28 +82,62 @@ def reprice(
     job: RepriceJob,
     rules: RuleBook,
     *,
-    catalog: PriceCatalog | None = None,
+    processes: Executor | None = None,
+    parts: int = 1,
     on_progress: Callable[[RepriceJob], None] | None = None,
 ) -> RepriceJob:
-    """Run ``job`` to the end on this thread; its counters move as each chunk is written."""
-    catalog = catalog or default_catalog()
-    scope = queries.RepriceScope(job.project, job.since_ns, job.until_ns, keep_source=REPORTED)
+    """Run ``job`` to the end on this thread; its counters move as each chunk is priced.
+
+    Each chunk is priced in ``parts`` pieces on ``processes`` (the ingest processes, say), else here. While
+    one chunk is priced, the next is read and the last one written on two helper threads: ClickHouse
+    works outside the GIL, so reading and writing cost little more than the pricing itself.
+    """
+    scope = queries.RepriceScope(
+        job.project,
+        job.since_ns,
+        job.until_ns,
+        keep_source=REPORTED,
+        priced_only=not rules.has_call_rules(job.project),
+    )
     total, cost, sample = queries.reprice_scope(store, scope, samples=_SAMPLES_PER_CHUNK * 1000)
     job.total_spans, job.cost_before, job.cost_after = total, cost, cost
     table = f"reprice_{job.id}"
     if not job.dry_run:
         queries.create_repriced_table(store, table)
+    chunks = list(_chunks(sorted(set(sample)), total))
     try:
-        for keys in _chunks(sorted(set(sample)), total):
-            lines = queries.reprice_scan(store, scope, keys, PRICING_ATTRIBUTES).splitlines()
-            changed, delta = _reprice_lines(lines, job.project, rules, catalog)
-            if changed and not job.dry_run:
-                queries.write_repriced(store, table, job.project, keys, changed)
-            job.done_spans += len(lines)
-            job.changed_spans += len(changed)
-            job.cost_after += delta
-            if on_progress is not None:
-                on_progress(job)
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"reprice-{job.id}") as pool:
+
+            def scan(keys: queries.KeyRange) -> Future[bytes]:
+                return pool.submit(queries.reprice_scan, store, scope, keys, PRICING_ATTRIBUTES)
+
+            reading = scan(chunks[0])
+            writing: Future[None] | None = None
+            for index, keys in enumerate(chunks):
+                block = reading.result()
+                if index + 1 < len(chunks):
+                    reading = scan(chunks[index + 1])
+                if processes is None or parts < 2:
+                    priced = [reprice_rows(block, job.project, rules)]
+                else:
+                    pieces = split_lines(block, parts)
+                    price = functools.partial(reprice_rows, project=job.project, rules=rules)
+                    priced = list(processes.map(price, pieces))
+                changed = [row for rows, _, _ in priced for row in rows]
+                delta = sum((moved for _, moved, _ in priced), _ZERO)
+                count = sum(read for _, _, read in priced)
+                if writing is not None:
+                    writing.result()  # one chunk at a time through the scratch table
+                    writing = None
+                if changed and not job.dry_run:
+                    writing = pool.submit(queries.write_repriced, store, table, job.project, keys, changed)
+                job.done_spans += count
+                job.changed_spans += len(changed)
+                job.cost_after += delta
+                if on_progress is not None:
+                    on_progress(job)
+            if writing is not None:
+                writing.result()
     finally:
         if not job.dry_run:
             queries.drop_repriced_table(store, table)
@@ -121,27 +157,49 @@ def _chunks(sample: list[str], total: int) -> Iterator[queries.KeyRange]:
             yield low, high
 
 
-def _reprice_lines(
-    lines: list[bytes], project: str, rules: RuleBook, catalog: PriceCatalog
-) -> tuple[list[bytes], Decimal]:
-    """The rows of :data:`~tokentrail.store.queries.REPRICED_COLUMNS` for the spans whose price changed,
-    and how much the counted spans' total moved."""
+def split_lines(block: bytes, parts: int) -> list[bytes]:
+    """``block`` cut at line ends into at most ``parts`` pieces of about equal size."""
+    pieces = []
+    start = 0
+    for index in range(1, parts):
+        cut = block.find(b"\n", max(start, len(block) * index // parts))
+        if cut < 0:
+            break
+        pieces.append(block[start:cut])
+        start = cut + 1
+    pieces.append(block[start:])
+    return [piece for piece in pieces if piece]
+
+
+def reprice_rows(
+    block: bytes, project: str, rules: RuleBook, catalog: PriceCatalog | None = None
+) -> tuple[list[bytes], Decimal, int]:
+    """Price the spans of one block of :func:`~tokentrail.store.queries.reprice_scan` lines again: the
+    rows of :data:`~tokentrail.store.queries.REPRICED_COLUMNS` for those whose price changed, how much
+    the counted spans' total moved, and how many spans the block held. Runs in any process."""
+    catalog = catalog or default_catalog()
+    lines = block.splitlines()
     changed: list[bytes] = []
     delta = _ZERO
+    # One span refilled per row: price_span reads only these fields, and making a Span costs more.
+    span = Span(
+        project=project, trace_id="", span_id="", parent_span_id="", name="", service="", start_ns=0, end_ns=0
+    )
+    kinds = {kind.value: kind for kind in SpanKind}
     for line in lines:
         (
             trace_id,
             span_id,
             ingested_ns,
             kind,
-            provider,
-            request_model,
-            response_model,
+            span.provider,
+            span.request_model,
+            span.response_model,
             usage,
-            usage_source,
-            start_ns,
-            name,
-            attributes,
+            span.usage_source,
+            span.start_ns,
+            span.name,
+            span.attributes,
             cost,
             cost_total,
             cost_origin,
@@ -149,34 +207,17 @@ def _reprice_lines(
             price_source,
             duplicate,
         ) = orjson.loads(line)
-        span = Span(
-            project=project,
-            trace_id=trace_id,
-            span_id=span_id,
-            parent_span_id="",
-            name=name,
-            service="",
-            start_ns=start_ns,
-            end_ns=start_ns,
-            kind=SpanKind(kind),
-            provider=provider,
-            request_model=request_model,
-            response_model=response_model,
-            usage=usage,
-            usage_source=usage_source,
-            attributes=attributes,
-        )
-        old_usage = dict(usage)
+        span.kind = kinds[kind]
+        span.usage = dict(usage)
         price_span(span, catalog=catalog, rules=rules)
         new_cost = {key: amount.quantize(_STORED_PLACES) for key, amount in span.cost.items()}
-        same = (
-            new_cost == {key: Decimal(amount) for key, amount in cost.items()}
-            and (span.cost_origin or "") == cost_origin
-            and (span.unpriced_reason or "") == unpriced_reason
-            and span.price_source == price_source
-            and span.usage == old_usage
-        )
-        if same:
+        if (
+            span.price_source == price_source
+            and _value(span.cost_origin) == cost_origin
+            and _value(span.unpriced_reason) == unpriced_reason
+            and span.usage == usage
+            and new_cost == {key: Decimal(amount) for key, amount in cost.items()}
+        ):
             continue
         new_total = sum(new_cost.values(), _ZERO)
         if not duplicate:
@@ -197,7 +238,7 @@ def _reprice_lines(
                 )
             )
         )
-    return changed, delta
+    return changed, delta, len(lines)
 
 
 def _value(member: CostOrigin | Unpriced | None) -> str:
@@ -207,9 +248,17 @@ def _value(member: CostOrigin | Unpriced | None) -> str:
 class Repricer:
     """Runs re-pricing jobs on a background thread, one at a time; keeps the recent ones to ask about."""
 
-    def __init__(self, store: Store, rules: Callable[[], RuleBook], *, keep: int = 20) -> None:
+    def __init__(
+        self,
+        store: Store,
+        rules: Callable[[], RuleBook],
+        processes: Callable[[], tuple[Executor | None, int]] = lambda: (None, 0),
+        *,
+        keep: int = 20,
+    ) -> None:
         self._store = store
         self._rules = rules
+        self._processes = processes
         self._keep = keep
         self._jobs: dict[str, RepriceJob] = {}
         self._lock = threading.Lock()
@@ -235,7 +284,8 @@ class Repricer:
 
     def _run(self, job: RepriceJob) -> None:
         try:
-            reprice(self._store, job, self._rules())
+            pool, size = self._processes()
+            reprice(self._store, job, self._rules(), processes=pool, parts=size)
         except Exception as exc:  # the job reports it; the server goes on
             logger.exception("re-pricing job %s failed", job.id)
             job.state, job.error, job.finished_ns = (

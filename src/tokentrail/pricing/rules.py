@@ -243,6 +243,10 @@ class RuleBook:
             return None
         return _in_force(self._candidates(RuleKind.MODEL, project, provider, (model,)), at_ns)
 
+    def has_call_rules(self, project: str) -> bool:
+        """Whether any call rule applies to the project's spans."""
+        return any(rule.project in (project, ALL_PROJECTS) for rule in self._by_kind[RuleKind.CALL])
+
     def call_rule(self, project: str, names: Sequence[str], at_ns: int) -> PriceRule | None:
         """The call rule in force for a step known by these names (tool name, model, span name)."""
         if not self.rules or not names:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from tokentrail.errors import BadRequest
+from tokentrail.model import PRICED_BY_USAGE
 from tokentrail.store.database import Store
 
 __all__ = [
@@ -572,12 +573,15 @@ def save_price_rule(store: Store, row: dict[str, Any], *, deleted: bool = False)
 @dataclass(frozen=True, slots=True)
 class RepriceScope:
     """The spans a re-pricing job may change: a project's spans that started in ``[since_ns, until_ns)``,
-    except those whose ``price_source`` is ``keep_source`` (a cost the span reported itself)."""
+    except those whose ``price_source`` is ``keep_source`` (a cost the span reported itself), and with
+    ``priced_only`` those that neither are priced by usage nor were priced before."""
 
     project: str
     since_ns: int
     until_ns: int | None
     keep_source: str
+    #: Only LLM and embedding spans and those priced before: with no call rule, nothing else can change.
+    priced_only: bool = False
 
 
 #: A trace id range ``[low, high)`` of the table's order; None leaves that end open.
@@ -626,6 +630,9 @@ def _reprice_where(scope: RepriceScope, keys: KeyRange, params: dict[str, Any]) 
     params.update(project=scope.project, since_ns=scope.since_ns, keep_source=scope.keep_source)
     parts = ["project = {project:String}", "start_ns >= {since_ns:Int64}"]
     parts.append("price_source != {keep_source:String}")
+    if scope.priced_only:
+        params["usage_kinds"] = sorted(kind.value for kind in PRICED_BY_USAGE)
+        parts.append("(kind IN {usage_kinds:Array(String)} OR price_source != '')")
     if scope.until_ns is not None:
         params["until_ns"] = scope.until_ns
         parts.append("start_ns < {until_ns:Int64}")
@@ -706,7 +713,9 @@ def write_repriced(store: Store, table: str, project: str, keys: KeyRange, rows:
     client.raw_insert(name, list(REPRICED_COLUMNS), insert_block=b"\n".join(rows), fmt="JSONCompactEachRow")
     params: dict[str, Any] = {"project": project}
     replaced = ", ".join(f"n.{column} AS {column}" for column in REPRICED_COLUMNS[3:])
-    where = " AND ".join(["s.project = {project:String}", *_key_range(keys, params, "s.")])
+    # The IN reads only the key columns of the range first: the whole rows are read for the matches only.
+    matched = f"(s.trace_id, s.span_id) IN (SELECT trace_id, span_id FROM {name})"
+    where = " AND ".join(["s.project = {project:String}", *_key_range(keys, params, "s."), matched])
     client.command(
         f"INSERT INTO spans SELECT s.* REPLACE ({replaced}, s.ingested_ns + 1 AS ingested_ns) "
         f"FROM spans AS s INNER JOIN {name} AS n "
