@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from tokentrail.config import SETTINGS, ConfigError, Settings
+from tokentrail.display import duration, signed_usd, usd
 
 app = typer.Typer(help="tokentrail: trace trees of LLM applications with exact costs.", no_args_is_help=True)
 console = Console()
@@ -117,10 +118,10 @@ def list_traces(
             row["trace_id"],
             row["name"],
             row["start_time"][:19].replace("T", " "),
-            _duration(row["duration_ns"]),
+            duration(row["duration_ns"]),
             str(row["span_count"]),
             f"{row['tokens']:,}",
-            _usd(row["cost"]),
+            usd(row["cost"]),
             f"[red]{row['error_count']}[/]" if row["error_count"] else "0",
         )
     console.print(table)
@@ -137,8 +138,8 @@ def show_trace(
     """Print one trace as a tree with each span's own and subtree cost."""
     data = _get(url, f"/api/v1/traces/{trace_id}", {"project": project})
     console.print(
-        f"trace [bold]{data['trace_id']}[/]  {data['span_count']} spans  {_duration(data['duration_ns'])}  "
-        f"cost [bold]{_usd(data['cost'])}[/]  errors {data['error_count']}"
+        f"trace [bold]{data['trace_id']}[/]  {data['span_count']} spans  {duration(data['duration_ns'])}  "
+        f"cost [bold]{usd(data['cost'])}[/]  errors {data['error_count']}"
     )
     root = Tree("", hide_root=True)
     branches: dict[str, Tree] = {}
@@ -213,13 +214,8 @@ def reprice(
     verb = "would change" if dry_run else "changed"
     console.print(
         f"{job['done_spans']:,} spans re-priced, {job['changed_spans']:,} {verb}: cost "
-        f"{_usd(job['cost_before'])} → [bold]{_usd(job['cost_after'])}[/] ({_signed_usd(job['cost_change'])})"
+        f"{usd(job['cost_before'])} → [bold]{usd(job['cost_after'])}[/] ({signed_usd(job['cost_change'])})"
     )
-
-
-def _signed_usd(amount: str) -> str:
-    value = Decimal(amount)
-    return ("-" if value < 0 else "+") + _usd(str(abs(value)))
 
 
 prices_app = typer.Typer(help="List, set and remove price rules.", no_args_is_help=True)
@@ -331,7 +327,7 @@ def _since(value: str | None, option: str = "--since") -> str | None:
 
 
 def _span_label(span: dict[str, Any]) -> str:
-    parts = [f"[bold]{span['name']}[/]", f"[dim]{span['kind']}[/]", _duration(span["duration_ns"])]
+    parts = [f"[bold]{span['name']}[/]", f"[dim]{span['kind']}[/]", duration(span["duration_ns"])]
     if span["response_model"] or span["request_model"]:
         parts.append(f"[cyan]{span['response_model'] or span['request_model']}[/]")
     if span["usage"]:
@@ -340,28 +336,14 @@ def _span_label(span: dict[str, Any]) -> str:
     if cost["unpriced_reason"]:
         parts.append(f"[yellow]unpriced: {cost['unpriced_reason']}[/]")
     elif Decimal(cost["total"]):
-        parts.append(f"self {_usd(cost['total'])} ({cost['origin']})")
+        parts.append(f"self {usd(cost['total'])} ({cost['origin']})")
     if span["child_span_ids"] and Decimal(span["subtree_cost"]["total"]):
-        parts.append(f"subtree [bold]{_usd(span['subtree_cost']['total'])}[/]")
+        parts.append(f"subtree [bold]{usd(span['subtree_cost']['total'])}[/]")
     if span["error"]:
         parts.append(f"[red]✗ {span['error']['type'] or 'error'}: {span['error']['message'][:80]}[/]")
     if span["broken_link"]:
         parts.append(f"[yellow]({span['broken_link']})[/]")
     return "  ".join(parts)
-
-
-def _usd(amount: str) -> str:
-    value = Decimal(amount)
-    if value >= 1:
-        return f"${value:,.4f}"
-    if 0 < value < Decimal("0.000001"):
-        return "$" + format(value, ".12f").rstrip("0")  # keep tiny embedding costs visible
-    return f"${value:.6f}"
-
-
-def _duration(ns: int) -> str:
-    ms = ns / 1e6
-    return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
 
 
 def _get(url: str, path: str, params: dict[str, Any]) -> Any:

@@ -1,0 +1,36 @@
+"""How amounts read for people, shared by the command line and the web UI."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+__all__ = ["duration", "signed_usd", "tokens", "usd"]
+
+
+def usd(amount: str | Decimal) -> str:
+    """``$1.2345`` from a dollar, ``$0.004200`` below, tiny embedding costs still visible."""
+    value = Decimal(amount)
+    if value >= 1:
+        return f"${value:,.4f}"
+    if 0 < value < Decimal("0.000001"):
+        return "$" + format(value, ".12f").rstrip("0")
+    return f"${value:.6f}"
+
+
+def signed_usd(amount: str | Decimal) -> str:
+    """A change of cost: ``+$0.004200`` or ``-$1.0000``."""
+    value = Decimal(amount)
+    return ("-" if value < 0 else "+") + usd(abs(value))
+
+
+def duration(ns: int) -> str:
+    """``12 ms`` below ten seconds, ``12.3 s`` above."""
+    ms = ns / 1e6
+    if ms < 1:
+        return f"{ms:.2f} ms"
+    return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
+
+
+def tokens(count: int) -> str:
+    """``1,234`` tokens; ``1.2M`` from a million."""
+    return f"{count / 1_000_000:.1f}M" if count >= 1_000_000 else f"{count:,}"
