@@ -13,45 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
-import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 
-from stored_spans import load
-from tokentrail.api import create_app
-from tokentrail.config import Settings
+from stored_spans import load, median_ms, serve
 from tokentrail.store.database import Store
 
 TARGETS_MS = {"trace list page": 200, "200-span trace tree": 100, "cost by model, all data": 300}
-
-
-def _time_ms(action, repeat: int) -> float:
-    action()  # warm caches, as a server that has been running would have
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
-
-
-def _serve(store: Store, data_dir: Path) -> tuple[uvicorn.Server, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings = Settings(data_dir=data_dir, port=port, ingest_processes=0)  # this bench only reads
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store), port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{port}"
 
 
 def main() -> None:
@@ -66,7 +38,7 @@ def main() -> None:
         started = time.perf_counter()
         big_trace = load(store, Path(data_dir) / "wal", args.spans)
         load_s = time.perf_counter() - started
-        server, url = _serve(store, Path(data_dir))
+        server, url = serve(store, Path(data_dir))
         client = httpx.Client(base_url=url, timeout=60)
 
         def get(path: str, **params: object) -> None:
@@ -74,11 +46,11 @@ def main() -> None:
             if response.status_code != 200:
                 sys.exit(f"{path}: {response.status_code} {response.text[:300]}")
 
-        baseline = _time_ms(lambda: store.query("SELECT count(), sum(cost_total) FROM spans"), args.repeat)
+        baseline = median_ms(lambda: store.query("SELECT count(), sum(cost_total) FROM spans"), args.repeat)
         figures = {
-            "trace list page": _time_ms(lambda: get("/api/v1/traces", limit=50), args.repeat),
-            "200-span trace tree": _time_ms(lambda: get(f"/api/v1/traces/{big_trace}"), args.repeat),
-            "cost by model, all data": _time_ms(lambda: get("/api/v1/costs", group_by="model"), args.repeat),
+            "trace list page": median_ms(lambda: get("/api/v1/traces", limit=50), args.repeat),
+            "200-span trace tree": median_ms(lambda: get(f"/api/v1/traces/{big_trace}"), args.repeat),
+            "cost by model, all data": median_ms(lambda: get("/api/v1/costs", group_by="model"), args.repeat),
         }
         server.should_exit = True
         client.close()

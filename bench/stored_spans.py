@@ -1,4 +1,5 @@
-"""Synthetic stored data for the benchmarks that read: a million spans of an LLM app, priced for real.
+"""Synthetic stored data for the benchmarks that read: a million spans of an LLM app, priced for real; and
+the real server over it on loopback, and a median timer.
 
 10-span traces (a chain root, retrieval, embedding, LLM calls over five models, paid tools) spread over
 the last week, plus one trace of ``big_trace_spans`` spans, written into a store through the real writer
@@ -8,16 +9,24 @@ and priced by the real pricing code, as ingest would.
 from __future__ import annotations
 
 import random
+import socket
+import statistics
+import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+import uvicorn
+
+from tokentrail.api import create_app
+from tokentrail.config import Settings
 from tokentrail.model import Span, SpanKind, Status
 from tokentrail.pricing.cost import price_span
 from tokentrail.store.database import Store
 from tokentrail.store.writer import SpanWriter
 
-__all__ = ["MODELS", "load"]
+__all__ = ["MODELS", "load", "median_ms", "serve"]
 
 #: model -> provider of the LLM spans, in turn.
 MODELS = {
@@ -87,3 +96,27 @@ def load(store: Store, wal_dir: Path, total_spans: int, *, seed: int = 11, big_t
     writer.close()
     store.client().command("OPTIMIZE TABLE spans FINAL")  # a long-running server has merged its parts
     return big_trace
+
+
+def median_ms(action: Callable[[], object], repeat: int) -> float:
+    """The median of ``repeat`` timed calls, after one to warm caches (as a running server has)."""
+    action()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def serve(store: Store, data_dir: Path) -> tuple[uvicorn.Server, str]:
+    """The real app over ``store`` on a free loopback port, on a thread; returns it and its URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings(data_dir=data_dir, port=port, ingest_processes=0)  # these benches only read
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store), port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, f"http://127.0.0.1:{port}"

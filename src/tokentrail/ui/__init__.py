@@ -1,0 +1,5 @@
+"""The web UI at ``/``: server-rendered pages over the REST API's functions, plain CSS, a little JS.
+
+``routes`` holds the pages, ``views`` and ``charts`` shape the API's JSON for them, ``messages`` reads
+span payloads as conversations, ``format`` the Jinja filters; ``templates/`` and ``static/`` the rest.
+"""

@@ -1,0 +1,106 @@
+"""Inline SVG charts, laid out here so the template only draws: the cost over time, stacked by a group."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from tokentrail.api.views import iso
+from tokentrail.ui.views import Query
+
+__all__ = ["PALETTE", "STACKS", "stacked_bars"]
+
+#: What a cost chart can be stacked by (``/api/v1/costs/timeseries`` group_by values).
+STACKS = ("model", "kind", "service", "user")
+#: Series colours, distinguishable in both themes; the folded "other" series is grey.
+PALETTE = ("#3b6fd9", "#d9822b", "#2f9e6e", "#a054c8", "#d64550", "#1f9bb4", "#b8912a", "#6b7a8f")
+OTHER_COLOUR = "#9aa3ad"
+#: The trace list filter a series key opens (no filter: the bucket's traces of every kind).
+_TRACE_FILTER = {"model": "model", "service": "service", "user": "user"}
+
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 900, 260, 64, 28, 12
+
+
+def _nice_ceiling(value: Decimal) -> Decimal:
+    """The smallest 1, 2 or 5 times a power of ten at or above ``value``."""
+    if value <= 0:
+        return Decimal(1)
+    exponent = value.adjusted()
+    for step in (1, 2, 5, 10):
+        candidate = Decimal(step).scaleb(exponent)
+        if candidate >= value:
+            return candidate
+    return Decimal(10).scaleb(exponent)
+
+
+def stacked_bars(series: Mapping[str, Any], query: Query) -> dict[str, Any]:
+    """Bars per bucket, a segment per key, each linked to the traces behind it; axis ticks; a legend."""
+    keys = list(series["keys"])
+    colours = {key: PALETTE[i % len(PALETTE)] for i, key in enumerate(keys)}
+    colours["other"] = OTHER_COLOUR
+    buckets = series["buckets"]
+    top = _nice_ceiling(max((Decimal(b["total"]) for b in buckets), default=Decimal(0)))
+    plot_w, plot_h = WIDTH - LEFT, HEIGHT - BOTTOM - TOP
+    slot = plot_w / max(1, len(buckets))
+    bars = []
+    filter_name = _TRACE_FILTER.get(series["group_by"])
+    for index, bucket in enumerate(buckets):
+        y = float(TOP + plot_h)
+        segments = []
+        for key in [*keys, "other"]:
+            amount = Decimal(bucket["costs"].get(key, "0"))
+            if amount <= 0:
+                continue
+            height = float(amount / top) * plot_h
+            y -= height
+            link = {"start": bucket["start"], "end": _iso_end(bucket), "sort": "cost"}
+            if filter_name and key not in ("other", ""):
+                link[filter_name] = key
+            segments.append(
+                {
+                    "key": key or "(none)",
+                    "amount": str(amount),
+                    "colour": colours[key],
+                    "y": round(y, 2),
+                    "height": round(max(height, 0.5), 2),
+                    "href": "/traces" + query.with_(range=None, **link),
+                }
+            )
+        bars.append(
+            {
+                "x": round(LEFT + index * slot + slot * 0.1, 2),
+                "width": round(slot * 0.8, 2),
+                "segments": segments,
+                "bucket": bucket,
+            }
+        )
+    ticks = [
+        {"y": round(TOP + plot_h - plot_h * i / 4, 2), "label": str((top * i / 4).normalize())}
+        for i in range(5)
+    ]
+    labels_every = max(1, len(buckets) // 6)
+    labels = [
+        {"x": round(LEFT + i * slot + slot / 2, 2), "text": b["start"][5:16].replace("T", " ")}
+        for i, b in enumerate(buckets)
+        if i % labels_every == 0
+    ]
+    legend = [{"key": key or "(none)", "colour": colours[key]} for key in keys]
+    if any("other" in b["costs"] for b in buckets):
+        legend.append({"key": "other", "colour": OTHER_COLOUR})
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "top": TOP,
+        "plot_h": plot_h,
+        "bars": bars,
+        "ticks": ticks,
+        "labels": labels,
+        "legend": legend,
+        "baseline": TOP + plot_h,
+    }
+
+
+def _iso_end(bucket: Mapping[str, Any]) -> str:
+    return iso(bucket["end_ns"])

@@ -1,0 +1,212 @@
+// tokentrail's pages work without this file; it adds copying, the keyboard tree, span selection in
+// place and the live tail. No dependencies.
+"use strict";
+
+// --- copy buttons: data-copy="text" or data-copy-from="element id" ---------------------------------
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = document.createElement("textarea");  // no clipboard permission: the old way
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+}
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button.copy");
+  if (!button) return;
+  const source = button.dataset.copyFrom ? document.getElementById(button.dataset.copyFrom) : null;
+  await copyText(source ? source.textContent : button.dataset.copy || "");
+  const label = button.textContent;
+  button.textContent = "Copied";
+  setTimeout(() => { button.textContent = label; }, 1200);
+});
+
+// --- the span tree: selection, expand/collapse, keyboard -------------------------------------------
+function setupTree(tree) {
+  const rows = () => Array.from(tree.querySelectorAll('[role="treeitem"]'));
+  const visible = () => rows().filter((row) => !row.classList.contains("hidden"));
+  const depth = (row) => Number(row.dataset.depth);
+  const detail = document.getElementById("detail");
+
+  function descendants(row) {
+    const found = [];
+    for (let next = row.nextElementSibling; next && depth(next) > depth(row); next = next.nextElementSibling) {
+      found.push(next);
+    }
+    return found;
+  }
+
+  function setExpanded(row, open) {
+    if (!row.hasAttribute("aria-expanded")) return;
+    row.setAttribute("aria-expanded", String(open));
+    let hiddenBelow = Infinity;  // inside a collapsed child, rows stay hidden
+    for (const child of descendants(row)) {
+      if (depth(child) <= hiddenBelow) hiddenBelow = Infinity;
+      const hide = !open || depth(child) > hiddenBelow;
+      child.classList.toggle("hidden", hide);
+      if (!hide && child.getAttribute("aria-expanded") === "false") hiddenBelow = depth(child);
+    }
+  }
+
+  function focus(row) {
+    for (const other of rows()) other.tabIndex = -1;
+    row.tabIndex = 0;
+    row.focus();
+  }
+
+  async function select(row) {
+    for (const other of tree.querySelectorAll('[aria-selected="true"]')) other.setAttribute("aria-selected", "false");
+    row.setAttribute("aria-selected", "true");
+    focus(row);
+    const project = tree.dataset.project;
+    const url = `/traces/${tree.dataset.traceId}/spans/${row.dataset.spanId}` + (project ? `?project=${encodeURIComponent(project)}` : "");
+    detail.classList.add("loading");
+    const response = await fetch(url);
+    detail.innerHTML = await response.text();
+    detail.classList.remove("loading");
+    const address = new URL(location.href);
+    address.searchParams.set("span", row.dataset.spanId);
+    history.replaceState(null, "", address);
+  }
+
+  tree.addEventListener("click", (event) => {
+    const row = event.target.closest('[role="treeitem"]');
+    if (!row) return;
+    event.preventDefault();
+    if (event.target.closest(".toggle")) {
+      setExpanded(row, row.getAttribute("aria-expanded") === "false");
+      focus(row);
+    } else {
+      select(row);
+    }
+  });
+
+  tree.addEventListener("keydown", (event) => {
+    const row = event.target.closest('[role="treeitem"]');
+    if (!row) return;
+    const shown = visible();
+    const at = shown.indexOf(row);
+    const open = row.getAttribute("aria-expanded");
+    let target = null;
+    switch (event.key) {
+      case "ArrowDown": target = shown[at + 1]; break;
+      case "ArrowUp": target = shown[at - 1]; break;
+      case "Home": target = shown[0]; break;
+      case "End": target = shown[shown.length - 1]; break;
+      case "ArrowRight":
+        if (open === "false") setExpanded(row, true);
+        else if (open === "true") target = shown[at + 1];
+        break;
+      case "ArrowLeft":
+        if (open === "true") setExpanded(row, false);
+        else target = shown.slice(0, at).reverse().find((other) => depth(other) < depth(row));
+        break;
+      case "Enter":
+      case " ":
+        select(row);
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+    if (target) focus(target);
+  });
+}
+
+// --- live tail: new traces from /api/v1/traces/live (server-sent events) ---------------------------
+function usd(amount) {
+  const value = Number(amount);
+  if (value >= 1) return "$" + value.toLocaleString("en-US", { minimumFractionDigits: 4, maximumFractionDigits: 4 });
+  if (value > 0 && value < 0.000001) return "$" + value.toFixed(12).replace(/0+$/, "");
+  return "$" + value.toFixed(6);
+}
+
+function duration(ns) {
+  const ms = ns / 1e6;
+  if (ms < 1) return ms.toFixed(2) + " ms";
+  return ms < 10000 ? Math.round(ms) + " ms" : (ms / 1000).toFixed(1) + " s";
+}
+
+function tokens(count) {
+  return count >= 1e6 ? (count / 1e6).toFixed(1) + "M" : count.toLocaleString("en-US");
+}
+
+function cell(row, text, className) {
+  const td = row.insertCell();
+  if (className) td.className = className;
+  if (text instanceof Node) td.append(text); else td.textContent = text;
+  return td;
+}
+
+function traceRow(trace, project) {
+  const row = document.createElement("tr");
+  row.dataset.traceId = trace.trace_id;
+  row.className = "fresh" + (trace.error_count ? " failed" : "");
+  const link = document.createElement("a");
+  link.href = `/traces/${trace.trace_id}` + (project ? `?project=${encodeURIComponent(project)}` : "");
+  link.textContent = trace.name || "(unnamed)";
+  const name = cell(row, link);
+  if (trace.session_id) {
+    const session = document.createElement("span");
+    session.className = "sub";
+    session.textContent = " session " + trace.session_id;
+    name.append(session);
+  }
+  const time = document.createElement("time");
+  time.dateTime = trace.start_time;
+  time.textContent = trace.start_time.slice(0, 19).replace("T", " ");
+  cell(row, time);
+  cell(row, duration(trace.duration_ns), "num");
+  cell(row, String(trace.span_count), "num");
+  cell(row, tokens(trace.tokens), "num");
+  cell(row, usd(trace.cost), "num");
+  const status = document.createElement("span");
+  status.className = trace.error_count ? "status error" : "status ok";
+  status.textContent = trace.error_count ? `✗ ${trace.error_count} error${trace.error_count > 1 ? "s" : ""}` : "ok";
+  cell(row, status);
+  return row;
+}
+
+function setupLive(button) {
+  const table = document.getElementById("traces");
+  const status = document.getElementById("live-status");
+  let source = null;
+  let seen = 0;
+  button.addEventListener("click", () => {
+    if (source) {
+      source.close();
+      source = null;
+      button.setAttribute("aria-pressed", "false");
+      status.textContent = "Live tail off.";
+      return;
+    }
+    const project = button.dataset.project;
+    source = new EventSource("/api/v1/traces/live" + (project ? `?project=${encodeURIComponent(project)}` : ""));
+    button.setAttribute("aria-pressed", "true");
+    status.textContent = "Live tail on: new traces appear at the top.";
+    source.addEventListener("trace", (event) => {
+      const trace = JSON.parse(event.data);
+      const body = table.tBodies[0];
+      const existing = body.querySelector(`tr[data-trace-id="${trace.trace_id}"]`);
+      const row = traceRow(trace, project);
+      if (existing) existing.replaceWith(row); else body.prepend(row);
+      table.hidden = false;
+      for (const empty of document.querySelectorAll(".empty, p.none")) empty.hidden = true;
+      seen += existing ? 0 : 1;
+      status.textContent = `Live tail on: ${seen} new trace${seen === 1 ? "" : "s"}.`;
+    });
+    source.addEventListener("reset", () => location.reload());
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const tree = document.getElementById("tree");
+  if (tree) setupTree(tree);
+  const live = document.getElementById("live");
+  if (live) setupLive(live);
+});

@@ -1,0 +1,139 @@
+"""What the templates show, shaped from the API's JSON: rows of the tree and waterfall, one span's detail.
+
+Shaping only: positions on the timeline, heat levels, sections of a span. Every amount is the API's own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+
+from tokentrail.ui import messages
+
+__all__ = ["KINDS", "Query", "SpanDetail", "otlp_endpoint", "span_detail", "tree_rows"]
+
+#: Span kind -> (short badge text, what a screen reader says).
+KINDS: Mapping[str, tuple[str, str]] = {
+    "llm": ("LLM", "LLM call"),
+    "embedding": ("EMB", "embedding"),
+    "tool": ("TOOL", "tool call"),
+    "retrieval": ("RET", "retrieval"),
+    "rerank": ("RR", "rerank"),
+    "agent": ("AGT", "agent"),
+    "chain": ("CH", "chain"),
+    "guardrail": ("GRD", "guardrail"),
+    "evaluator": ("EVAL", "evaluator"),
+    "db": ("DB", "database"),
+    "http": ("HTTP", "HTTP request"),
+    "other": ("·", "span"),
+}
+#: Heat levels of a branch by its share of the trace's cost: level i from share HEAT_STEPS[i - 1] up.
+HEAT_STEPS = (Decimal("0.02"), Decimal("0.1"), Decimal("0.25"), Decimal("0.5"), Decimal("0.8"))
+
+
+class Query:
+    """The page's URL parameters, to link to the same view with some changed (filters live in the URL)."""
+
+    def __init__(self, params: QueryParams) -> None:
+        self._params = {key: value for key, value in params.items() if value != ""}
+
+    def get(self, key: str, default: str = "") -> str:
+        return self._params.get(key, default)
+
+    def with_(self, **changes: str | None) -> str:
+        """``?a=1&b=2`` with ``changes`` applied (None or "" removes a key); paging restarts."""
+        params = {key: value for key, value in self._params.items() if key != "cursor"}
+        for key, value in changes.items():
+            if value is None or value == "":
+                params.pop(key, None)
+            else:
+                params[key] = value
+        return "?" + urlencode(params) if params else "?"
+
+    def hidden(self, *keys: str) -> list[tuple[str, str]]:
+        """The given parameters, for hidden inputs of a form that changes the others."""
+        return [(key, self._params[key]) for key in keys if key in self._params]
+
+
+def otlp_endpoint(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _heat(share: Decimal) -> int:
+    return sum(1 for step in HEAT_STEPS if share >= step)
+
+
+def tree_rows(tree: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The trace's spans depth-first, each with what its tree line and waterfall bar need."""
+    start, length = tree["start_ns"], max(1, tree["duration_ns"])
+    total = Decimal(tree["cost"])
+    rows = []
+    for span in tree["spans"]:
+        subtree = Decimal(span["subtree_cost"]["total"])
+        badge, kind_label = KINDS.get(span["kind"], KINDS["other"])
+        usage = span["usage"]
+        rows.append(
+            {
+                "span": span,
+                "badge": badge,
+                "kind_label": kind_label,
+                "model": span["response_model"] or span["request_model"],
+                "tokens": usage.get("input", 0) + usage.get("output", 0),
+                "left": round((span["start_ns"] - start) * 100 / length, 3),
+                "width": round(max(span["duration_ns"] * 100 / length, 0.15), 3),
+                "heat": _heat(subtree / total) if total > 0 else 0,
+                "failing": span["subtree_error_count"] > 0,
+                "has_children": bool(span["child_span_ids"]),
+            }
+        )
+    return rows
+
+
+@dataclass
+class SpanDetail:
+    """One span, in the sections the detail panel shows."""
+
+    span: dict[str, Any]
+    badge: str
+    kind_label: str
+    conversation: list[messages.Message] = field(default_factory=list)
+    documents: list[messages.Document] = field(default_factory=list)
+    tool_arguments: str = ""
+    tool_result: str = ""
+    input_text: str = ""
+    output_text: str = ""
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+_TOOL_KINDS = frozenset({"tool"})
+_DOCUMENT_KINDS = frozenset({"retrieval", "rerank"})
+
+
+def span_detail(span: dict[str, Any]) -> SpanDetail:
+    badge, kind_label = KINDS.get(span["kind"], KINDS["other"])
+    detail = SpanDetail(span, badge, kind_label, events=span["events"])
+    detail.input_text, detail.output_text = _pretty(span["input"]), _pretty(span["output"])
+    if span["kind"] in _TOOL_KINDS:
+        detail.tool_arguments, detail.tool_result = detail.input_text, detail.output_text
+    elif span["kind"] in _DOCUMENT_KINDS:
+        detail.documents = messages.documents(span["output"])
+    if not detail.documents and span["kind"] not in _TOOL_KINDS:
+        detail.conversation = messages.conversation(span["input"], span["output"])
+    return detail
+
+
+def _pretty(text: str) -> str:
+    """JSON indented for reading; anything else as it came."""
+    if not text or text[0] not in "[{":
+        return text
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text

@@ -1,0 +1,122 @@
+"""Span payloads read as conversations and documents, in the shapes the conventions write them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tokentrail.ui.messages import conversation, documents, turn
+
+
+def roles_and_texts(messages):
+    return [(m.role, m.text) for m in messages]
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        pytest.param(
+            [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Refunds?"}],
+            [("system", "Be brief."), ("user", "Refunds?")],
+            id="openai-style content strings",
+        ),
+        pytest.param(
+            [{"role": "user", "parts": [{"type": "text", "content": "Refunds?"}]}],
+            [("user", "Refunds?")],
+            id="genai parts",
+        ),
+        pytest.param(
+            [{"role": "user", "contents": [{"type": "text", "text": "Refunds?"}]}],
+            [("user", "Refunds?")],
+            id="openinference rebuilt contents",
+        ),
+        pytest.param(
+            [{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}],
+            [("user", "a\n\nb")],
+            id="content parts joined",
+        ),
+        pytest.param(
+            {"messages": [{"role": "human", "content": "hi"}]}, [("user", "hi")], id="wrapped, human"
+        ),
+        pytest.param("plain question", [("user", "plain question")], id="plain text"),
+    ],
+)
+def test_inputs_read_as_messages(payload, expected):
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    assert roles_and_texts(conversation(text, "")) == expected
+
+
+def test_the_output_is_the_answer_and_tool_calls_keep_their_arguments():
+    output = json.dumps(
+        {
+            "choices": [
+                {
+                    "message": {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": "call_1",
+                                "function": {"name": "web_search", "arguments": '{"q": "refunds"}'},
+                            }
+                        ],
+                    }
+                }
+            ]
+        }
+    )
+    (message,) = conversation("", output)
+
+    assert message.from_output and message.role == "assistant"
+    assert [(c.name, c.arguments, c.id) for c in message.tool_calls] == [
+        ("web_search", '{"q": "refunds"}', "call_1")
+    ]
+
+
+def test_anthropic_blocks_become_tool_calls_and_tool_results():
+    payload = json.dumps(
+        [
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": "tu_1", "name": "lookup", "input": {"id": 7}}],
+            },
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "tu_1", "content": "found"}]},
+        ]
+    )
+    call, result = conversation(payload, "")
+
+    assert call.tool_calls[0].name == "lookup" and json.loads(call.tool_calls[0].arguments) == {"id": 7}
+    assert (result.role, result.text, result.tool_call_id) == ("tool", "found", "tu_1")
+
+
+def test_unreadable_json_is_shown_as_it_came():
+    assert roles_and_texts(conversation("{not json", "")) == [("user", "{not json")]
+    assert conversation("", "") == []
+
+
+def test_retrieved_documents_keep_ids_scores_and_content():
+    found = documents(
+        json.dumps([{"document": {"id": "kb-1", "score": 0.82, "content": "Refunds within 30 days"}}, "raw"])
+    )
+
+    assert [(d.id, d.score, d.content) for d in found] == [
+        ("kb-1", "0.82", "Refunds within 30 days"),
+        ("", "", "raw"),
+    ]
+    assert documents("not a list") == []
+
+
+def test_a_session_turn_is_the_last_question_and_the_answer():
+    trace = {
+        "input": json.dumps(
+            [{"role": "system", "content": "s"}, {"role": "user", "content": "Where is my order?"}]
+        ),
+        "output": "It shipped yesterday.",
+    }
+
+    assert turn(trace) == {
+        "trace": trace,
+        "question": "Where is my order?",
+        "answer": "It shipped yesterday.",
+    }
