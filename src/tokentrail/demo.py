@@ -87,7 +87,9 @@ def _fail(span: Span, error_type: str, message: str) -> None:
     span.set_status(Status(StatusCode.ERROR, message))
 
 
-def _genai_chat(model: str, provider: str, usage: dict[str, int]) -> dict[str, object]:
+def _genai_chat(
+    model: str, provider: str, usage: dict[str, int], *, question: str = "", answer: str = ""
+) -> dict[str, object]:
     attributes: dict[str, object] = {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": provider,
@@ -95,6 +97,34 @@ def _genai_chat(model: str, provider: str, usage: dict[str, int]) -> dict[str, o
         "gen_ai.response.model": model,
     }
     attributes.update({f"gen_ai.usage.{key}": value for key, value in usage.items()})
+    if question:  # GenAI messages as JSON (semantic conventions 1.37+), parts per message
+        attributes["gen_ai.input.messages"] = json.dumps(
+            [{"role": "user", "parts": [{"type": "text", "content": question}]}]
+        )
+    if answer:
+        attributes["gen_ai.output.messages"] = json.dumps(
+            [{"role": "assistant", "parts": [{"type": "text", "content": answer}], "finish_reason": "stop"}]
+        )
+    return attributes
+
+
+_DOCS = (
+    ("kb-101", "Rate limits: the search endpoint allows 60 requests a minute per API key."),
+    ("kb-204", "Refunds: annual plans are refundable within 30 days of purchase."),
+    ("kb-310", "Exports: Settings > Data > Export writes a CSV of every invoice."),
+    ("kb-412", "Seats: admins add seats under Settings > Team; billing is prorated."),
+)
+
+
+def _documents(rng: random.Random) -> dict[str, object]:
+    """Three retrieved documents as OpenInference flattens them, most relevant first."""
+    chosen = rng.sample(_DOCS, 3)
+    attributes: dict[str, object] = {}
+    for index, (doc_id, content) in enumerate(chosen):
+        prefix = f"retrieval.documents.{index}.document."
+        attributes[prefix + "id"] = doc_id
+        attributes[prefix + "content"] = content
+        attributes[prefix + "score"] = round(0.9 - index * 0.12 - rng.random() * 0.05, 3)
     return attributes
 
 
@@ -112,7 +142,9 @@ def _turn(tracer: Tracer, clock: _Clock, rng: random.Random, session: str, user:
         "tag.tags": ["support", "rag"],
     }
     with t.span("support-agent.turn", root_attrs, 40) as root:
-        with t.span("retrieve", {"openinference.span.kind": "RETRIEVER", "input.value": question}, 20):
+        documents = _documents(rng)
+        retrieved = {"openinference.span.kind": "RETRIEVER", "input.value": question, **documents}
+        with t.span("retrieve", retrieved, 20):
             prompt_tokens = rng.randint(8, 20)
             with t.span(
                 "embed-query",
@@ -132,7 +164,18 @@ def _turn(tracer: Tracer, clock: _Clock, rng: random.Random, session: str, user:
                 rng.uniform(10, 30),
             ):
                 pass
-        with t.span("rerank", {"openinference.span.kind": "RERANKER", "tool.cost_usd": 0.001}, 60):
+        reranked = {
+            "openinference.span.kind": "RERANKER",
+            "tool.cost_usd": 0.001,
+            "reranker.query": question,
+            "reranker.top_k": 2,
+            **{
+                key.replace("retrieval.documents", "reranker.output_documents"): value
+                for key, value in documents.items()
+                if key.split(".")[2] in ("0", "1")
+            },
+        }
+        with t.span("rerank", reranked, 60):
             pass
         plan_usage = {"input_tokens": rng.randint(600, 900), "output_tokens": rng.randint(40, 90)}
         with t.span(
@@ -187,7 +230,9 @@ def _turn(tracer: Tracer, clock: _Clock, rng: random.Random, session: str, user:
             "cache_read.input_tokens": cached,
             "cache_write.input_tokens": written,
         }
-        with t.span("chat claude-sonnet-4-5", _genai_chat(sonnet, "anthropic", sonnet_usage), 1800):
+        draft = "Draft: " + answer
+        sonnet_chat = _genai_chat(sonnet, "anthropic", sonnet_usage, question=question, answer=draft)
+        with t.span("chat claude-sonnet-4-5", sonnet_chat, 1800):
             pass
         prompt = rng.randint(3000, 5000)
         completion = rng.randint(400, 900)
