@@ -67,3 +67,43 @@ def test_sessions_page_with_a_cursor_and_filter_by_user(server):
 
 def test_unknown_session_is_a_404(server):
     assert server.get("/api/v1/sessions/nope").status_code == 404
+
+
+def test_sessions_sorted_by_cost_page_through_every_session_exactly_once(server):
+    costs = ["0.3", "0.1", "0.3", "0.05", "0.2", "0.1", "0.4"]
+    spans = []
+    for index, cost in enumerate(costs):
+        _, root, children = _turn(f"chat-{index}", NOW_NS + index * 10**9, cost=cost)
+        spans += [root, *children]
+    server.post_otlp(protobuf_request(spans), PROTOBUF)
+
+    seen, cursor = [], None
+    while True:
+        page = server.get("/api/v1/sessions", sort="cost", limit=2, cursor=cursor).json()
+        seen += [(s["cost"], s["session_id"]) for s in page["sessions"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    # Costliest first (a session's cost is its two paid spans), ties by session id, each session once.
+    assert seen == [
+        ("0.8", "chat-6"),
+        ("0.6", "chat-2"),
+        ("0.6", "chat-0"),
+        ("0.4", "chat-4"),
+        ("0.2", "chat-5"),
+        ("0.2", "chat-1"),
+        ("0.1", "chat-3"),
+    ]
+
+
+def test_a_session_cursor_only_continues_the_sort_it_was_issued_for(server):
+    spans = []
+    for index in range(3):
+        _, root, children = _turn(f"chat-{index}", NOW_NS + index * 10**9)
+        spans += [root, *children]
+    server.post_otlp(protobuf_request(spans), PROTOBUF)
+
+    cursor = server.get("/api/v1/sessions", limit=1).json()["next_cursor"]
+    response = server.get("/api/v1/sessions", sort="cost", cursor=cursor)
+    assert response.status_code == 400 and "sort" in response.json()["error"]["message"]
+    assert server.get("/api/v1/sessions", sort="tokens").status_code == 400

@@ -173,3 +173,50 @@ def test_orphan_spans_still_show_and_are_marked(server):
 def test_unknown_and_malformed_trace_ids(server):
     assert server.get(f"/api/v1/traces/{new_trace_id()}").status_code == 404
     assert server.get("/api/v1/traces/xyz").status_code == 400
+
+
+def test_tag_filter_finds_traces_with_the_tag_on_any_span(server):
+    tagged, spans_a = _trace("tagged", start_ns=NOW_NS)
+    spans_a.append(
+        span(
+            "child",
+            tagged,
+            parent=spans_a[0]["span_id"],
+            start_ns=NOW_NS + 1,
+            attributes={"tag.tags": ["vip"]},
+        )
+    )
+    other, spans_b = _trace("other", start_ns=NOW_NS + SECOND)
+    spans_b[0]["attributes"]["tag.tags"] = ["beta"]
+    _send(server, spans_a + spans_b)
+
+    assert _ids(server.get("/api/v1/traces", tag="vip")) == [tagged]
+    assert _ids(server.get("/api/v1/traces", tag="beta")) == [other]
+    assert _ids(server.get("/api/v1/traces", tag="VIP")) == []  # tags match exactly
+    assert _ids(server.get("/api/v1/traces", tag="vip", name="other")) == []
+
+
+def test_text_search_matches_any_spans_name_input_or_output_ignoring_case(server):
+    by_input, spans_a = _trace("a", start_ns=NOW_NS)
+    spans_a.append(
+        span(
+            "llm",
+            by_input,
+            parent=spans_a[0]["span_id"],
+            start_ns=NOW_NS + 1,
+            attributes={"input.value": "What is the Refund policy?", "output.value": "30 days"},
+        )
+    )
+    by_output, spans_b = _trace("b", start_ns=NOW_NS + SECOND)
+    spans_b[0]["attributes"]["output.value"] = "Refunds take 5 Über-days"
+    by_name, spans_c = _trace("lookup refund", start_ns=NOW_NS + 2 * SECOND)
+    _, spans_d = _trace("unrelated", start_ns=NOW_NS + 3 * SECOND)
+    _send(server, spans_a + spans_b + spans_c + spans_d)
+
+    assert _ids(server.get("/api/v1/traces", q="REFUND")) == [by_name, by_output, by_input]
+    assert _ids(server.get("/api/v1/traces", q="über-DAYS")) == [by_output]
+    assert _ids(server.get("/api/v1/traces", q="30 days")) == [by_input]
+    # The text is searched for as it is: no pattern characters.
+    assert _ids(server.get("/api/v1/traces", q="refund%")) == []
+    assert _ids(server.get("/api/v1/traces", q="_")) == []
+    assert _ids(server.get("/api/v1/traces", q="refund", sort="time", order="asc", limit=1)) == [by_input]

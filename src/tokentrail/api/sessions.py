@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -26,10 +26,13 @@ async def list_sessions(
     start: Start = None,
     end: End = None,
     user_id: str | None = None,
+    sort: Annotated[
+        Literal["time", "cost"], Query(description="time: newest activity first; cost: costliest first")
+    ] = "time",
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> dict[str, Any]:
-    """Sessions, most recently active first, with trace count, tokens, cost and errors."""
+    """Sessions, most recently active (or costliest) first, with trace count, tokens, cost and errors."""
     page = await run_in_threadpool(
         queries.sessions,
         request.app.state.store,
@@ -37,6 +40,7 @@ async def list_sessions(
         start_ns=to_ns(start),
         end_ns=to_ns(end),
         user_id=user_id,
+        sort=sort,
         limit=limit,
         cursor=cursor,
     )

@@ -37,6 +37,10 @@ async def list_traces(
     ] = None,
     min_cost: Annotated[str | None, Query(description="Minimum total cost in USD, e.g. 0.01")] = None,
     min_duration_ms: Annotated[float | None, Query(ge=0)] = None,
+    tag: Annotated[str | None, Query(description="A tag on any span of the trace")] = None,
+    q: Annotated[
+        str | None, Query(description="Text in any span's name, input or output (case-insensitive)")
+    ] = None,
     sort: Literal["time", "cost", "duration"] = "time",
     order: Literal["desc", "asc"] = "desc",
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
@@ -54,6 +58,8 @@ async def list_traces(
         has_error=has_error,
         min_cost=_decimal("min_cost", min_cost),
         min_duration_ns=None if min_duration_ms is None else int(min_duration_ms * 1_000_000),
+        tag=tag,
+        q=q,
     )
     page = await run_in_threadpool(
         queries.traces,

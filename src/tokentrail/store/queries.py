@@ -25,6 +25,7 @@ __all__ = [
     "COST_GROUPS",
     "REPRICED_COLUMNS",
     "REPRICE_SCAN_COLUMNS",
+    "SESSION_SORTS",
     "TRACE_SORTS",
     "CostFilter",
     "KeyRange",
@@ -139,6 +140,10 @@ class TraceFilter:
     has_error: bool | None = None
     min_cost: Decimal | None = None
     min_duration_ns: int | None = None
+    #: A tag on any span of the trace.
+    tag: str | None = None
+    #: Text in any span's name, input or output (case-insensitive).
+    q: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +171,7 @@ def traces(
         raise BadRequest(f"sort must be one of {', '.join(TRACE_SORTS)}, got {sort!r}")
     column, column_type, value_type = TRACE_SORTS[sort]
     params: dict[str, Any] = {"project": project, "limit": limit + 1}
-    span_where = _span_window(where.start_ns, where.end_ns, params)
+    span_where = _span_window(where.start_ns, where.end_ns, params) + _span_matches(where, params)
     conditions, needed = _trace_conditions(where, params)
     if cursor:
         value, trace_id = _decode_cursor(cursor, sort)
@@ -224,6 +229,14 @@ def spans_of_traces(store: Store, project: str, trace_ids: list[str]) -> dict[st
     return by_trace
 
 
+#: Sort keys for session lists, newest activity or costliest first: API name -> result column, its
+#: ClickHouse type and the Python type of a cursor value.
+SESSION_SORTS: dict[str, tuple[str, str, type]] = {
+    "time": ("last_ns", "Int64", int),
+    "cost": ("cost", "Decimal(38, 18)", Decimal),
+}
+
+
 def sessions(
     store: Store,
     project: str,
@@ -231,10 +244,14 @@ def sessions(
     start_ns: int | None = None,
     end_ns: int | None = None,
     user_id: str | None = None,
+    sort: str = "time",
     limit: int = 50,
     cursor: str | None = None,
 ) -> Page:
-    """Sessions with their trace count and totals, most recently active first."""
+    """Sessions with their trace count and totals, most recently active (or costliest) first."""
+    if sort not in SESSION_SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(SESSION_SORTS)}, got {sort!r}")
+    column, column_type, value_type = SESSION_SORTS[sort]
     params: dict[str, Any] = {"project": project, "limit": limit + 1}
     span_where = _span_window(start_ns, end_ns, params)
     conditions = ["t_session != ''"]
@@ -247,10 +264,11 @@ def sessions(
         params["user_id"] = user_id
         conditions.append("t_user = {user_id:String}")
     having = []
+    cursor_sort = f"session-{sort}"
     if cursor:
-        value, session_id = _decode_cursor(cursor, "session")
-        params["cursor_value"], params["cursor_id"] = int(value), session_id
-        having.append("(last_ns, session_id) < ({cursor_value:Int64}, {cursor_id:String})")
+        value, session_id = _decode_cursor(cursor, cursor_sort)
+        params["cursor_value"], params["cursor_id"] = value_type(value), session_id
+        having.append(f"({column}, session_id) < ({{cursor_value:{column_type}}}, {{cursor_id:String}})")
     needed = [
         "t_session",
         "t_user",
@@ -272,13 +290,13 @@ def sessions(
         + " AND ".join(conditions)
         + " GROUP BY t_session"
         + (" HAVING " + " AND ".join(having) if having else "")
-        + " ORDER BY last_ns DESC, session_id DESC LIMIT {limit:UInt32}"
+        + f" ORDER BY {column} DESC, session_id DESC LIMIT {{limit:UInt32}}"
     )
     rows = store.query_dicts(sql, params)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = _encode_cursor("session", rows[-1]["last_ns"], rows[-1]["session_id"])
+        next_cursor = _encode_cursor(cursor_sort, rows[-1][column], rows[-1]["session_id"])
     return Page(rows, next_cursor)
 
 
@@ -487,6 +505,33 @@ _TRACE_CONDITIONS: dict[str, tuple[str, str]] = {
     "min_cost": ("t_cost >= {min_cost:Decimal(38, 18)}", "t_cost"),
     "min_duration_ns": ("t_duration >= {min_duration_ns:Int64}", "t_duration"),
 }
+
+
+# Trace filters met by any one span of the trace: TraceFilter field -> condition on a span.
+_SPAN_CONDITIONS: dict[str, str] = {
+    "tag": "has(tags, {tag:String})",
+    "q": "(positionCaseInsensitiveUTF8(name, {q:String}) > 0 "
+    "OR positionCaseInsensitiveUTF8(input, {q:String}) > 0 "
+    "OR positionCaseInsensitiveUTF8(output, {q:String}) > 0)",
+}
+
+
+def _span_matches(where: TraceFilter, params: dict[str, Any]) -> str:
+    """Restrict the aggregation to traces with a span meeting each span condition of the filter.
+
+    Checked on the spans before they are grouped, so only the matching traces are aggregated; ``FINAL``
+    applies the condition to each span's latest copy only.
+    """
+    parts = []
+    for name, condition in _SPAN_CONDITIONS.items():
+        value = getattr(where, name)
+        if value:
+            params[name] = value
+            parts.append(
+                " AND trace_id IN (SELECT trace_id FROM spans FINAL "
+                f"WHERE project = {{project:String}} AND {condition})"
+            )
+    return "".join(parts)
 
 
 def _trace_conditions(where: TraceFilter, params: dict[str, Any]) -> tuple[list[str], list[str]]:
