@@ -107,3 +107,15 @@ def test_a_session_cursor_only_continues_the_sort_it_was_issued_for(server):
     response = server.get("/api/v1/sessions", sort="cost", cursor=cursor)
     assert response.status_code == 400 and "sort" in response.json()["error"]["message"]
     assert server.get("/api/v1/sessions", sort="tokens").status_code == 400
+
+
+def test_each_turn_of_a_session_carries_what_its_root_span_was_asked_and_answered(server):
+    trace_id = new_trace_id()
+    attributes = {"session.id": "chat-2", "input.value": "Where is my order?", "output.value": "It shipped."}
+    root = span("turn", trace_id, start_ns=NOW_NS, attributes=attributes)
+    inner = span("llm", trace_id, parent=root["span_id"], attributes={"input.value": "system prompt..."})
+    server.post_otlp(protobuf_request([inner, root]), PROTOBUF)
+
+    (turn,) = server.get("/api/v1/sessions/chat-2").json()["traces"]
+
+    assert (turn["input"], turn["output"]) == ("Where is my order?", "It shipped.")

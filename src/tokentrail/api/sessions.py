@@ -55,7 +55,15 @@ async def get_session(request: Request, session_id: str, project: Project = None
     )
     if not rows:
         raise NotFound(f"no session {session_id!r}")
-    traces = [{**trace_row(row), "cost_by_type": money_map(row["cost_by_type"])} for row in rows]
+    traces = [
+        {
+            **trace_row(row),
+            "cost_by_type": money_map(row["cost_by_type"]),
+            "input": row["input"],
+            "output": row["output"],
+        }
+        for row in rows
+    ]
     usage: dict[str, int] = {}
     cost_by_type: dict[str, Decimal] = {}
     for trace, row in zip(traces, rows, strict=True):

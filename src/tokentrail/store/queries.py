@@ -71,6 +71,9 @@ _AGGREGATES: dict[str, str] = {
     "t_services": "groupUniqArray(service)",
     # A trace's tags: the union of its spans' tags.
     "t_tags": "arraySort(groupUniqArrayArray(tags))",
+    # What the trace was asked and answered: its root span's payloads (a conversation's turn).
+    "t_input": f"argMin(input, {_ROOT_FIRST})",
+    "t_output": f"argMin(output, {_ROOT_FIRST})",
 }
 
 
@@ -301,15 +304,16 @@ def sessions(
 
 
 def session_traces(store: Store, project: str, session_id: str) -> list[dict[str, Any]]:
-    """The traces of one session in the order they started."""
+    """The traces of one session in the order they started, with their root spans' input and output."""
     # Only traces with a span naming the session can resolve to it: look at those alone.
     candidates = (
         "AND trace_id IN (SELECT trace_id FROM spans WHERE project = {project:String} "
         "AND session_id = {session_id:String})"
     )
-    needed = [*_TRACE_ROW_AGGREGATES, "t_cost_by_type"]
+    needed = [*_TRACE_ROW_AGGREGATES, "t_cost_by_type", "t_input", "t_output"]
     sql = (
-        f"SELECT {_TRACE_COLUMNS}, t_cost_by_type AS cost_by_type FROM ({_per_trace(needed, candidates)}) "
+        f"SELECT {_TRACE_COLUMNS}, t_cost_by_type AS cost_by_type, t_input AS input, t_output AS output "
+        f"FROM ({_per_trace(needed, candidates)}) "
         "WHERE t_session = {session_id:String} ORDER BY t_start, trace_id"
     )
     return store.query_dicts(sql, {"project": project, "session_id": session_id})
