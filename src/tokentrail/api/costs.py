@@ -1,9 +1,10 @@
 """``/api/v1/costs``: what the spend was, grouped by model, kind, service, session, user, tag or day;
-``/api/v1/costs/unpriced``: which spans could not be priced, and why; ``/api/v1/costs/retries``: what
-retried attempts cost."""
+``/api/v1/costs/timeseries``: the same over time, in buckets ready to chart; ``/api/v1/costs/unpriced``:
+which spans could not be priced, and why; ``/api/v1/costs/retries``: what retried attempts cost."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -22,6 +23,7 @@ from tokentrail.analysis.tree import build_tree
 from tokentrail.api.encoding import money, money_map
 from tokentrail.api.params import End, Project, Start, project_of, to_ns
 from tokentrail.api.views import iso
+from tokentrail.errors import BadRequest
 from tokentrail.store import queries
 from tokentrail.store.database import Store
 
@@ -66,6 +68,85 @@ async def get_costs(
         for row in rows
     ]
     return {"group_by": group_by, "total": money(total), "groups": groups}
+
+
+#: The bucket widths a cost series chooses from, in seconds (1m, 5m, 15m, 1h, 3h, 6h, 12h, 1d, 7d).
+BUCKET_WIDTHS_S = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400, 7 * 86_400)
+#: The range of a cost series without ``start``, in nanoseconds: a day.
+_DEFAULT_RANGE_NS = 86_400 * 10**9
+#: The folded groups after the costliest ``top``, as a series key.
+OTHER = "other"
+
+
+def bucket_seconds(start_ns: int, end_ns: int, buckets: int) -> int:
+    """The smallest width of :data:`BUCKET_WIDTHS_S` of which ``buckets`` span ``[start_ns, end_ns)``;
+    the widest when none does.
+
+    The range's length decides, not its alignment: the last 24 hours in 24 buckets are hourly (25
+    buckets once aligned to whole hours), not three-hourly.
+    """
+    for width_s in BUCKET_WIDTHS_S:
+        if end_ns - start_ns <= buckets * width_s * 10**9:
+            return width_s
+    return BUCKET_WIDTHS_S[-1]
+
+
+@router.get("/costs/timeseries", summary="Cost over time, stacked by a group")
+async def get_cost_timeseries(
+    request: Request,
+    group_by: Literal["model", "kind", "service", "user"] = "model",
+    project: Project = None,
+    start: Start = None,
+    end: End = None,
+    buckets: Annotated[int, Query(ge=1, le=200, description="At most this many buckets")] = 24,
+    top: Annotated[
+        int, Query(ge=1, le=50, description="Groups shown by name; the rest are folded into 'other'")
+    ] = 8,
+) -> dict[str, Any]:
+    """The cost of the spans that started in the range (default: the last 24 hours), counted as
+    ``/costs`` counts it, per time bucket and group: every bucket of the range, empty ones too."""
+    end_ns = time.time_ns() if end is None else to_ns(end)
+    start_ns = end_ns - _DEFAULT_RANGE_NS if start is None else to_ns(start)
+    if start_ns >= end_ns:
+        raise BadRequest("'end' must be after 'start'")
+    width_s = bucket_seconds(start_ns, end_ns, buckets)
+    width = width_s * 10**9
+    rows = await run_in_threadpool(
+        queries.cost_series,
+        request.app.state.store,
+        project_of(request, project),
+        group_by,
+        queries.CostFilter(start_ns=start_ns, end_ns=end_ns),
+        width_ns=width,
+        top=top,
+    )
+    ranked = {row["rank"]: row["key"] for row in rows if row["rank"]}
+    keys = [ranked[rank] for rank in sorted(ranked)]
+    order = {key: index for index, key in enumerate([*keys, OTHER])}
+    amounts: dict[int, dict[str, Decimal]] = {}
+    for row in rows:
+        amounts.setdefault(row["bucket_ns"], {})[row["key"] if row["rank"] else OTHER] = row["cost"]
+    series = []
+    for bucket_ns in range(start_ns // width * width, end_ns, width):
+        costs = dict(sorted(amounts.get(bucket_ns, {}).items(), key=lambda item: order[item[0]]))
+        series.append(
+            {
+                "start": iso(bucket_ns),
+                "start_ns": bucket_ns,
+                "end_ns": bucket_ns + width,
+                "total": money(sum(costs.values(), Decimal(0))),
+                "costs": {key: money(amount) for key, amount in costs.items()},
+            }
+        )
+    return {
+        "group_by": group_by,
+        "bucket_seconds": width_s,
+        "start": iso(start_ns),
+        "end": iso(end_ns),
+        "total": money(sum((Decimal(row["cost"]) for row in rows), Decimal(0))),
+        "keys": keys,
+        "buckets": series,
+    }
 
 
 @router.get("/costs/unpriced", summary="Spans that could not be priced, and why")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, overload
 
 from fastapi import Query, Request
 
@@ -21,6 +21,14 @@ End = Annotated[datetime | None, Query(description="ISO 8601 time; only traces/s
 
 def project_of(request: Request, project: str | None) -> str:
     return valid_project(project) if project else request.app.state.settings.default_project
+
+
+@overload
+def to_ns(moment: datetime) -> int: ...
+@overload
+def to_ns(moment: None) -> None: ...
+@overload
+def to_ns(moment: datetime | None) -> int | None: ...
 
 
 def to_ns(moment: datetime | None) -> int | None:

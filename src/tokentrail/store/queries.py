@@ -34,6 +34,7 @@ __all__ = [
     "TraceFilter",
     "UnpricedReport",
     "call_nodes",
+    "cost_series",
     "cost_total",
     "costs",
     "retry_candidates",
@@ -375,17 +376,8 @@ class CostFilter:
 
 def costs(store: Store, project: str, group_by: str, where: CostFilter) -> list[dict[str, Any]]:
     """Cost, usage and span counts of spans that started in the window, grouped; costliest first."""
-    if group_by not in COST_GROUPS:
-        raise BadRequest(f"group_by must be one of {', '.join(COST_GROUPS)}, got {group_by!r}")
-    key, trace_fact = COST_GROUPS[group_by]
     params: dict[str, Any] = {"project": project}
-    window = _span_window(where.start_ns, where.end_ns, params)
-    # Only the spans that started in the window count (a trace straddling its edge counts in part).
-    started = _started_in(where, params)
-    spans_sql = f"(SELECT * FROM spans FINAL WHERE project = {{project:String}} {started}) AS s"
-    if trace_fact:
-        # Attribute each span's cost to its trace's session, user or tags, resolved over the whole trace.
-        spans_sql += f" INNER JOIN ({_per_trace([trace_fact], window)}) AS t ON s.trace_id = t.trace_id"
+    key, spans_sql = _cost_source(group_by, where, params)
     sql = (
         f"SELECT {key} AS key, sumIf(s.cost_total, {_COUNTED}) AS cost, "
         f"sumMapIf(s.cost, {_COUNTED}) AS cost_by_type, sumMapIf(s.usage, {_COUNTED}) AS usage, "
@@ -398,6 +390,51 @@ def costs(store: Store, project: str, group_by: str, where: CostFilter) -> list[
         f"FROM {spans_sql} GROUP BY key ORDER BY cost DESC, key"
     )
     return store.query_dicts(sql, params)
+
+
+def cost_series(
+    store: Store, project: str, group_by: str, where: CostFilter, *, width_ns: int, top: int
+) -> list[dict[str, Any]]:
+    """The cost of the spans that started in the window, per time bucket and group, as :func:`costs`
+    counts it: rows of ``bucket_ns`` (buckets ``width_ns`` wide, starting at multiples of it), ``rank``
+    (1 for the costliest group over the whole window, and so on; 0 for the groups after the ``top``
+    costliest, folded into one), ``key`` (``""`` when folded) and ``cost``. Groups that cost nothing are
+    left out, and so are buckets without cost."""
+    params: dict[str, Any] = {"project": project, "width_ns": width_ns, "top": top}
+    key, spans_sql = _cost_source(group_by, where, params)
+    per_bucket = (
+        "SELECT intDiv(s.start_ns, {width_ns:Int64}) * {width_ns:Int64} AS bucket_ns, "
+        f"{key} AS group_key, sumIf(s.cost_total, {_COUNTED}) AS amount "
+        f"FROM {spans_sql} GROUP BY bucket_ns, group_key HAVING amount != 0"
+    )
+    # Ranked by the group's total over every bucket (each group a rank of its own: ties go by key).
+    ranked = (
+        "SELECT bucket_ns, group_key, amount, "
+        "dense_rank() OVER (ORDER BY group_total DESC, group_key) AS group_rank FROM ("
+        f"SELECT *, sum(amount) OVER (PARTITION BY group_key) AS group_total FROM ({per_bucket}))"
+    )
+    sql = (
+        "SELECT bucket_ns, if(group_rank <= {top:UInt32}, group_rank, 0) AS rank, "
+        "if(rank = 0, '', group_key) AS key, sum(amount) AS cost "
+        f"FROM ({ranked}) GROUP BY bucket_ns, rank, key ORDER BY bucket_ns, rank"
+    )
+    return store.query_dicts(sql, params)
+
+
+def _cost_source(group_by: str, where: CostFilter, params: dict[str, Any]) -> tuple[str, str]:
+    """The key expression of a cost grouping, and the spans it groups (``s``, joined to their trace's
+    facts as ``t`` when the key needs one)."""
+    if group_by not in COST_GROUPS:
+        raise BadRequest(f"group_by must be one of {', '.join(COST_GROUPS)}, got {group_by!r}")
+    key, trace_fact = COST_GROUPS[group_by]
+    window = _span_window(where.start_ns, where.end_ns, params)
+    # Only the spans that started in the window count (a trace straddling its edge counts in part).
+    started = _started_in(where, params)
+    spans_sql = f"(SELECT * FROM spans FINAL WHERE project = {{project:String}} {started}) AS s"
+    if trace_fact:
+        # Attribute each span's cost to its trace's session, user or tags, resolved over the whole trace.
+        spans_sql += f" INNER JOIN ({_per_trace([trace_fact], window)}) AS t ON s.trace_id = t.trace_id"
+    return key, spans_sql
 
 
 def cost_total(store: Store, project: str, where: CostFilter) -> Decimal:
