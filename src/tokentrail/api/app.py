@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from tokentrail import __version__
-from tokentrail.api import costs, otlp, prices, reprice, sessions, traces
+from tokentrail.api import costs, errors, otlp, prices, reprice, sessions, traces
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.config import Settings
 from tokentrail.errors import Overloaded, TokentrailError
@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(traces.router, prefix="/api/v1")
     app.include_router(sessions.router, prefix="/api/v1")
     app.include_router(costs.router, prefix="/api/v1")
+    app.include_router(errors.router, prefix="/api/v1")
     app.include_router(prices.router, prefix="/api/v1")
     app.include_router(reprice.router, prefix="/api/v1")
     return app
