@@ -57,9 +57,15 @@ def serve(
         f"OTLP/HTTP endpoint: [bold]http://{settings.host}:{settings.port}[/]  "
         f"(set OTEL_EXPORTER_OTLP_ENDPOINT to it)  API: /api/v1  docs: /docs"
     )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    # Live-tail streams never end by themselves: at shutdown they get 5 s, then they are cancelled.
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
     )
+    server = uvicorn.Server(config)
     settle_heap()
     if with_demo:
         threading.Thread(target=_send_demo_when_up, args=(server, settings), daemon=True).start()

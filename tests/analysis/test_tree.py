@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tokentrail.analysis.tree import build_tree
+from tokentrail.analysis.tree import build_tree, critical_path
 
 
 def _span(span_id, parent="", start=0, end=10, cost="0", usage=None, status="unset"):
@@ -63,3 +63,55 @@ def test_a_very_deep_chain_builds_without_recursion():
     assert tree.nodes["s19999"].depth == 19_999
     assert tree.roots[0].subtree_cost == Decimal("20.000")
     assert sum(1 for _ in tree.walk()) == 20_000
+
+
+# The critical path: the spans that decided when the trace ended.
+
+
+def test_the_critical_path_follows_the_last_child_to_finish_then_what_finished_before_it_started():
+    tree = build_tree(
+        "t",
+        [
+            _span("root", start=0, end=100),
+            _span(
+                "plan", "root", start=0, end=20
+            ),  # the planner, then three tools in parallel, then the answer
+            _span("search", "root", start=20, end=50),
+            _span("lookup", "root", start=20, end=45),  # beside search, finished first: not critical
+            _span("answer", "root", start=50, end=95),
+            _span("tokens", "answer", start=60, end=90),
+            _span("log", "root", start=1, end=5),  # overlaps plan, ended before it: not critical
+        ],
+    )
+
+    assert critical_path(tree) == ["root", "plan", "search", "answer", "tokens"]
+
+
+def test_a_child_that_outlived_its_parent_is_critical_up_to_the_parents_end():
+    tree = build_tree(
+        "t",
+        [
+            _span("root", start=0, end=50),
+            _span("background", "root", start=10, end=500),
+            _span("early", "root", start=0, end=9),
+            _span("late-start", "root", start=60, end=70),  # started after the root ended
+        ],
+    )
+
+    assert critical_path(tree) == ["root", "early", "background"]
+
+
+def test_without_a_root_each_orphaned_branch_has_its_path_and_deep_chains_are_safe():
+    chain = [_span("s0", "missing", start=0, end=100_000)]
+    chain += [_span(f"s{i}", f"s{i - 1}", start=i, end=100_000 - i) for i in range(1, 10_000)]
+    tree = build_tree("t", [*chain, _span("other", "gone", start=5, end=6)])
+
+    path = critical_path(tree)
+
+    assert path[:2] == ["s0", "s1"] and path[-1] == "s9999" and len(path) == 10_001
+    assert "other" in path
+
+
+def test_an_orphan_beside_a_proper_root_is_not_on_the_path():
+    tree = build_tree("t", [_span("root", start=0, end=10), _span("stray", "gone", start=20, end=30)])
+    assert critical_path(tree) == ["root"]

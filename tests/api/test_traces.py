@@ -220,3 +220,89 @@ def test_text_search_matches_any_spans_name_input_or_output_ignoring_case(server
     assert _ids(server.get("/api/v1/traces", q="refund%")) == []
     assert _ids(server.get("/api/v1/traces", q="_")) == []
     assert _ids(server.get("/api/v1/traces", q="refund", sort="time", order="asc", limit=1)) == [by_input]
+
+
+def _retried_tool_trace():
+    """A root calling a tool that failed, then again (marked as a resend) beside a short audit step, with
+    payloads everywhere."""
+    trace_id = new_trace_id()
+    root = span("root", trace_id, duration_ms=100, attributes={"input.value": "question", "session.id": "s1"})
+    first = span(
+        "search",
+        trace_id,
+        parent=root["span_id"],
+        start_ns=NOW_NS + 1,
+        duration_ms=10,
+        error="timeout",
+        attributes={"tool.cost_usd": "0.1", "input.value": '{"q": "refunds"}'},
+    )
+    second = span(
+        "search",
+        trace_id,
+        parent=root["span_id"],
+        start_ns=NOW_NS + 20 * 1_000_000,
+        duration_ms=30,
+        attributes={
+            "tool.cost_usd": "0.1",
+            "http.request.resend_count": 1,
+            "output.value": "30 days",
+            "custom.note": "kept",
+        },
+    )
+    audit = span("audit", trace_id, parent=root["span_id"], start_ns=NOW_NS + 25 * 1_000_000, duration_ms=5)
+    return trace_id, [root, first, second, audit]
+
+
+def test_a_tree_marks_its_critical_path(server):
+    trace_id, spans = _retried_tool_trace()
+    _send(server, spans)
+
+    tree = server.get(f"/api/v1/traces/{trace_id}").json()
+
+    root, first, second, audit = (s["span_id"] for s in spans)
+    # The failed attempt delayed the retry, so it decided the end too; the audit ran beside the retry.
+    assert tree["critical_path"] == [root, first, second]
+    critical = {s["span_id"]: s["critical"] for s in tree["spans"]}
+    assert critical == {root: True, first: True, second: True, audit: False}
+
+
+def test_a_tree_without_payloads_has_the_same_numbers_and_no_payload_fields(server):
+    trace_id, spans = _retried_tool_trace()
+    _send(server, spans)
+
+    full = server.get(f"/api/v1/traces/{trace_id}").json()
+    light = server.get(f"/api/v1/traces/{trace_id}", payloads="false").json()
+
+    payload_fields = {"input", "output", "attributes", "resource", "events", "metadata"}
+    assert all(payload_fields <= set(node) for node in full["spans"])
+    assert all(not payload_fields & set(node) for node in light["spans"])
+    # Retries are still found: the resend attribute is read even without the attributes.
+    assert light["retry_waste"] == full["retry_waste"] == "0.1"
+    for node in full["spans"]:
+        for field in payload_fields:
+            del node[field]
+    assert light == full
+
+
+def test_one_span_is_its_tree_node_with_its_payloads(server):
+    trace_id, spans = _retried_tool_trace()
+    _send(server, spans)
+    tree = server.get(f"/api/v1/traces/{trace_id}").json()
+    first_id, second_id = spans[1]["span_id"], spans[2]["span_id"]
+
+    first = server.get(f"/api/v1/traces/{trace_id}/spans/{first_id}").json()
+    second = server.get(f"/api/v1/traces/{trace_id.upper()}/spans/{second_id.upper()}").json()
+
+    assert first == tree["spans"][1] and second == tree["spans"][2]
+    assert first["input"] == '{"q": "refunds"}' and first["error"]["message"] == "timeout"
+    assert first["retry"]["replaced_by"] == second_id and first["critical"] is True
+    assert second["output"] == "30 days" and second["attributes"]["custom.note"] == "kept"
+
+
+def test_an_unknown_span_or_trace_is_a_404_and_a_malformed_trace_id_a_400(server):
+    trace_id, spans = _retried_tool_trace()
+    _send(server, spans)
+
+    assert server.get(f"/api/v1/traces/{trace_id}/spans/00000000000000aa").status_code == 404
+    assert server.get(f"/api/v1/traces/{new_trace_id()}/spans/{spans[0]['span_id']}").status_code == 404
+    assert server.get(f"/api/v1/traces/nope/spans/{spans[0]['span_id']}").status_code == 400

@@ -187,3 +187,31 @@ def test_spans_still_refused_at_shutdown_are_replayed_by_the_next_writer(chdb_ur
 
     assert _count(store) == 3
     store.client().command("DROP DATABASE test_writer_down")
+
+
+def test_listeners_hear_which_traces_each_insert_made_queryable(store, tmp_path):
+    heard: list[frozenset[tuple[str, str]]] = []
+    told = threading.Event()
+
+    def listener(traces):
+        assert _count(store) == 4  # queryable by the time they are told
+        heard.append(traces)
+        told.set()
+
+    def broken(traces):
+        raise RuntimeError("a listener with a bug")
+
+    writer = SpanWriter(store, tmp_path)
+    writer.add_listener(broken)
+    writer.add_listener(listener)
+    try:
+        writer.write(_spans(3, "a" * 32) + _spans(1, "b" * 32, project="other"))
+        assert told.wait(10)
+        assert heard == [frozenset({("default", "a" * 32), ("other", "b" * 32)})]
+
+        writer.remove_listener(listener)
+        told.clear()
+        writer.write(_spans(1, "c" * 32))  # the broken listener stopped nothing
+        assert _count(store) == 5 and not told.wait(0.2)
+    finally:
+        writer.close()

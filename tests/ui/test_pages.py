@@ -59,8 +59,9 @@ def test_a_trace_opens_as_a_tree_beside_its_waterfall_and_a_span_shows_its_messa
     page.keyboard.press("ArrowDown")
     expect(items.nth(1)).to_be_focused()
 
-    llm = tree.locator('[role="treeitem"]:has(.kind-llm)').first
-    llm.click()
+    # The last Claude call of a turn is the one that answered (earlier ones failed and were retried).
+    answering = items.filter(has_text="chat claude-sonnet-4-5").last
+    answering.click()
     detail = page.get_by_role("complementary", name="Span detail")
     expect(detail.get_by_role("heading", name="Messages")).to_be_visible()
     expect(detail.locator(".msg.role-user").first).to_be_visible()

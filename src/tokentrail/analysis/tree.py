@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["TraceTree", "TreeNode", "build_tree"]
+__all__ = ["TraceTree", "TreeNode", "build_tree", "critical_path"]
 
 
 @dataclass(slots=True)
@@ -124,3 +124,33 @@ def _roll_up(nodes: dict[str, TreeNode], order: dict[str, int]) -> None:
             node.subtree_usage.update(child.subtree_usage)
             node.subtree_errors += child.subtree_errors
             node.subtree_spans += child.subtree_spans
+
+
+def critical_path(tree: TraceTree) -> list[str]:
+    """The span ids that decided when the trace ended, earliest first.
+
+    Walking back from a span's end: the child that finished last is critical, then the child that
+    finished last before that one started, and so on, each chosen child examined the same way (as
+    Jaeger draws it). Children running beside a critical child are not critical; a child that outlived its
+    parent counts up to the parent's end.
+    """
+    chosen: list[TreeNode] = []
+    # While the root has not arrived, each orphaned branch gets its own path.
+    roots = [root for root in tree.roots if not root.broken_link] or tree.roots
+    # (node, the moment its critical part must end by): an explicit stack, for traces of any depth.
+    stack = [(root, root.span["end_ns"]) for root in roots]
+    while stack:
+        node, until = stack.pop()
+        chosen.append(node)
+        cursor = until
+        latest_first = sorted(
+            (child for child in node.children if child.span["start_ns"] < until),
+            key=lambda child: (child.span["end_ns"], child.span["start_ns"]),
+            reverse=True,
+        )
+        for child in latest_first:
+            end = min(child.span["end_ns"], until)
+            if end <= cursor or cursor == until:
+                stack.append((child, end))
+                cursor = child.span["start_ns"]
+    return [node.span_id for node in sorted(chosen, key=lambda n: (n.span["start_ns"], n.depth, n.span_id))]

@@ -1,4 +1,5 @@
-"""The ASGI application: ``create_app(settings)`` wires the store, the writer and the routers."""
+"""The ASGI application: ``create_app(settings)`` wires the store, the writer, the API routers and the
+web UI."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
 
 from tokentrail import __version__
-from tokentrail.api import costs, errors, otlp, prices, reprice, sessions, traces
+from tokentrail.api import costs, errors, live, otlp, prices, reprice, sessions, traces
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.config import Settings
 from tokentrail.errors import Overloaded, TokentrailError
@@ -20,6 +22,7 @@ from tokentrail.pricing.reprice import Repricer
 from tokentrail.pricing.rule_store import RuleStore, read_rules_file
 from tokentrail.store.database import Store
 from tokentrail.store.writer import SpanWriter
+from tokentrail.ui import routes as ui_routes
 
 __all__ = ["create_app", "error_response"]
 
@@ -101,10 +104,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         }
 
     app.include_router(otlp.router)
+    app.include_router(live.router, prefix="/api/v1")  # before /traces/{trace_id}, which would match it
     app.include_router(traces.router, prefix="/api/v1")
     app.include_router(sessions.router, prefix="/api/v1")
     app.include_router(costs.router, prefix="/api/v1")
     app.include_router(errors.router, prefix="/api/v1")
     app.include_router(prices.router, prefix="/api/v1")
     app.include_router(reprice.router, prefix="/api/v1")
+    app.include_router(ui_routes.router)
+    app.mount("/static", StaticFiles(directory=ui_routes.STATIC_DIR), name="static")
     return app

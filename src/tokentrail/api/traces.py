@@ -1,4 +1,4 @@
-"""``/api/v1/traces``: trace lists and single trace trees."""
+"""``/api/v1/traces``: trace lists, single trace trees and one span of a tree."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from tokentrail.analysis.tree import build_tree
+from tokentrail.analysis.retries import RETRY_ATTRIBUTES, retries_in_tree
+from tokentrail.analysis.tree import TraceTree, build_tree, critical_path
 from tokentrail.api.params import End, Project, Start, project_of, to_ns
-from tokentrail.api.views import trace_row, tree_json
+from tokentrail.api.views import node_json, trace_row, tree_json
 from tokentrail.errors import BadRequest, NotFound
 from tokentrail.store import queries
 
@@ -75,17 +76,59 @@ async def list_traces(
 
 
 @router.get("/traces/{trace_id}", summary="One trace as a tree")
-async def get_trace(request: Request, trace_id: str, project: Project = None) -> dict[str, Any]:
+async def get_trace(
+    request: Request,
+    trace_id: str,
+    project: Project = None,
+    payloads: Annotated[
+        bool, Query(description="false: spans without input, output, attributes, resource, events, metadata")
+    ] = True,
+) -> dict[str, Any]:
     """The trace's spans depth-first, children by start time, each with self and subtree rollups."""
+    tree = await _tree(request, trace_id, project, payloads=payloads)
+    return tree_json(tree, payloads=payloads)
+
+
+@router.get("/traces/{trace_id}/spans/{span_id}", summary="One span of a trace, with its payloads")
+async def get_span(request: Request, trace_id: str, span_id: str, project: Project = None) -> dict[str, Any]:
+    """One node of the trace's tree, as ``GET /traces/{trace_id}`` shows it, payloads included."""
+    tree = await _tree(request, trace_id, project, payloads=False)
+    node = tree.nodes.get(span_id.lower())
+    if node is None:
+        raise NotFound(f"trace {tree.trace_id} has no span {span_id}")
+    payload = await run_in_threadpool(
+        queries.span_payloads,
+        request.app.state.store,
+        project_of(request, project),
+        tree.trace_id,
+        node.span_id,
+    )
+    if payload is None:  # deleted between the two reads
+        raise NotFound(f"trace {tree.trace_id} has no span {span_id}")
+    node.span.update(payload)
+    retried = retries_in_tree(tree).attempts.get(node.span_id)
+    return node_json(node, retried, critical=node.span_id in critical_path(tree))
+
+
+async def _tree(request: Request, trace_id: str, project: str | None, *, payloads: bool) -> TraceTree:
     trace_id = trace_id.lower()
     if not _TRACE_ID.fullmatch(trace_id):
         raise BadRequest(f"trace id must be 32 hex characters, got {trace_id!r}")
     spans = await run_in_threadpool(
-        queries.trace_spans, request.app.state.store, project_of(request, project), trace_id
+        queries.trace_spans,
+        request.app.state.store,
+        project_of(request, project),
+        trace_id,
+        payloads=payloads,
+        kept_attributes=_RETRY_ATTRIBUTE_NAMES,
     )
     if not spans:
         raise NotFound(f"no trace {trace_id}")
-    return tree_json(build_tree(trace_id, spans))
+    return build_tree(trace_id, spans)
+
+
+# What a tree without payloads still reads of the attributes: what marks a retry.
+_RETRY_ATTRIBUTE_NAMES = tuple(attribute.name for attribute in RETRY_ATTRIBUTES)
 
 
 def _decimal(name: str, value: str | None) -> Decimal | None:

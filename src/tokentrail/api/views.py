@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from tokentrail.analysis.retries import RetriedAttempt, TraceRetries, retries_in_tree
-from tokentrail.analysis.tree import TraceTree, TreeNode
+from tokentrail.analysis.tree import TraceTree, TreeNode, critical_path
 from tokentrail.api.encoding import money, money_map
 
-__all__ = ["iso", "trace_row", "tree_json"]
+__all__ = ["iso", "node_json", "trace_row", "tree_json"]
 
 
 def iso(ns: int) -> str:
@@ -52,11 +52,21 @@ def trace_row(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def tree_json(tree: TraceTree, retries: TraceRetries | None = None) -> dict[str, Any]:
-    """A trace tree as a flat, depth-first list of nodes (safe for any depth), with totals and retried
-    attempts (found in the tree unless given)."""
+def tree_json(
+    tree: TraceTree, retries: TraceRetries | None = None, *, payloads: bool = True
+) -> dict[str, Any]:
+    """A trace tree as a flat, depth-first list of nodes (safe for any depth), with totals, the critical
+    path and retried attempts (found in the tree unless given); without ``payloads``, nodes lack
+    them (see :func:`node_json`)."""
     retries = retries_in_tree(tree) if retries is None else retries
-    spans = [_node_json(node, retries.attempts.get(node.span_id)) for node in tree.walk()]
+    critical = critical_path(tree)
+    on_path = set(critical)
+    spans = [
+        node_json(
+            node, retries.attempts.get(node.span_id), critical=node.span_id in on_path, payloads=payloads
+        )
+        for node in tree.walk()
+    ]
     total_cost = sum((root.subtree_cost for root in tree.roots), start=Decimal(0))
     start = min((root.subtree_start_ns for root in tree.roots), default=0)
     end = max((root.subtree_end_ns for root in tree.roots), default=0)
@@ -71,16 +81,21 @@ def tree_json(tree: TraceTree, retries: TraceRetries | None = None) -> dict[str,
         "error_count": sum(root.subtree_errors for root in tree.roots),
         "retry_waste": money(retries.waste),
         "retried_attempts": retries.count,
+        "critical_path": critical,
         "spans": spans,
     }
 
 
-def _node_json(node: TreeNode, retried: RetriedAttempt | None = None) -> dict[str, Any]:
+def node_json(
+    node: TreeNode, retried: RetriedAttempt | None = None, *, critical: bool = False, payloads: bool = True
+) -> dict[str, Any]:
+    """One span of a tree with its subtree rollups; with ``payloads``, also its input, output,
+    attributes, resource, events and metadata (which its span row must then hold)."""
     span = node.span
     error = None
     if span["status"] == "error" or span["error_type"] or span["error_message"]:
         error = {"type": span["error_type"], "message": span["error_message"], "stack": span["error_stack"]}
-    return {
+    node_view: dict[str, Any] = {
         "span_id": span["span_id"],
         "parent_span_id": span["parent_span_id"] or None,
         "child_span_ids": [child.span_id for child in node.children],
@@ -120,13 +135,18 @@ def _node_json(node: TreeNode, retried: RetriedAttempt | None = None) -> dict[st
         else {"replaced_by": retried.replaced_by, "reason": retried.reason, "waste": money(retried.waste)},
         "subtree_error_count": node.subtree_errors,
         "subtree_span_count": node.subtree_spans,
+        "critical": critical,
         "session_id": span["session_id"] or None,
         "user_id": span["user_id"] or None,
         "tags": list(span["tags"]),
-        "metadata": dict(span["metadata"]),
-        "input": span["input"],
-        "output": span["output"],
-        "attributes": dict(sorted(span["attributes"].items())),
-        "resource": dict(sorted(span["resource"].items())),
-        "events": json.loads(span["events"]) if span["events"] else [],
     }
+    if payloads:
+        node_view.update(
+            metadata=dict(span["metadata"]),
+            input=span["input"],
+            output=span["output"],
+            attributes=dict(sorted(span["attributes"].items())),
+            resource=dict(sorted(span["resource"].items())),
+            events=json.loads(span["events"]) if span["events"] else [],
+        )
+    return node_view

@@ -23,6 +23,7 @@ from tokentrail.store.database import Store
 
 __all__ = [
     "COST_GROUPS",
+    "PAYLOAD_COLUMNS",
     "REPRICED_COLUMNS",
     "REPRICE_SCAN_COLUMNS",
     "SESSION_SORTS",
@@ -42,7 +43,9 @@ __all__ = [
     "retry_candidates",
     "session_traces",
     "sessions",
+    "span_payloads",
     "spans_of_traces",
+    "trace_rows",
     "trace_spans",
     "traces",
     "unpriced",
@@ -195,11 +198,12 @@ def traces(
     if len(page) > limit:
         page = page[:limit]
         next_cursor = _encode_cursor(sort, page[-1][1], page[-1][0])
-    rows = {row["trace_id"]: row for row in _trace_rows(store, project, [trace_id for trace_id, _ in page])}
+    rows = {row["trace_id"]: row for row in trace_rows(store, project, [trace_id for trace_id, _ in page])}
     return Page([rows[trace_id] for trace_id, _ in page if trace_id in rows], next_cursor)
 
 
-def _trace_rows(store: Store, project: str, trace_ids: list[str]) -> list[dict[str, Any]]:
+def trace_rows(store: Store, project: str, trace_ids: list[str]) -> list[dict[str, Any]]:
+    """The rows of the given traces, as :func:`traces` lists them (in no particular order)."""
     if not trace_ids:
         return []
     only = "AND trace_id IN {ids:Array(String)}"
@@ -209,15 +213,47 @@ def _trace_rows(store: Store, project: str, trace_ids: list[str]) -> list[dict[s
 
 # The span rows trees are built from.
 _TREE_SPANS = "SELECT * EXCEPT (ingested_ns), end_ns - start_ns AS duration_ns FROM spans FINAL "
+#: What a span carries besides its facts and numbers: read for one span's detail, not for a whole tree.
+PAYLOAD_COLUMNS = ("input", "output", "attributes", "resource", "events", "metadata")
+# The same rows without their payloads, keeping only the attributes asked for (by name).
+_TREE_SPANS_WITHOUT_PAYLOADS = (
+    f"SELECT * EXCEPT (ingested_ns, {', '.join(PAYLOAD_COLUMNS)}), end_ns - start_ns AS duration_ns, "
+    "mapFilter((k, v) -> has({kept_attributes:Array(String)}, k), attributes) AS attributes "
+    "FROM spans FINAL "
+)
 
 
-def trace_spans(store: Store, project: str, trace_id: str) -> list[dict[str, Any]]:
-    """Every span of one trace, earliest first."""
+def trace_spans(
+    store: Store,
+    project: str,
+    trace_id: str,
+    *,
+    payloads: bool = True,
+    kept_attributes: Iterable[str] = (),
+) -> list[dict[str, Any]]:
+    """Every span of one trace, earliest first; without ``payloads``, spans lack
+    :data:`PAYLOAD_COLUMNS` but for the ``kept_attributes`` (a 2,000-span trace's payloads can be many
+    megabytes that a tree does not show)."""
+    params: dict[str, Any] = {"project": project, "trace_id": trace_id}
+    select = _TREE_SPANS
+    if not payloads:
+        select = _TREE_SPANS_WITHOUT_PAYLOADS
+        params["kept_attributes"] = list(kept_attributes)
     return store.query_dicts(
-        _TREE_SPANS + "WHERE project = {project:String} AND trace_id = {trace_id:String} "
+        select + "WHERE project = {project:String} AND trace_id = {trace_id:String} "
         "ORDER BY start_ns, span_id",
-        {"project": project, "trace_id": trace_id},
+        params,
     )
+
+
+def span_payloads(store: Store, project: str, trace_id: str, span_id: str) -> dict[str, Any] | None:
+    """The :data:`PAYLOAD_COLUMNS` of one span, or None when there is no such span."""
+    rows = store.query_dicts(
+        f"SELECT {', '.join(PAYLOAD_COLUMNS)} FROM spans FINAL WHERE project = {{project:String}} "
+        "AND trace_id = {trace_id:String} AND span_id = {span_id:String}",
+        {"project": project, "trace_id": trace_id, "span_id": span_id},
+    )
+    return rows[0] if rows else None
 
 
 def spans_of_traces(store: Store, project: str, trace_ids: list[str]) -> dict[str, list[dict[str, Any]]]:

@@ -5,7 +5,8 @@ into rows in the caller's thread. The log thread appends everything queued as on
 :class:`~tokentrail.store.wal.WriteAheadLog` (one write, one fsync: a group commit) and resolves those
 futures. The insert thread takes what the log holds and inserts it into ClickHouse when a batch is full,
 when the oldest row has waited ``flush_interval_s``, or when :meth:`SpanWriter.flush` asks; then it deletes
-the segments it covered. Large inserts are the point: ClickHouse pays about 15 ms per insert and merges
+the segments it covered, and tells its listeners which traces the batch touched (the live tail). Large
+inserts are the point: ClickHouse pays about 15 ms per insert and merges
 every part it makes, so inserting per request cost more CPU than decoding and normalizing the spans.
 
 Spans are queryable within ``flush_interval_s`` of their acknowledgement. A store that refuses inserts
@@ -20,7 +21,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import NamedTuple
@@ -33,7 +34,7 @@ from tokentrail.store.database import Store
 from tokentrail.store.schema import SPAN_COLUMNS
 from tokentrail.store.wal import WriteAheadLog
 
-__all__ = ["SpanWriter", "span_row", "with_duplicate"]
+__all__ = ["InsertListener", "SpanWriter", "span_row", "with_duplicate"]
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,8 @@ def with_duplicate(row: bytes, duplicate_of: str, reason: str) -> bytes:
 
 
 _Key = tuple[str, str, str]  # project, trace id, span id
+#: Called on the insert thread with the (project, trace id) pairs of each batch once it is queryable.
+InsertListener = Callable[[frozenset[tuple[str, str]]], None]
 
 
 class _Request(NamedTuple):
@@ -140,6 +143,7 @@ class SpanWriter:
         self._flush_wanted = 0  # a flush() waits for this sequence
         self._logging = False  # the log thread holds requests taken from the queue
         self._closed = False
+        self._listeners: list[InsertListener] = []
         self._threads = [
             threading.Thread(target=self._log_loop, name="tokentrail-wal", daemon=True),
             threading.Thread(target=self._insert_loop, name="tokentrail-writer", daemon=True),
@@ -198,6 +202,16 @@ class SpanWriter:
                     return False
                 self._cond.wait(remaining)
         return True
+
+    def add_listener(self, listener: InsertListener) -> None:
+        """Have ``listener`` told which traces each batch touched, once it is queryable. It runs on the
+        insert thread, so it must return at once (hand the news to another thread)."""
+        with self._cond:
+            self._listeners = [*self._listeners, listener]
+
+    def remove_listener(self, listener: InsertListener) -> None:
+        with self._cond:
+            self._listeners = [known for known in self._listeners if known is not listener]
 
     def close(self, timeout: float = 30.0) -> None:
         """Log and insert what is queued, then stop the threads."""
@@ -275,7 +289,18 @@ class SpanWriter:
                 self._pending -= len(rows)
                 self._inserted = covered
                 self._cond.notify_all()
+                listeners = self._listeners
+            if listeners:
+                self._tell(listeners, frozenset((project, trace_id) for project, trace_id, _ in rows))
             sealed, rows = [], {}
+
+    @staticmethod
+    def _tell(listeners: list[InsertListener], traces: frozenset[tuple[str, str]]) -> None:
+        for listener in listeners:
+            try:
+                listener(traces)
+            except Exception:  # a listener's bug must not stop the inserts
+                logger.exception("an insert listener failed")
 
     def _due(self) -> bool:
         """Whether the buffer should be inserted now (called with the lock held)."""

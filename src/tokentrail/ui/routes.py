@@ -263,11 +263,11 @@ async def costs_page(request: Request) -> Response:
     series, top_traces, top_sessions, users, kinds, unpriced = await asyncio.gather(
         costs_api.get_cost_timeseries(
             request,
-            group_by=group_by,
+            group_by=group_by,  # type: ignore[arg-type]  # checked against charts.STACKS
             project=project,
             start=start,
             end=end,
-            buckets=30,  # type: ignore[arg-type]
+            buckets=30,
         ),
         traces_api.list_traces(
             request, project=project, start=when.start, end=when.end, sort="cost", order="desc", limit=10
