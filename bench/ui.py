@@ -84,7 +84,8 @@ def main() -> None:
 
         def get(path: str) -> None:
             response = client.get(path)
-            if response.status_code != 200 or "<main" not in response.text:
+            # Pages have a <main>; the span panel is a fragment swapped into the trace page.
+            if response.status_code != 200 or not ("<main" in response.text or "<article" in response.text):
                 sys.exit(f"{path}: {response.status_code} {response.text[:300]}")
 
         baseline = median_ms(lambda: store.query("SELECT count(), sum(cost_total) FROM spans"), args.repeat)
