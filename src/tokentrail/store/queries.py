@@ -258,15 +258,21 @@ def span_payloads(store: Store, project: str, trace_id: str, span_id: str) -> di
 
 def spans_of_traces(store: Store, project: str, trace_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Every span of the given traces, as :func:`trace_spans` reads them, by trace id."""
+    return _by_trace(
+        store,
+        _TREE_SPANS + "WHERE project = {project:String} AND trace_id IN {ids:Array(String)} "
+        "ORDER BY trace_id, start_ns, span_id",
+        project,
+        trace_ids,
+    )
+
+
+def _by_trace(store: Store, sql: str, project: str, trace_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``sql`` (over ``{project}`` and ``{ids}``) by their trace id, every given id present."""
     by_trace: dict[str, list[dict[str, Any]]] = {trace_id: [] for trace_id in trace_ids}
     if not trace_ids:
         return by_trace
-    rows = store.query_dicts(
-        _TREE_SPANS + "WHERE project = {project:String} AND trace_id IN {ids:Array(String)} "
-        "ORDER BY trace_id, start_ns, span_id",
-        {"project": project, "ids": trace_ids},
-    )
-    for row in rows:
+    for row in store.query_dicts(sql, {"project": project, "ids": trace_ids}):
         by_trace[row["trace_id"]].append(row)
     return by_trace
 
@@ -598,18 +604,14 @@ def failures(store: Store, project: str, where: CostFilter) -> list[dict[str, An
 def failure_spans(store: Store, project: str, trace_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """The spans of the given traces with their links, status and error facts (no payloads, no numbers),
     by trace id: enough to build their trees and find where each failure started."""
-    by_trace: dict[str, list[dict[str, Any]]] = {trace_id: [] for trace_id in trace_ids}
-    if not trace_ids:
-        return by_trace
-    rows = store.query_dicts(
+    return _by_trace(
+        store,
         "SELECT trace_id, span_id, parent_span_id, start_ns, end_ns, status, name, kind, error_type, "
         "error_message, service FROM spans FINAL "
         "WHERE project = {project:String} AND trace_id IN {ids:Array(String)}",
-        {"project": project, "ids": trace_ids},
+        project,
+        trace_ids,
     )
-    for row in rows:
-        by_trace[row["trace_id"]].append(row)
-    return by_trace
 
 
 # Spans that repeat a call another span already reports are listed but never summed.
