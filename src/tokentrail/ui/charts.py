@@ -20,6 +20,8 @@ OTHER_COLOUR = "#9aa3ad"
 _TRACE_FILTER = {"model": "model", "service": "service", "user": "user"}
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 900, 260, 64, 28, 12
+#: Width of one axis-label character (11 px text), enough to keep a label inside the chart.
+LABEL_CHAR_W = 7
 
 
 def _nice_ceiling(value: Decimal) -> Decimal:
@@ -81,7 +83,7 @@ def stacked_bars(series: Mapping[str, Any], query: Query) -> dict[str, Any]:
     ]
     labels_every = max(1, len(buckets) // 6)
     labels = [
-        {"x": round(LEFT + i * slot + slot / 2, 2), "text": b["start"][5:16].replace("T", " ")}
+        _axis_label(LEFT + i * slot + slot / 2, b["start"][5:16].replace("T", " "))
         for i, b in enumerate(buckets)
         if i % labels_every == 0
     ]
@@ -100,6 +102,13 @@ def stacked_bars(series: Mapping[str, Any], query: Query) -> dict[str, Any]:
         "legend": legend,
         "baseline": TOP + plot_h,
     }
+
+
+def _axis_label(x: float, text: str) -> dict[str, Any]:
+    """A label centred under its bar, or flush with the right edge where centring would clip it."""
+    if x + len(text) * LABEL_CHAR_W / 2 > WIDTH:
+        return {"x": WIDTH, "text": text, "anchor": "end"}
+    return {"x": round(x, 2), "text": text, "anchor": "middle"}
 
 
 def _iso_end(bucket: Mapping[str, Any]) -> str:
