@@ -564,7 +564,8 @@ def unpriced(store: Store, project: str, where: CostFilter) -> UnpricedReport:
         params,
     )
     rows = store.query_dicts(
-        f"SELECT unpriced_reason AS reason, count() AS span_count, {_distinct_traces('trace_id')} AS trace_count, "
+        "SELECT unpriced_reason AS reason, count() AS span_count, "
+        f"{_distinct_traces('trace_id')} AS trace_count, "
         f"min(start_ns) AS first_ns, max(start_ns) AS last_ns {spans_where} "
         "GROUP BY reason WITH ROLLUP ORDER BY span_count DESC, reason",
         params,
