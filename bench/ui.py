@@ -79,13 +79,17 @@ def main() -> None:
             "sessions": "/sessions",
             "session page": f"/sessions/{some_session}",
             "costs, 7 days": "/costs?range=7d",
+            "costs panel by kind, 7 days": "/costs/panels/kinds?range=7d",
+            "costs panel top sessions, 7 days": "/costs/panels/sessions?range=7d",
+            "costs panel top users, 7 days": "/costs/panels/users?range=7d",
             "errors, 7 days": "/errors?range=7d",
         }
 
         def get(path: str) -> None:
             response = client.get(path)
-            # Pages have a <main>; the span panel is a fragment swapped into the trace page.
-            if response.status_code != 200 or not ("<main" in response.text or "<article" in response.text):
+            # Pages have a <main>; the span panel and the costs panels are fragments put into their page.
+            fragment = ("<main", "<article", "<section")
+            if response.status_code != 200 or not any(tag in response.text for tag in fragment):
                 sys.exit(f"{path}: {response.status_code} {response.text[:300]}")
 
         baseline = median_ms(lambda: store.query("SELECT count(), sum(cost_total) FROM spans"), args.repeat)

@@ -93,6 +93,12 @@ def test_the_cost_chart_renders_and_a_bar_opens_the_traces_behind_it(page: Page,
     expect(chart).to_be_visible()
     assert chart.locator("rect").count() >= 2
     expect(page.get_by_role("heading", name="Most expensive traces")).to_be_visible()
+    # The slower panels load after the page, in place, with the page's range.
+    for title in ("By kind", "Most expensive sessions", "Most expensive users"):
+        panel = page.get_by_role("region", name=title)
+        expect(panel.get_by_role("table")).to_be_visible()
+        expect(panel.locator("tbody tr").first).to_be_visible()
+    expect(page.locator("[aria-busy]")).to_have_count(0)
     screenshot(page, "costs")
     segment = chart.locator("a").first
     segment.click()

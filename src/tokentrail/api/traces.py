@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
@@ -105,19 +106,30 @@ async def get_span(request: Request, trace_id: str, span_id: str, project: Proje
     )
     if payload is None:  # deleted between the two reads
         raise NotFound(f"trace {tree.trace_id} has no span {span_id}")
-    node.span.update(payload)
+    # A copy: the tree may be shared with the rest of this request (see _tree), which reads it bare.
+    detailed = dataclasses.replace(node, span={**node.span, **payload})
     retried = retries_in_tree(tree).attempts.get(node.span_id)
-    return node_json(node, retried, critical=node.span_id in critical_path(tree))
+    return node_json(detailed, retried, critical=node.span_id in critical_path(tree))
 
 
 async def _tree(request: Request, trace_id: str, project: str | None, *, payloads: bool) -> TraceTree:
     trace_id = trace_id.lower()
     if not _TRACE_ID.fullmatch(trace_id):
         raise BadRequest(f"trace id must be 32 hex characters, got {trace_id!r}")
+    # One request reading a trace twice (a page showing the tree and a span's detail) builds it once:
+    # a 2,000-span tree costs tens of milliseconds to read and roll up.
+    trees: dict[tuple[str, str, bool], TraceTree] = request.scope.setdefault("tokentrail.trees", {})
+    key = (project_of(request, project), trace_id, payloads)
+    if key not in trees:
+        trees[key] = await _read_tree(request, trace_id, key[0], payloads=payloads)
+    return trees[key]
+
+
+async def _read_tree(request: Request, trace_id: str, project: str, *, payloads: bool) -> TraceTree:
     spans = await run_in_threadpool(
         queries.trace_spans,
         request.app.state.store,
-        project_of(request, project),
+        project,
         trace_id,
         payloads=payloads,
         kept_attributes=_RETRY_ATTRIBUTE_NAMES,

@@ -259,8 +259,9 @@ async def costs_page(request: Request) -> Response:
     group_by = _choice("group_by", params.get("group_by") or "model", charts.STACKS)
     end = when.end or datetime.now(UTC)
     start = when.start or end - timedelta(days=30)
-    # Independent reads: ClickHouse runs them side by side.
-    series, top_traces, top_sessions, users, kinds, unpriced = await asyncio.gather(
+    # The chart, the total, the top traces and the unpriced callout come with the page; the slower
+    # panels (each a read of every span in the range) load after it, so the page never waits on them.
+    series, top_traces, unpriced = await asyncio.gather(
         costs_api.get_cost_timeseries(
             request,
             group_by=group_by,  # type: ignore[arg-type]  # checked against charts.STACKS
@@ -272,11 +273,6 @@ async def costs_page(request: Request) -> Response:
         traces_api.list_traces(
             request, project=project, start=when.start, end=when.end, sort="cost", order="desc", limit=10
         ),
-        sessions_api.list_sessions(
-            request, project=project, start=when.start, end=when.end, sort="cost", limit=10
-        ),
-        costs_api.get_costs(request, group_by="user", project=project, start=when.start, end=when.end),
-        costs_api.get_costs(request, group_by="kind", project=project, start=when.start, end=when.end),
         costs_api.get_unpriced(request, project=project, start=when.start, end=when.end),
     )
     return render(
@@ -289,14 +285,41 @@ async def costs_page(request: Request) -> Response:
             "stacks": charts.STACKS,
             "chart": charts.stacked_bars(series, views.Query(params)),
             "total": series["total"],
-            "kinds": kinds,
             "top_traces": top_traces["traces"],
-            "top_sessions": top_sessions["sessions"],
-            "top_users": [group for group in users["groups"] if group["key"]][:10],
             "unpriced": unpriced,
             "query": views.Query(params),
+            "panel_query": "?" + str(params) if params else "",
         },
     )
+
+
+COSTS_PANELS = ("kinds", "sessions", "users")
+
+
+@router.get("/costs/panels/{panel}", name="costs_panel")
+@page
+async def costs_panel(request: Request, panel: str) -> Response:
+    """One of the costs page's slower panels, for the page's script to put in place (same filters)."""
+    _choice("panel", panel, COSTS_PANELS)
+    params = request.query_params
+    project = params.get("project") or None
+    when = TimeRange(request)
+    context: dict[str, Any] = {"panel": panel, "query": views.Query(params)}
+    if panel == "kinds":
+        context["kinds"] = await costs_api.get_costs(
+            request, group_by="kind", project=project, start=when.start, end=when.end
+        )
+    elif panel == "sessions":
+        listed = await sessions_api.list_sessions(
+            request, project=project, start=when.start, end=when.end, sort="cost", limit=10
+        )
+        context["top_sessions"] = listed["sessions"]
+    else:
+        users = await costs_api.get_costs(
+            request, group_by="user", project=project, start=when.start, end=when.end
+        )
+        context["top_users"] = [group for group in users["groups"] if group["key"]][:10]
+    return render(request, "costs_panel.html", context)
 
 
 @router.get("/errors", name="errors_page")

@@ -204,7 +204,20 @@ function setupLive(button) {
   });
 }
 
+// --- panels that load after their page: <section data-panel="url"> is replaced by the url's HTML ------
+async function loadPanel(placeholder) {
+  try {
+    const response = await fetch(placeholder.dataset.panel);
+    if (!response.ok) throw new Error(`${response.status}`);
+    placeholder.outerHTML = await response.text();
+  } catch (error) {
+    placeholder.removeAttribute("aria-busy");
+    placeholder.querySelector("p").textContent = `Could not load this panel (${error.message}); reload the page to retry.`;
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  for (const placeholder of document.querySelectorAll("[data-panel]")) loadPanel(placeholder);
   const tree = document.getElementById("tree");
   if (tree) setupTree(tree);
   const live = document.getElementById("live");

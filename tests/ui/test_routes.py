@@ -1,0 +1,45 @@
+"""The costs page's panels over HTTP: each is a fragment for the page's script, with the page's filters."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+
+@pytest.fixture(scope="module")
+def client(demo_server):
+    with httpx.Client(base_url=demo_server.url) as client:
+        yield client
+
+
+def test_the_costs_page_links_each_slow_panel_with_its_own_filters(client):
+    html = client.get("/costs", params={"range": "7d", "group_by": "kind"}).text
+
+    for panel in ("kinds", "sessions", "users"):
+        assert f'data-panel="/costs/panels/{panel}?range=7d&amp;group_by=kind"' in html
+
+
+@pytest.mark.parametrize(
+    ("panel", "heading", "row_link"),
+    [
+        ("kinds", "By kind", None),
+        ("sessions", "Most expensive sessions", 'href="/sessions/'),
+        ("users", "Most expensive users", 'href="/traces?range=7d&amp;user='),
+    ],
+)
+def test_a_panel_is_a_section_with_its_table(client, panel, heading, row_link):
+    response = client.get(f"/costs/panels/{panel}", params={"range": "7d"})
+
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith("<section")
+    assert f">{heading}</h2>" in response.text
+    assert "<tbody><tr>" in response.text
+    if row_link:
+        assert row_link in response.text
+
+
+def test_an_unknown_panel_is_a_clear_error(client):
+    response = client.get("/costs/panels/everything")
+
+    assert response.status_code == 400
+    assert "panel must be one of kinds, sessions, users" in response.text
