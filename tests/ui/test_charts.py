@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 from starlette.datastructures import QueryParams
 
 from tokentrail.api.views import iso
-from tokentrail.ui.charts import HEIGHT, OTHER_COLOUR, WIDTH, stacked_bars
+from tokentrail.ui.charts import HEIGHT, LABEL_CHAR_W, OTHER_COLOUR, WIDTH, stacked_bars
 from tokentrail.ui.views import Query
 
 HOUR_NS = 3600 * 10**9
@@ -76,7 +76,7 @@ def test_axis_labels_stay_inside_the_chart():
     labels = chart["labels"]
     assert len(labels) == 6
     for label in labels:
-        half = len(label["text"]) * 7 / 2
+        half = len(label["text"]) * LABEL_CHAR_W / 2
         if label["anchor"] == "middle":
             assert label["x"] + half <= WIDTH
         else:

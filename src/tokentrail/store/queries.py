@@ -315,17 +315,11 @@ def sessions(
         raise BadRequest(f"sort must be one of {', '.join(SESSION_SORTS)}, got {sort!r}")
     column, column_type, value_type = SESSION_SORTS[sort]
     params: dict[str, Any] = {"project": project, "limit": limit + 1}
-    conditions = ["t_session != ''"]
     # As in trace lists, a trace is in range by its start.
-    if start_ns is not None:
-        params["start_ns"] = start_ns
-        conditions.append("t_start >= {start_ns:Int64}")
-    if end_ns is not None:
-        params["end_ns"] = end_ns
-        conditions.append("t_start < {end_ns:Int64}")
-    if user_id:
-        params["user_id"] = user_id
-        conditions.append("t_user = {user_id:String}")
+    filters, filtered = _trace_conditions(
+        TraceFilter(start_ns=start_ns, end_ns=end_ns, user_id=user_id or None), params
+    )
+    conditions = ["t_session != ''", *filters]
     having = []
     cursor_sort = f"session-{sort}"
     if cursor:
@@ -333,12 +327,7 @@ def sessions(
         params["cursor_value"], params["cursor_id"] = value_type(value), session_id
         having.append(f"({column}, session_id) < ({{cursor_value:{column_type}}}, {{cursor_id:String}})")
     sort_value = {"last_ns": "max(t_end)", "cost": "sum(t_cost)"}[column]
-    picked = [
-        "t_session",
-        "t_start",
-        "t_end" if column == "last_ns" else "t_cost",
-        *(["t_user"] if user_id else []),
-    ]
+    picked = ["t_session", "t_end" if column == "last_ns" else "t_cost", *filtered]
     page = store.query(
         f"SELECT t_session AS session_id, {sort_value} AS {column} FROM ({_per_trace(picked)}) "
         f"WHERE {' AND '.join(conditions)} GROUP BY t_session"
@@ -652,14 +641,19 @@ _COUNTED = "s.duplicate_of = ''"
 
 def _started_in(where: CostFilter, params: dict[str, Any]) -> str:
     """Restrict the aggregation to the spans that started in the window."""
-    parts = []
+    return "".join(f" AND {condition}" for condition in _window_conditions(where, params))
+
+
+def _window_conditions(where: CostFilter, params: dict[str, Any]) -> list[str]:
+    """A span started in the window, as conditions on ``start_ns`` (none for an open window)."""
+    conditions = []
     if where.start_ns is not None:
         params["start_ns"] = where.start_ns
-        parts.append("AND start_ns >= {start_ns:Int64}")
+        conditions.append("start_ns >= {start_ns:Int64}")
     if where.end_ns is not None:
         params["end_ns"] = where.end_ns
-        parts.append("AND start_ns < {end_ns:Int64}")
-    return " ".join(parts)
+        conditions.append("start_ns < {end_ns:Int64}")
+    return conditions
 
 
 def _has_span_in(where: CostFilter, params: dict[str, Any]) -> str:
@@ -667,8 +661,8 @@ def _has_span_in(where: CostFilter, params: dict[str, Any]) -> str:
 
     Checked on the aggregate, not by pre-selecting trace ids: ids are random, so a time window skips no
     part of the table, and a second pass over it to collect the ids costs more than it saves."""
-    started = _started_in(where, params).removeprefix("AND ")
-    return f"countIf({started}) > 0" if started else ""
+    conditions = _window_conditions(where, params)
+    return f"countIf({' AND '.join(conditions)}) > 0" if conditions else ""
 
 
 # Trace filters: TraceFilter field -> (condition on a per-trace aggregate, that aggregate).
