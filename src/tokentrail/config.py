@@ -9,8 +9,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+
+from tokentrail.limits import DEFAULT_MAX_COST_USD, DEFAULT_MAX_TOKENS, MAX_STORABLE_COST, Limits
 
 __all__ = ["SETTINGS", "ConfigError", "Settings", "parse_mapping"]
 
@@ -44,6 +47,23 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _cost_ceiling(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("must be an amount of USD, e.g. 1000000") from None
+    if not (value.is_finite() and 0 < value <= MAX_STORABLE_COST):
+        raise ValueError(f"must be more than 0 and at most {MAX_STORABLE_COST}")
+    return value
+
+
+def _token_ceiling(text: str) -> int:
+    value = _positive_int(text)
+    if value >= 2**64:
+        raise ValueError("must be less than 2^64 (what the store's counts hold)")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the server needs to know at start."""
@@ -67,6 +87,13 @@ class Settings:
     prices_file: Path | None = None
     #: Processes that decode and normalize request bodies; None: one per core (at most 4; none on one).
     ingest_processes: int | None = None
+    max_tokens_per_span: int = DEFAULT_MAX_TOKENS
+    max_span_cost_usd: Decimal = DEFAULT_MAX_COST_USD
+
+    @property
+    def limits(self) -> Limits:
+        """The bounds each span's usage and stated cost are held to at ingest."""
+        return Limits(self.max_tokens_per_span, self.max_span_cost_usd)
 
     @property
     def store_url(self) -> str:
@@ -75,6 +102,10 @@ class Settings:
     def wal_dir(self, database: str) -> Path:
         """Where the write-ahead log of one database lives (beside the embedded store's data)."""
         return self.data_dir / "wal" / database
+
+    def quarantine_dir(self, database: str) -> Path:
+        """Where rows the store refused are kept (see tokentrail.store.quarantine)."""
+        return self.data_dir / "quarantine" / database
 
     def project_for(self, service: str) -> str:
         return self.projects.get(service, self.default_project)
@@ -164,6 +195,18 @@ SETTINGS: dict[str, SettingSpec] = {
         "TOKENTRAIL_MAX_QUEUED_REQUESTS",
         _positive_int,
         "OTLP requests waiting to be decoded before new ones get 503 + Retry-After (default 64).",
+    ),
+    "max_tokens_per_span": SettingSpec(
+        "TOKENTRAIL_MAX_TOKENS_PER_SPAN",
+        _token_ceiling,
+        "A span stating more tokens of one type than this has its usage dropped and is unpriced "
+        "(invalid_usage) (default 1000000000).",
+    ),
+    "max_span_cost_usd": SettingSpec(
+        "TOKENTRAIL_MAX_SPAN_COST_USD",
+        _cost_ceiling,
+        "A cost a span states above this many USD is dropped: an LLM call is priced from its usage, "
+        "anything else is unpriced (invalid_cost) (default 1000000).",
     ),
 }
 

@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.writer = SpanWriter(
             app.state.store,
             settings.wal_dir(app.state.store.database),
+            quarantine_dir=settings.quarantine_dir(app.state.store.database),
             batch_max_spans=settings.batch_max_spans,
             max_pending_spans=settings.max_pending_spans,
             flush_interval_s=settings.flush_interval_ms / 1000,
@@ -100,6 +101,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             "version": __version__,
             "schema_version": request.app.state.store.schema_version(),
             "pending_spans": request.app.state.writer.pending,
+            "written_spans": request.app.state.writer.written,
+            "quarantined_spans": request.app.state.writer.quarantine.count,
             "queued_requests": request.app.state.ingest.queued,
         }
 

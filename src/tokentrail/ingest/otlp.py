@@ -8,11 +8,11 @@ its hex ids), gzip bodies and a size limit. A malformed request raises :class:`B
 from __future__ import annotations
 
 import base64
-import json
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import orjson
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -23,6 +23,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from tokentrail.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from tokentrail.limits import MAX_TIME_NS
 from tokentrail.model import AttributeValue, RawEvent, RawSpan
 
 __all__ = [
@@ -115,8 +116,8 @@ def _parse_protobuf(body: bytes) -> ExportTraceServiceRequest:
 
 def _parse_json(body: bytes) -> ExportTraceServiceRequest:
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = orjson.loads(body)  # unlike the standard library's, it refuses deep nesting cleanly
+    except orjson.JSONDecodeError as exc:
         raise BadRequest(f"body is not valid JSON: {exc}") from None
     if not isinstance(document, dict):
         raise BadRequest("body must be a JSON object with a 'resourceSpans' list")
@@ -179,9 +180,11 @@ def _to_raw_spans(request: ExportTraceServiceRequest) -> DecodedBatch:
                         f"span {span_hex}: parent_span_id is the span itself; kept as a root"
                     )
                     parent_hex = _NO_PARENT
-                if end < start:
+                if end < start or end > MAX_TIME_NS:
                     batch.warnings.append(
-                        f"span {span_hex}: end_time is before start_time; duration set to 0"
+                        f"span {span_hex}: end_time is "
+                        f"{'before start_time' if end < start else 'past 2262, later than the store holds'}"
+                        "; duration set to 0"
                     )
                     end = start
                 append(
@@ -218,7 +221,7 @@ def _valid(trace_id: bytes, span_id: bytes, parent: bytes, start: int) -> bool:
         and trace_id != _ZERO_TRACE_ID
         and span_id != _ZERO_SPAN_ID
         and (not parent or (len(parent) == 8 and parent != _ZERO_SPAN_ID))
-        and start > 0
+        and 0 < start <= MAX_TIME_NS
     )
 
 
@@ -229,6 +232,8 @@ def _rejection(span: Span) -> str:
         problem = "span_id must be 8 non-zero bytes (16 hex characters)"
     elif span.parent_span_id and (len(span.parent_span_id) != 8 or span.parent_span_id == _ZERO_SPAN_ID):
         problem = "parent_span_id must be empty or 8 non-zero bytes (16 hex characters)"
+    elif span.start_time_unix_nano > MAX_TIME_NS:
+        problem = "start_time_unix_nano is past 2262, later than the store holds"
     else:
         problem = "start_time_unix_nano is missing"
     return f"span {span.span_id.hex() or '?'} {span.name!r}: {problem}"

@@ -18,6 +18,7 @@ from tokentrail.config import Settings
 from tokentrail.errors import BadRequest
 from tokentrail.ingest.call_index import CallIndex, SpanKey
 from tokentrail.ingest.otlp import DecodedBatch, decode_request, decompress
+from tokentrail.limits import check_stated_cost, check_usage
 from tokentrail.model import Span
 from tokentrail.pricing import price_span
 from tokentrail.pricing.rules import RuleBook
@@ -67,24 +68,38 @@ def prepare_otlp(
     settings: Settings,
     rules: RuleBook | None = None,
 ) -> PreparedBatch:
-    """Decode an OTLP body and turn its spans into enriched, priced canonical spans."""
+    """Decode an OTLP body and turn its spans into enriched, priced canonical spans.
+
+    A number no provider could bill (:mod:`tokentrail.limits`) is taken off its span with a warning; a span no
+    stage can read is rejected alone. Either way the rest of the request goes on.
+    """
     if project is not None:
         valid_project(project)
     data = decompress(body, content_encoding, max_bytes=settings.max_body_bytes)
     decoded = decode_request(data, media_type)
+    limits = settings.limits
+    warn = decoded.warnings.append
     spans = []
     for raw in decoded.spans:
         span_project = project or settings.project_for(str(raw.resource.get(SERVICE_NAME, "")))
         try:
             span = normalize(raw, project=span_project, max_payload_chars=settings.max_payload_chars)
             enrich(span)
+            for check in (check_usage, check_stated_cost):
+                problem = check(span, limits)
+                if problem is not None:
+                    warn(problem)
             price_span(span, rules=rules)
         except Exception as exc:  # a span no stage could read costs itself only, never its batch
-            logger.exception("span %s could not be normalized", raw.span_id)
-            decoded.rejected.append(f"span {raw.span_id} {raw.name!r}: could not be read ({exc!r:.200})")
+            _reject(decoded, raw.span_id, raw.name, exc)
             continue
         spans.append(span)
     return PreparedBatch(decoded, spans)
+
+
+def _reject(decoded: DecodedBatch, span_id: str, name: str, exc: Exception) -> None:
+    logger.exception("span %s could not be read", span_id)
+    decoded.rejected.append(f"span {span_id} {name!r}: could not be read ({exc!r:.200})")
 
 
 @dataclass(slots=True)
@@ -109,14 +124,18 @@ def prepare_rows(
     """The CPU work of a request, shareable across processes: decode, normalize, enrich, price, encode."""
     prepared = prepare_otlp(body, media_type, content_encoding, project, settings, rules)
     now = time.time_ns()
-    spans = prepared.spans
     decoded = prepared.decoded
-    return PreparedRows(
-        DecodedBatch(rejected=decoded.rejected, warnings=decoded.warnings),
-        [(span.project, span.trace_id, span.span_id) for span in spans],
-        [node_of(span) for span in spans],
-        [span_row(span, now) for span in spans],
-    )
+    result = PreparedRows(DecodedBatch(rejected=decoded.rejected, warnings=decoded.warnings), [], [], [])
+    for span in prepared.spans:
+        try:
+            row = span_row(span, now)
+        except Exception as exc:  # a value the row format cannot hold: this span only
+            _reject(result.decoded, span.span_id, span.name, exc)
+            continue
+        result.keys.append((span.project, span.trace_id, span.span_id))
+        result.nodes.append(node_of(span))
+        result.rows.append(row)
+    return result
 
 
 def commit_rows(prepared: PreparedRows, writer: SpanWriter, calls: CallIndex) -> Future[int]:

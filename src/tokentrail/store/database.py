@@ -6,6 +6,7 @@ through :meth:`Store.insert_json_rows`, which only the writer's thread calls.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,9 +20,21 @@ from clickhouse_connect.driver.exceptions import ClickHouseError
 from tokentrail.errors import StoreUnavailable
 from tokentrail.store.schema import MIGRATIONS
 
-__all__ = ["Store", "StoreError"]
+__all__ = ["DATA_ERROR_CODES", "RowsRefused", "Store", "StoreError"]
 
 StoreError = ClickHouseError
+
+#: ClickHouse error codes that mean an insert's data was refused, so the same rows would be refused
+#: again: parse errors (6, 26, 27, 32, 33, 38, 41, 72, 130, 563), values a column cannot hold (53, 69,
+#: 70, 117, 128, 131, 321, 349, 407). Anything else (a network error, too many parts, memory) passes.
+DATA_ERROR_CODES = frozenset(
+    {6, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 128, 130, 131, 321, 349, 407, 563}
+)
+_CODE = re.compile(r"Code: (\d+)\.")
+
+
+class RowsRefused(Exception):
+    """The store refused the rows of an insert as data: inserting them again would fail again."""
 
 
 class Store:
@@ -86,12 +99,18 @@ class Store:
         return int(rows[0][0])
 
     def insert_json_rows(self, table: str, columns: Sequence[str], rows: Sequence[bytes]) -> None:
-        """Insert ``JSONCompactEachRow`` lines durably; a failure raises :class:`StoreUnavailable`."""
+        """Insert ``JSONCompactEachRow`` lines durably.
+
+        Raises :class:`RowsRefused` when the store refused the data itself, :class:`StoreUnavailable`
+        when it failed otherwise (and the same insert may succeed later).
+        """
         try:
             self.client().raw_insert(
                 table, list(columns), insert_block=b"\n".join(rows), fmt="JSONCompactEachRow"
             )
         except ClickHouseError as exc:
+            if _error_code(exc) in DATA_ERROR_CODES:
+                raise RowsRefused(str(exc)) from exc
             raise StoreUnavailable(f"the store refused a write: {exc}") from exc
 
     def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
@@ -119,6 +138,14 @@ class Store:
         with self._clients_lock:
             self._clients.append(client)
         return client
+
+
+def _error_code(exc: ClickHouseError) -> int | None:
+    code = getattr(exc, "code", None)
+    if isinstance(code, int):
+        return code
+    found = _CODE.search(str(exc))  # a server's error read over HTTP carries the code in its text
+    return int(found[1]) if found else None
 
 
 def _chdb_path(url: str) -> str:

@@ -30,7 +30,8 @@ import orjson
 
 from tokentrail.errors import Overloaded, StoreUnavailable
 from tokentrail.model import Span
-from tokentrail.store.database import Store
+from tokentrail.store.database import RowsRefused, Store
+from tokentrail.store.quarantine import Quarantine
 from tokentrail.store.schema import SPAN_COLUMNS
 from tokentrail.store.wal import WriteAheadLog
 
@@ -122,6 +123,7 @@ class SpanWriter:
         store: Store,
         wal_dir: Path,
         *,
+        quarantine_dir: Path | None = None,
         batch_max_spans: int = 50_000,
         max_pending_spans: int = 500_000,
         flush_interval_s: float = 0.5,
@@ -130,20 +132,22 @@ class SpanWriter:
         self._batch_max = batch_max_spans
         self._max_pending = max_pending_spans
         self._flush_interval = flush_interval_s
+        self.quarantine = Quarantine(quarantine_dir or wal_dir / "quarantine")
         self._wal = WriteAheadLog(wal_dir)
-        self._replay()
         self._cond = threading.Condition()
         self._queue: deque[_Request] = deque()  # submitted, not yet in the log
-        self._buffer: dict[_Key, bytes] = {}  # in the log, not yet in the store
+        self._queued_rows = 0  # rows of the requests in the queue or being logged
+        self._buffer: dict[_Key, bytes] = {}  # in the log, not yet taken by the insert thread
         self._buffered_since = 0.0  # monotonic time the oldest buffered row was logged
-        self._pending = 0  # rows in the queue and the buffer
+        self._inflight: dict[_Key, bytes] = {}  # taken by the insert thread, not yet in the store
         self._submitted = 0  # sequence of the last request submitted
         self._logged = 0  # ... written to the log
         self._inserted = 0  # ... inserted into the store
+        self._written = 0  # rows inserted into the store since start
         self._flush_wanted = 0  # a flush() waits for this sequence
-        self._logging = False  # the log thread holds requests taken from the queue
         self._closed = False
         self._listeners: list[InsertListener] = []
+        self._replay()
         self._threads = [
             threading.Thread(target=self._log_loop, name="tokentrail-wal", daemon=True),
             threading.Thread(target=self._insert_loop, name="tokentrail-writer", daemon=True),
@@ -153,8 +157,14 @@ class SpanWriter:
 
     @property
     def pending(self) -> int:
-        """Spans accepted but not yet inserted into the store."""
-        return self._pending
+        """Spans accepted but not yet in the store: each span once, however often it was sent."""
+        with self._cond:
+            return self._pending()
+
+    @property
+    def written(self) -> int:
+        """Rows inserted into the store since this writer started."""
+        return self._written
 
     def submit(self, spans: Sequence[Span]) -> Future[int]:
         """Encode and queue spans; the future resolves to their count once they are durable."""
@@ -166,7 +176,8 @@ class SpanWriter:
     def submit_rows(self, rows: dict[_Key, bytes]) -> Future[int]:
         """Queue encoded rows (:func:`span_row`) by key; the future resolves once they are durable.
 
-        A span sent twice in one request is one key; across requests the table's dedup key handles it.
+        A span sent twice in one request is one key; a span sent again before its first copy reached
+        the store replaces it in the buffer; after that, the table's dedup key keeps one copy.
         """
         future: Future[int] = Future()
         if not rows:
@@ -175,11 +186,12 @@ class SpanWriter:
         with self._cond:
             if self._closed:
                 raise Overloaded("the writer is shutting down")
-            if self._pending and self._pending + len(rows) > self._max_pending:
-                raise Overloaded(f"{self._pending} spans are waiting to be written; try again shortly")
+            pending = self._pending()
+            if pending and pending + len(rows) > self._max_pending:
+                raise Overloaded(f"{pending} spans are waiting to be written; try again shortly")
             self._submitted += 1
             self._queue.append(_Request(rows, future, self._submitted))
-            self._pending += len(rows)
+            self._queued_rows += len(rows)
             self._cond.notify_all()
         return future
 
@@ -196,7 +208,7 @@ class SpanWriter:
             target = self._submitted
             self._flush_wanted = max(self._flush_wanted, target)
             self._cond.notify_all()
-            while self._inserted < target and self._pending:
+            while (self._inserted < target or self._buffer or self._inflight) and self._pending():
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
@@ -222,6 +234,11 @@ class SpanWriter:
             thread.join(timeout)
         self._wal.close()
 
+    def _pending(self) -> int:
+        # A key both in flight and buffered counts twice, rightly: the buffered copy is newer and
+        # still has to be inserted after the one in flight.
+        return self._queued_rows + len(self._buffer) + len(self._inflight)
+
     # -- the log thread: group commits ------------------------------------------------------------------
 
     def _log_loop(self) -> None:
@@ -233,7 +250,6 @@ class SpanWriter:
                     return
                 requests = list(self._queue)
                 self._queue.clear()
-                self._logging = True
             payload = b"\n".join(row for request in requests for row in request.rows.values())
             error: BaseException | None = None
             with self._cond:
@@ -249,10 +265,8 @@ class SpanWriter:
                     for request in requests:
                         self._buffer.update(request.rows)
                     self._logged = requests[-1].sequence
-                    self._cond.notify_all()
-                if error is not None:
-                    self._pending -= sum(len(request.rows) for request in requests)
-                self._logging = False
+                self._queued_rows -= sum(len(request.rows) for request in requests)
+                self._cond.notify_all()
             for request in requests:
                 if error is None:
                     request.future.set_result(len(request.rows))
@@ -262,37 +276,78 @@ class SpanWriter:
     # -- the insert thread: batches into the store -----------------------------------------------------
 
     def _insert_loop(self) -> None:
-        sealed: list[Path] = []  # segments whose rows are all in the store once `rows` are
-        rows: dict[_Key, bytes] = {}  # the batch being inserted, kept while the store refuses it
-        covered = 0
+        sealed: list[Path] = []  # segments whose rows are all in the store once the rows in flight are
         while True:
             with self._cond:
-                while not rows and not self._due():
-                    if self._closed and not self._queue and not self._logging:
+                while not self._inflight and not self._due():
+                    if self._closed and not self._queue and not self._queued_rows:
                         return
                     self._cond.wait(self._wait_time())
-                rows.update(self._buffer)  # rows kept from a failed attempt are older: the buffer wins
+                # Rows kept in flight from a failed attempt are older: the buffer's copy wins.
+                self._inflight.update(self._buffer)
                 self._buffer = {}
                 covered = self._logged
                 sealed += self._wal.rotate()
             try:
-                self._store.insert_json_rows("spans", SPAN_COLUMNS, list(rows.values()))
+                inserted = self._insert_inflight()
             except StoreUnavailable as exc:
-                logger.warning("inserting %d spans failed; retrying: %s", len(rows), exc)
+                logger.warning("inserting %d spans failed; retrying: %s", len(self._inflight), exc)
                 with self._cond:
                     if self._closed:
                         return  # they stay in the log and are replayed at the next start
                     self._cond.wait(RETRY_INTERVAL_S)
                 continue
             self._wal.remove(sealed)
+            sealed = []
             with self._cond:
-                self._pending -= len(rows)
                 self._inserted = covered
                 self._cond.notify_all()
                 listeners = self._listeners
-            if listeners:
-                self._tell(listeners, frozenset((project, trace_id) for project, trace_id, _ in rows))
-            sealed, rows = [], {}
+            if listeners and inserted:
+                self._tell(listeners, frozenset((project, trace_id) for project, trace_id, _ in inserted))
+
+    def _insert_inflight(self) -> list[_Key]:
+        """Insert the rows in flight, isolating any the store refuses as data into the quarantine.
+
+        A refused batch is halved until each refused row stands alone, so one bad row costs about
+        2 log2(n) extra inserts and blocks nothing. Raises :class:`StoreUnavailable` when the store fails
+        otherwise; what is not inserted yet stays in flight for the next attempt.
+        """
+        inserted: list[_Key] = []
+        chunks = [list(self._inflight.items())]
+        while chunks:
+            chunk = chunks.pop()
+            try:
+                self._store.insert_json_rows("spans", SPAN_COLUMNS, [row for _, row in chunk])
+            except RowsRefused as exc:
+                if len(chunk) > 1:
+                    half = len(chunk) // 2
+                    chunks += [chunk[half:], chunk[:half]]
+                    continue
+                self._hold(chunk[0][1], str(exc))
+                written = 0
+            else:
+                inserted += (key for key, _ in chunk)
+                written = len(chunk)
+            with self._cond:
+                for key, _ in chunk:
+                    del self._inflight[key]
+                self._written += written
+                self._cond.notify_all()
+        return inserted
+
+    def _hold(self, row: bytes, reason: str) -> None:
+        try:
+            entry = self.quarantine.add(row, reason)
+        except OSError as exc:
+            raise StoreUnavailable(f"the quarantine refused a write: {exc}") from exc
+        logger.error(
+            "the store refused span %s of trace %s (project %r); quarantined: %s",
+            entry.span_id,
+            entry.trace_id,
+            entry.project,
+            reason,
+        )
 
     @staticmethod
     def _tell(listeners: list[InsertListener], traces: frozenset[tuple[str, str]]) -> None:
@@ -321,15 +376,35 @@ class SpanWriter:
     # -- start: what a previous process logged but did not insert ----------------------------------------
 
     def _replay(self) -> None:
-        """Insert what the log holds from before this process started, then delete it."""
+        """Buffer what the log holds from before this process started, for the insert thread.
+
+        Nothing is inserted here, so a store that is down, or a row it refuses, never stops a start: the
+        rows are pending like any other, and their segments are deleted once they are in the store.
+        """
+        rows = 0
         segments = self._wal.segments()[:-1]  # the last one is the segment just opened
-        if not segments:
-            return
-        rows: list[bytes] = []
         for segment in segments:
             for payload in WriteAheadLog.read(segment):
-                rows.extend(payload.split(b"\n"))
-        for start in range(0, len(rows), self._batch_max):
-            self._store.insert_json_rows("spans", SPAN_COLUMNS, rows[start : start + self._batch_max])
-        self._wal.remove(segments)
-        logger.info("replayed %d spans from the write-ahead log", len(rows))
+                for row in payload.split(b"\n"):
+                    rows += 1
+                    key = _key_of(row)
+                    if key is None:
+                        self._hold(row, "the row in the write-ahead log cannot be read")
+                    else:
+                        self._buffer[key] = row  # a later copy of a span wins, as it would have
+        if self._buffer:
+            self._buffered_since = 0.0  # due at once
+            logger.info("replaying %d spans from the write-ahead log", rows)
+        else:
+            self._wal.remove(segments)  # nothing in them survived a crash, or all of it was refused
+
+
+def _key_of(row: bytes) -> _Key | None:
+    try:
+        values = orjson.loads(row)
+        project, trace_id, span_id = values[0], values[1], values[2]
+    except (orjson.JSONDecodeError, TypeError, IndexError, KeyError):
+        return None
+    if not all(isinstance(value, str) for value in (project, trace_id, span_id)):
+        return None
+    return project, trace_id, span_id
