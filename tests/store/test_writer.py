@@ -1,10 +1,11 @@
 """The writer: durable in the write-ahead log before acknowledged, inserted in batches, deduplicated,
-replayed after a crash, and 503 instead of unbounded queues."""
+replayed after a crash, 503 instead of unbounded queues, and rows the store refuses set aside alone."""
 
 from __future__ import annotations
 
 import threading
 import time
+from decimal import Decimal
 
 import pytest
 
@@ -215,3 +216,82 @@ def test_listeners_hear_which_traces_each_insert_made_queryable(store, tmp_path)
         assert _count(store) == 5 and not told.wait(0.2)
     finally:
         writer.close()
+
+
+def _refused(span_id="ff00000000000001", trace_id="c" * 32):
+    """A span whose cost no Decimal(38, 18) column holds: ClickHouse refuses its row."""
+    span = Span("default", trace_id, span_id, "", "huge", "svc", 1_000, 2_000)
+    span.cost = {"tool": Decimal("1e21")}
+    return span
+
+
+def test_a_span_sent_again_before_the_flush_is_pending_once(store, tmp_path):
+    writer = SpanWriter(store, tmp_path, flush_interval_s=60, max_pending_spans=10)
+    try:
+        for _ in range(50):  # an exporter re-sending a request whose answer it lost, many times over
+            assert writer.submit(_spans(3)).result(10) == 3
+        assert writer.pending == 3
+        assert writer.flush(30)
+        assert writer.pending == 0
+        assert writer.written == 3
+        assert writer.submit(_spans(10, trace_id="b" * 32)).result(10) == 10  # no leak left to fill it
+    finally:
+        writer.close()
+    assert _count(store) == 13
+
+
+def test_a_row_the_store_refuses_is_quarantined_and_every_other_row_inserted(store, tmp_path):
+    writer = SpanWriter(store, tmp_path)
+    try:
+        writer.write([*_spans(40), _refused(), *_spans(9, trace_id="d" * 32)])
+        assert writer.pending == 0
+        assert writer.written == 49
+        writer.write(_spans(2, trace_id="e" * 32))  # nothing is wedged behind it
+    finally:
+        writer.close()
+    assert _count(store) == 51
+    (held,) = writer.quarantine.rows()
+    assert (held.project, held.trace_id, held.span_id) == ("default", "c" * 32, "ff00000000000001")
+    assert "Decimal value is too big" in held.reason
+    assert held.row.startswith('["default",')
+    assert writer.quarantine.count == 1
+    assert list(tmp_path.glob("*.wal")) == sorted(tmp_path.glob("*.wal"))[-1:]  # the log let go of it
+
+
+def test_a_refused_row_in_the_log_does_not_stop_a_start(store, tmp_path):
+    wal = WriteAheadLog(tmp_path)
+    wal.append(b"\n".join(span_row(span, 1) for span in [*_spans(3), _refused()]))
+    wal.append(b"not a row at all")
+    wal.close()
+
+    writer = SpanWriter(store, tmp_path)
+    try:
+        assert writer.flush(30)
+        assert writer.pending == 0
+    finally:
+        writer.close()
+
+    assert _count(store) == 3
+    reasons = sorted(row.reason for row in writer.quarantine.rows())
+    assert len(reasons) == 2
+    assert "Decimal value is too big" in reasons[0]
+    assert reasons[1] == "the row in the write-ahead log cannot be read"
+    assert len(list(tmp_path.glob("*.wal"))) == 1
+
+
+def test_a_store_that_is_down_at_start_does_not_stop_the_start(chdb_url, tmp_path, monkeypatch):
+    monkeypatch.setattr("tokentrail.store.writer.RETRY_INTERVAL_S", 0.05)
+    wal = WriteAheadLog(tmp_path)
+    wal.append(b"\n".join(span_row(span, 1) for span in _spans(4)))
+    wal.close()
+    store = FlakyStore(chdb_url, "test_writer_down_at_start", failures=3)
+
+    writer = SpanWriter(store, tmp_path)  # before, the replay raised here
+    try:
+        assert writer.pending == 4  # replayed spans wait like any others
+        assert writer.flush(30)
+        assert writer.pending == 0
+    finally:
+        writer.close()
+        assert _count(store) == 4
+        store.client().command("DROP DATABASE test_writer_down_at_start")

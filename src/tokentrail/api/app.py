@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from tokentrail import __version__
-from tokentrail.api import costs, errors, live, otlp, prices, reprice, sessions, traces
+from tokentrail.api import costs, errors, live, otlp, prices, quarantine, reprice, sessions, traces
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.config import Settings
 from tokentrail.errors import Overloaded, TokentrailError
@@ -95,7 +95,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @app.get("/healthz", tags=["meta"])
     async def healthz(request: Request) -> dict[str, object]:
-        """Liveness and the store's schema version."""
+        """Liveness, the store's schema version, and the writer's counts: spans accepted but not yet in
+        the store, spans written since start, and rows the store refused (held in the quarantine)."""
         return {
             "status": "ok",
             "version": __version__,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(errors.router, prefix="/api/v1")
     app.include_router(prices.router, prefix="/api/v1")
     app.include_router(reprice.router, prefix="/api/v1")
+    app.include_router(quarantine.router, prefix="/api/v1")
     app.include_router(ui_routes.router)
     app.mount("/static", StaticFiles(directory=ui_routes.STATIC_DIR), name="static")
     return app

@@ -41,7 +41,10 @@ class Quarantine:
         self.path = directory / _FILE
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._count = sum(1 for _ in self._lines())
+        self._count = len(self._entries())
+        if self.path.exists() and not self.path.read_bytes().endswith(b"\n"):
+            with self.path.open("ab") as file:  # end a line a crash cut short, so the next one stands alone
+                file.write(b"\n")
 
     @property
     def count(self) -> int:
@@ -67,21 +70,21 @@ class Quarantine:
 
     def rows(self, *, project: str | None = None, limit: int = 100) -> list[QuarantinedRow]:
         """The most recent rows held, newest first, of one project or all."""
-        found: list[QuarantinedRow] = []
-        for line in self._lines():
-            try:
-                entry = QuarantinedRow(**orjson.loads(line))
-            except (orjson.JSONDecodeError, TypeError):
-                continue  # a line cut short by a crash while it was written
-            if project is None or entry.project == project:
-                found.append(entry)
+        found = [entry for entry in self._entries() if project is None or entry.project == project]
         return found[::-1][:limit]
 
-    def _lines(self) -> list[bytes]:
+    def _entries(self) -> list[QuarantinedRow]:
         try:
-            return self.path.read_bytes().splitlines()
+            lines = self.path.read_bytes().splitlines()
         except FileNotFoundError:
             return []
+        entries = []
+        for line in lines:
+            try:
+                entries.append(QuarantinedRow(**orjson.loads(line)))
+            except (orjson.JSONDecodeError, TypeError):
+                continue  # a line cut short by a crash while it was written
+        return entries
 
 
 def _identity(row: bytes) -> tuple[str, str, str]:

@@ -1,0 +1,42 @@
+"""``/api/v1/quarantine``: rows the store refused, held on disk with the reason (see
+:mod:`tokentrail.store.quarantine`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from tokentrail.api.views import iso
+from tokentrail.ingest.pipeline import valid_project
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["meta"])
+
+
+@router.get("/quarantine", summary="Spans the store refused, and why")
+async def list_quarantine(
+    request: Request,
+    project: Annotated[
+        str | None, Query(description="Only this project's rows (default: every project)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Most rows listed, newest first")] = 100,
+) -> dict[str, Any]:
+    """The rows held in the quarantine, newest first, with the total held."""
+    quarantine = request.app.state.writer.quarantine
+    rows = quarantine.rows(project=valid_project(project) if project else None, limit=limit)
+    return {
+        "count": quarantine.count,
+        "rows": [
+            {
+                "quarantined_at": iso(row.quarantined_ns),
+                "reason": row.reason,
+                "project": row.project,
+                "trace_id": row.trace_id,
+                "span_id": row.span_id,
+                "row": row.row,
+            }
+            for row in rows
+        ],
+    }
