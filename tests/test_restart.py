@@ -1,0 +1,93 @@
+"""A server killed with SIGKILL starts again and serves everything it acknowledged, even when its
+write-ahead log holds a row the store refuses (one logged by an older version, say)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from otlp_builders import protobuf_request, span
+from tokentrail.model import Span
+from tokentrail.store.wal import WriteAheadLog
+from tokentrail.store.writer import span_row
+
+
+def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tokentrail.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        env={
+            **os.environ,
+            "TOKENTRAIL_STORE": "",
+            "TOKENTRAIL_INGEST_PROCESSES": "0",
+            # Acknowledged spans stay in the write-ahead log only, as they are between two flushes.
+            "TOKENTRAIL_FLUSH_INTERVAL_MS": "600000",
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _healthy(url: str, process: subprocess.Popen[bytes]) -> dict:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()[0].decode()[-3000:]
+        try:
+            return httpx.get(url + "/healthz", timeout=5).json()
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise AssertionError("the server did not start within 90 s")
+
+
+@pytest.mark.slow
+def test_after_a_refused_row_and_a_kill_the_server_starts_and_serves_everything_else(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    refused = Span("default", "c" * 32, "00000000000000cc", "", "huge", "old", 1_000, 2_000)
+    refused.cost = {"tool": Decimal("1e21")}  # more than Decimal(38, 18) holds
+    wal = WriteAheadLog(tmp_path / "wal" / "tokentrail")
+    wal.append(span_row(refused, 1))
+    wal.close()
+
+    first = _serve(tmp_path, port)
+    try:
+        assert _healthy(url, first)["quarantined_spans"] == 1
+        traces = [f"{i:032x}" for i in range(1, 6)]
+        for trace_id in traces:
+            body = protobuf_request([span("step", trace_id, f"{n + 1:016x}") for n in range(20)])
+            assert (
+                httpx.post(
+                    url + "/v1/traces", content=body, headers={"content-type": "application/x-protobuf"}
+                ).status_code
+                == 200
+            )
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=30)
+
+    second = _serve(tmp_path, port)
+    try:
+        health = _healthy(url, second)
+        assert health["quarantined_spans"] == 1
+        deadline = time.monotonic() + 30
+        while httpx.get(url + "/healthz", timeout=5).json()["pending_spans"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        listed = httpx.get(url + "/api/v1/traces", params={"limit": 50}, timeout=10).json()["traces"]
+        assert sorted(row["trace_id"] for row in listed) == traces
+        assert all(row["span_count"] == 20 for row in listed)
+        (held,) = httpx.get(url + "/api/v1/quarantine", timeout=10).json()["rows"]
+        assert (held["trace_id"], held["span_id"]) == ("c" * 32, "00000000000000cc")
+        assert "Decimal value is too big" in held["reason"]
+    finally:
+        second.terminate()
+        second.communicate(timeout=30)
