@@ -11,6 +11,7 @@ everything else it said. Times are checked at decoding (:mod:`tokentrail.ingest.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -59,18 +60,24 @@ class Limits:
 
 
 def check_usage(span: Span, limits: Limits) -> str | None:
-    """Take usage with a count over ``limits.max_tokens`` off the span; a warning when it did.
+    """Take usage with a count over ``limits.max_tokens`` (or not a whole count) off the span; a warning
+    when it did.
 
     The whole usage goes, not just the bad count: a call priced from what is left would be priced from
     a part. Pricing then leaves the span unpriced with reason ``invalid_usage``.
     """
-    over = {kind: count for kind, count in span.usage.items() if count > limits.max_tokens}
+    ceiling = limits.max_tokens
+    over = {
+        kind: count
+        for kind, count in span.usage.items()
+        if type(count) is not int or not 0 <= count <= ceiling  # a payload parser's float or bool too
+    }
     if not over:
         return None
     span.attributes[INVALID_USAGE_ATTRIBUTE] = dumps({kind: str(count) for kind, count in span.usage.items()})
     span.usage, span.usage_source, span.usage_parser = {}, {}, ""
     return (
-        f"span {span.span_id}: usage dropped, {_listed(over)} is over {limits.max_tokens:,} tokens "
+        f"span {span.span_id}: usage dropped, {_listed(over)} is not a count from 0 to {ceiling:,} tokens "
         "(TOKENTRAIL_MAX_TOKENS_PER_SPAN); the span is unpriced (invalid_usage)"
     )
 
@@ -96,5 +103,5 @@ def check_stated_cost(span: Span, limits: Limits) -> str | None:
     )
 
 
-def _listed(values: dict[str, int] | dict[str, Decimal]) -> str:
+def _listed(values: Mapping[str, object]) -> str:
     return ", ".join(f"{kind}={value}" for kind, value in values.items())
