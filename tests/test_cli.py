@@ -77,6 +77,19 @@ def test_unpriced_lists_what_could_not_be_priced_and_why(server):
     assert bad_since.exit_code == 2 and "neither an age" in bad_since.output
 
 
+def test_trace_shows_a_failed_call_without_usage_as_billed_nothing(server):
+    trace_id = new_trace_id()
+    attributes = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini", "error.type": "429"}
+    failed = span("chat", trace_id, start_ns=time.time_ns(), attributes=attributes, error="rate limited")
+    server.post_otlp(protobuf_request([failed]), "application/x-protobuf")
+    server.settle()
+
+    tree = runner.invoke(app, ["trace", trace_id, "--url", server.url], env={"COLUMNS": "200"})
+
+    assert tree.exit_code == 0, tree.output
+    assert "failed, no billed usage" in tree.output and "unpriced" not in tree.output
+
+
 def test_prices_set_list_remove_and_reprice_change_stored_costs(server):
     wide = {"COLUMNS": "220"}
     trace_id = new_trace_id()
@@ -157,3 +170,18 @@ def test_serve_with_demo_starts_and_loads_demo_data(tmp_path):
         process.terminate()
         output = process.communicate(timeout=30)[0].decode()
     assert "OTLP/HTTP endpoint" in output
+
+
+def test_quarantine_lists_the_spans_the_store_refused(server):
+    empty = runner.invoke(app, ["quarantine", "--url", server.url])
+    refused = b'["default","' + b"c" * 32 + b'","00000000000000cc","huge"]'
+    server.app.state.writer.quarantine.add(refused, "Code: 69. DB::Exception: Decimal value is too big")
+
+    listed = runner.invoke(app, ["quarantine", "--url", server.url], env={"COLUMNS": "200"})
+    other = runner.invoke(app, ["quarantine", "--url", server.url, "--project", "other"])
+
+    assert empty.exit_code == 0 and "the quarantine holds no span" in empty.output
+    assert listed.exit_code == 0, listed.output
+    assert "c" * 32 in listed.output and "00000000000000cc" in listed.output
+    assert "Decimal value is too big" in listed.output and "1 rows held" in listed.output
+    assert "the quarantine holds no span of project other" in other.output

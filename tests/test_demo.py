@@ -26,9 +26,11 @@ def test_demo_traffic_covers_the_debugging_story(server):
     assert all(s["usage"]["cache_read"] and s["usage"]["reasoning"] for s in reasoning)
     assert any(s["usage"].get("cache_write") for s in spans if s["request_model"] == "claude-sonnet-4-5")
     assert {s["cost"]["origin"] for s in spans} >= {"inferred", "custom"}
-    # Only the calls that failed before the provider answered lack a price, and they say why.
-    unpriced = [s for s in spans if s["cost"]["unpriced_reason"]]
-    assert unpriced and all(s["error"] and s["cost"]["unpriced_reason"] == "no_usage" for s in unpriced)
+    # Every span is priced but the calls that failed before the provider answered: billed nothing, they
+    # are failed calls, not gaps in the accounting.
+    assert not [s for s in spans if s["cost"]["unpriced_reason"]]
+    failed = [s for s in spans if s["cost"]["price_source"] == "failed_call"]
+    assert failed and all(s["error"] and s["cost"]["total"] == "0" for s in failed)
     assert all(Decimal(t["cost"]) > 0 for t in traces)
 
 

@@ -188,6 +188,32 @@ def list_unpriced(
     console.print(f"{data['span_count']:,} unpriced spans in {data['trace_count']:,} traces: {reasons}")
 
 
+@app.command("quarantine")
+def list_quarantine(
+    url: Url = DEFAULT_URL,
+    project: Annotated[
+        str | None, typer.Option("--project", help="Only this project's rows (default: every project).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Most rows listed, newest first.")] = 100,
+) -> None:
+    """List the spans the store refused (held on disk in the quarantine), and why."""
+    data = _get(url, "/api/v1/quarantine", {"project": project, "limit": limit})
+    if not data["rows"]:
+        console.print("the quarantine holds no span" + (f" of project {project}" if project else ""))
+        return
+    table = Table("quarantined", "project", "trace", "span", "reason")
+    for row in data["rows"]:
+        table.add_row(
+            row["quarantined_at"][:19].replace("T", " "),
+            row["project"] or "?",
+            row["trace_id"] or "?",
+            row["span_id"] or "?",
+            row["reason"][:200],
+        )
+    console.print(table)
+    console.print(f"{data['count']:,} rows held in the quarantine")
+
+
 @app.command("reprice")
 def reprice(
     since: Annotated[
@@ -333,6 +359,8 @@ def _since(value: str | None, option: str = "--since") -> str | None:
 
 
 def _span_label(span: dict[str, Any]) -> str:
+    from tokentrail.pricing.cost import FAILED_CALL  # not at the top: pricing imports genai-prices, slowly
+
     parts = [f"[bold]{span['name']}[/]", f"[dim]{span['kind']}[/]", duration(span["duration_ns"])]
     if span["response_model"] or span["request_model"]:
         parts.append(f"[cyan]{span['response_model'] or span['request_model']}[/]")
@@ -341,6 +369,8 @@ def _span_label(span: dict[str, Any]) -> str:
     cost = span["cost"]
     if cost["unpriced_reason"]:
         parts.append(f"[yellow]unpriced: {cost['unpriced_reason']}[/]")
+    elif cost["price_source"] == FAILED_CALL:
+        parts.append("[dim]failed, no billed usage[/]")
     elif Decimal(cost["total"]):
         parts.append(f"self {usd(cost['total'])} ({cost['origin']})")
     if span["child_span_ids"] and Decimal(span["subtree_cost"]["total"]):

@@ -18,6 +18,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from tokentrail.money import sum_money
+
 __all__ = [
     "PRICED_BY_USAGE",
     "USAGE_TYPES",
@@ -77,6 +79,9 @@ class Unpriced(StrEnum):
     NO_USAGE = "no_usage"
     NO_MODEL = "no_model"
     INVALID_USAGE = "invalid_usage"
+    #: The span stated a cost over the ceiling (a tool, a step), or its price would cost more than the
+    #: store holds.
+    INVALID_COST = "invalid_cost"
     #: The span names a provider the catalog does not know (a gateway, a proxy), and the model is sold by
     #: several known providers at different prices: no price is guessed.
     AMBIGUOUS_PROVIDER = "ambiguous_provider"
@@ -189,4 +194,5 @@ class Span:
 
     @property
     def cost_total(self) -> Decimal:
-        return sum(self.cost.values(), Decimal(0))
+        """The sum of ``cost``, exact."""
+        return sum_money(self.cost.values())

@@ -257,3 +257,19 @@ def test_a_report_sums_per_trace_and_per_operation_to_one_total():
         (chat, 3, Decimal("0.004")),
     ]
     assert sum(o.waste for o in report.by_operation) == report.total_waste
+
+
+def test_waste_of_38_digit_attempts_is_exact():
+    most = "99999999999999999999.999999999999999999"
+    spans = [
+        ROOT,
+        *(_s(f"a{i}", start=10 * i, status="error", cost=most) for i in range(3)),
+        _s("b", start=40),
+    ]
+
+    retries = find_retries(spans, "t")
+    report = retry_report([("t", "big", retries), ("u", "big too", retries)])
+
+    assert retries.waste == Decimal("299999999999999999999.999999999999999997")
+    assert report.total_waste == Decimal("599999999999999999999.999999999999999994")
+    assert report.by_operation[0].waste == report.total_waste

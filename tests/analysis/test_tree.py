@@ -115,3 +115,15 @@ def test_without_a_root_each_orphaned_branch_has_its_path_and_deep_chains_are_sa
 def test_an_orphan_beside_a_proper_root_is_not_on_the_path():
     tree = build_tree("t", [_span("root", start=0, end=10), _span("stray", "gone", start=20, end=30)])
     assert critical_path(tree) == ["root"]
+
+
+def test_rollups_are_exact_for_amounts_of_38_digits():
+    most = "99999999999999999999.999999999999999999"
+    tree = build_tree(
+        "t",
+        [_span("root", cost="0.000000000000000001"), *(_span(f"c{i}", "root", cost=most) for i in range(3))],
+    )
+
+    root = tree.nodes["root"]
+    assert root.subtree_cost == Decimal("299999999999999999999.999999999999999998")
+    assert root.subtree_cost_by_type == {"tool": Decimal("299999999999999999999.999999999999999998")}

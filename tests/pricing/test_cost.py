@@ -30,7 +30,7 @@ from genai_prices.units import _get_registry
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from tokentrail.model import CostOrigin, Span, SpanKind, Unpriced
+from tokentrail.model import CostOrigin, Span, SpanKind, Status, Unpriced
 from tokentrail.pricing import PROVIDER_IDS, PriceCatalog, price_span
 
 MTOK = Decimal(1_000_000)
@@ -261,6 +261,48 @@ def test_unpriced_llm_span_carries_its_reason_instead_of_a_zero(
     assert span.cost == {}
     assert span.cost_origin is None
     assert span.price_source == ""
+
+
+@pytest.mark.parametrize(
+    ("kind", "model", "usage"),
+    [
+        (SpanKind.LLM, "gpt-4o", {}),
+        (SpanKind.LLM, "gpt-4o", {"input": 0, "output": 0}),
+        (SpanKind.LLM, "", {}),  # a 400 for a missing model: still billed nothing
+        (SpanKind.EMBEDDING, "text-embedding-3-small", {}),
+    ],
+)
+def test_a_failed_call_without_usage_was_billed_nothing_and_is_not_unpriced(
+    kind: SpanKind, model: str, usage: dict[str, int]
+) -> None:
+    span = priced(llm_span(model, usage, provider="openai", kind=kind, status=Status.ERROR))
+
+    assert (span.cost, span.cost_origin, span.unpriced_reason, span.price_source) == (
+        {},
+        None,
+        None,
+        "failed_call",
+    )
+
+
+def test_only_the_missing_usage_of_a_successful_call_is_unpriced() -> None:
+    failed = priced(llm_span("gpt-4o", {}, provider="openai", status=Status.ERROR))
+    partial = priced(
+        llm_span("gpt-4o", {"input": 1_000, "output": 20}, provider="openai", status=Status.ERROR)
+    )
+    reported = priced(
+        llm_span(
+            "gpt-4o", {}, provider="openai", status=Status.ERROR, reported_cost={"total": Decimal("0.01")}
+        )
+    )
+    succeeded = [
+        priced(llm_span("gpt-4o", {}, provider="openai", status=s)) for s in (Status.OK, Status.UNSET)
+    ]
+
+    assert failed.unpriced_reason is None
+    assert partial.cost_origin is CostOrigin.INFERRED and partial.cost_total > 0
+    assert reported.cost == {"total": Decimal("0.01")} and reported.cost_origin is CostOrigin.PROVIDED
+    assert [span.unpriced_reason for span in succeeded] == [Unpriced.NO_USAGE, Unpriced.NO_USAGE]
 
 
 def test_response_model_is_priced_in_preference_to_the_request_model() -> None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from tokentrail import money
 from tokentrail.analysis.tree import TraceTree, TreeNode, build_tree
 
 __all__ = [
@@ -137,28 +138,29 @@ def retries_in_tree(tree: TraceTree) -> TraceRetries:
     # ancestor, so the trace counts every amount once.
     inner_waste: defaultdict[str, Decimal] = defaultdict(Decimal)
     total = Decimal(0)
-    for root in tree.roots:
-        stack = [(root, "")]  # a node and its nearest retried ancestor ("" for none)
-        while stack:
-            node, above = stack.pop()
-            if node.span_id in found:
-                if above:
-                    inner_waste[above] += node.subtree_cost
-                else:
-                    total += node.subtree_cost
-                above = node.span_id
-            stack.extend((child, above) for child in node.children)
-    attempts = {
-        span_id: RetriedAttempt(
-            span_id=span_id,
-            operation=operation_of(node.span),
-            replaced_by=replaced_by,
-            reason=reason,
-            waste=node.subtree_cost,
-            exclusive_waste=node.subtree_cost - inner_waste[span_id],
-        )
-        for span_id, (node, replaced_by, reason) in found.items()
-    }
+    with money.exact():  # costs add up without rounding
+        for root in tree.roots:
+            stack = [(root, "")]  # a node and its nearest retried ancestor ("" for none)
+            while stack:
+                node, above = stack.pop()
+                if node.span_id in found:
+                    if above:
+                        inner_waste[above] += node.subtree_cost
+                    else:
+                        total += node.subtree_cost
+                    above = node.span_id
+                stack.extend((child, above) for child in node.children)
+        attempts = {
+            span_id: RetriedAttempt(
+                span_id=span_id,
+                operation=operation_of(node.span),
+                replaced_by=replaced_by,
+                reason=reason,
+                waste=node.subtree_cost,
+                exclusive_waste=node.subtree_cost - inner_waste[span_id],
+            )
+            for span_id, (node, replaced_by, reason) in found.items()
+        }
     return TraceRetries(attempts, total)
 
 
@@ -253,21 +255,24 @@ def retry_report(traces: Iterable[tuple[str, str, TraceRetries]]) -> RetryReport
     """Totals over ``(trace_id, name, retries)``: per trace and per operation, summing to the same total."""
     rows: list[TraceWaste] = []
     operations: defaultdict[Operation, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
-    for trace_id, name, retries in traces:
-        if not retries.count:
-            continue
-        rows.append(TraceWaste(trace_id, name, retries.waste, retries.count))
-        for attempt in retries.attempts.values():
-            totals = operations[attempt.operation]
-            totals[0] += 1
-            totals[1] += attempt.exclusive_waste
-    rows.sort(key=lambda row: (-row.waste, -row.attempts, row.trace_id))
-    by_operation = sorted(
-        (OperationWaste(operation, count, waste) for operation, (count, waste) in operations.items()),
-        key=lambda row: (-row.waste, -row.attempts, row.operation),
-    )
+    with money.exact():  # costs add up without rounding
+        for trace_id, name, retries in traces:
+            if not retries.count:
+                continue
+            rows.append(TraceWaste(trace_id, name, retries.waste, retries.count))
+            for attempt in retries.attempts.values():
+                totals = operations[attempt.operation]
+                totals[0] += 1
+                totals[1] += attempt.exclusive_waste
+        # A negated amount is rounded to the context too: sort in it.
+        rows.sort(key=lambda row: (-row.waste, -row.attempts, row.trace_id))
+        by_operation = sorted(
+            (OperationWaste(operation, count, waste) for operation, (count, waste) in operations.items()),
+            key=lambda row: (-row.waste, -row.attempts, row.operation),
+        )
+        total_waste = sum((row.waste for row in rows), Decimal(0))
     return RetryReport(
-        total_waste=sum((row.waste for row in rows), Decimal(0)),
+        total_waste=total_waste,
         retried_attempts=sum(row.attempts for row in rows),
         traces=rows,
         by_operation=by_operation,

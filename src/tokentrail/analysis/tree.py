@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from tokentrail import money
+
 __all__ = ["TraceTree", "TreeNode", "build_tree", "critical_path"]
 
 
@@ -106,24 +108,25 @@ def _link_depths(roots: list[TreeNode]) -> dict[str, int]:
 
 def _roll_up(nodes: dict[str, TreeNode], order: dict[str, int]) -> None:
     # Children come after their parents in breadth-first order, so the reverse visits leaves first.
-    for node in sorted(nodes.values(), key=lambda n: order[n.span_id], reverse=True):
-        span = node.span
-        node.subtree_start_ns = span["start_ns"]
-        node.subtree_end_ns = span["end_ns"]
-        counted = not span.get("duplicate_of")  # the same call is already counted on another span
-        node.subtree_cost = Decimal(span.get("cost_total") or 0) if counted else Decimal(0)
-        node.subtree_cost_by_type = Counter(span.get("cost") or {} if counted else {})
-        node.subtree_usage = Counter(span.get("usage") or {} if counted else {})
-        node.subtree_errors = int(span.get("status") == "error")
-        node.subtree_spans = 1
-        for child in node.children:
-            node.subtree_start_ns = min(node.subtree_start_ns, child.subtree_start_ns)
-            node.subtree_end_ns = max(node.subtree_end_ns, child.subtree_end_ns)
-            node.subtree_cost += child.subtree_cost
-            node.subtree_cost_by_type.update(child.subtree_cost_by_type)
-            node.subtree_usage.update(child.subtree_usage)
-            node.subtree_errors += child.subtree_errors
-            node.subtree_spans += child.subtree_spans
+    with money.exact():  # costs add up without rounding
+        for node in sorted(nodes.values(), key=lambda n: order[n.span_id], reverse=True):
+            span = node.span
+            node.subtree_start_ns = span["start_ns"]
+            node.subtree_end_ns = span["end_ns"]
+            counted = not span.get("duplicate_of")  # the same call is already counted on another span
+            node.subtree_cost = Decimal(span.get("cost_total") or 0) if counted else Decimal(0)
+            node.subtree_cost_by_type = Counter(span.get("cost") or {} if counted else {})
+            node.subtree_usage = Counter(span.get("usage") or {} if counted else {})
+            node.subtree_errors = int(span.get("status") == "error")
+            node.subtree_spans = 1
+            for child in node.children:
+                node.subtree_start_ns = min(node.subtree_start_ns, child.subtree_start_ns)
+                node.subtree_end_ns = max(node.subtree_end_ns, child.subtree_end_ns)
+                node.subtree_cost += child.subtree_cost
+                node.subtree_cost_by_type.update(child.subtree_cost_by_type)
+                node.subtree_usage.update(child.subtree_usage)
+                node.subtree_errors += child.subtree_errors
+                node.subtree_spans += child.subtree_spans
 
 
 def critical_path(tree: TraceTree) -> list[str]:

@@ -21,9 +21,10 @@ from tokentrail.analysis.retries import (
 )
 from tokentrail.analysis.tree import build_tree
 from tokentrail.api.encoding import money, money_map
-from tokentrail.api.params import End, Project, Start, project_of, to_ns
+from tokentrail.api.params import FIRST_TIME, End, Limit, Project, Start, project_of, to_ns
 from tokentrail.api.views import iso
 from tokentrail.errors import BadRequest
+from tokentrail.money import sum_money
 from tokentrail.store import queries
 from tokentrail.store.database import Store
 
@@ -48,7 +49,7 @@ async def get_costs(
         # A trace counts once toward each of its tags: the groups can add up to more than the total.
         total = await run_in_threadpool(queries.cost_total, store, name, where)
     else:
-        total = sum((Decimal(row["cost"]) for row in rows), Decimal(0))
+        total = sum_money(row["cost"] for row in rows)
     groups = [
         {
             "key": row["key"],
@@ -106,7 +107,8 @@ async def get_cost_timeseries(
     """The cost of the spans that started in the range (default: the last 24 hours), counted as
     ``/costs`` counts it, per time bucket and group: every bucket of the range, empty ones too."""
     end_ns = time.time_ns() if end is None else to_ns(end)
-    start_ns = end_ns - _DEFAULT_RANGE_NS if start is None else to_ns(start)
+    # Not before the first time the store holds: an earlier one would wrap around in ClickHouse.
+    start_ns = max(end_ns - _DEFAULT_RANGE_NS, to_ns(FIRST_TIME)) if start is None else to_ns(start)
     if start_ns >= end_ns:
         raise BadRequest("'end' must be after 'start'")
     width_s = bucket_seconds(start_ns, end_ns, buckets)
@@ -134,7 +136,7 @@ async def get_cost_timeseries(
                 "start": iso(bucket_ns),
                 "start_ns": bucket_ns,
                 "end_ns": bucket_ns + width,
-                "total": money(sum(costs.values(), Decimal(0))),
+                "total": money(sum_money(costs.values())),
                 "costs": {key: money(amount) for key, amount in costs.items()},
             }
         )
@@ -143,7 +145,7 @@ async def get_cost_timeseries(
         "bucket_seconds": width_s,
         "start": iso(start_ns),
         "end": iso(end_ns),
-        "total": money(sum((Decimal(row["cost"]) for row in rows), Decimal(0))),
+        "total": money(sum_money(row["cost"] for row in rows)),
         "keys": keys,
         "buckets": series,
     }
@@ -204,7 +206,7 @@ async def get_retries(
     project: Project = None,
     start: Start = None,
     end: End = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="How many traces to list")] = 50,
+    limit: Annotated[Limit, Query(description="How many traces to list")] = 50,
 ) -> dict[str, Any]:
     """Retried attempts of the traces that started in the range and what they cost, per trace (costliest
     first) and per operation; the same numbers the trace trees show."""

@@ -16,7 +16,10 @@ def money(value: Decimal | int | None) -> str:
     """A USD amount as a plain decimal string without trailing zeros (``"0.00725"``, ``"0"``)."""
     if value is None:
         return "0"
-    text = format(Decimal(value).normalize(), "f")
+    # Trailing zeros cut from the text: normalize() would round to the context's precision (28 digits).
+    text = format(Decimal(value), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 

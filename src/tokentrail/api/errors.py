@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tokentrail.analysis.tree import TraceTree, TreeNode, build_tree
 from tokentrail.api.encoding import money
-from tokentrail.api.params import End, Project, Start, project_of, to_ns
+from tokentrail.api.params import End, Limit, Project, Start, project_of, to_ns
 from tokentrail.api.views import iso
 from tokentrail.errors import BadRequest
 from tokentrail.store import queries
@@ -36,7 +36,7 @@ async def get_errors(
     project: Project = None,
     start: Start = None,
     end: End = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="How many groups to list")] = 100,
+    limit: Annotated[Limit, Query(description="How many groups to list")] = 100,
 ) -> dict[str, Any]:
     """The traces that started in the range with a failed span, and what they cost, grouped by where the
     failure started: the deepest error span (no error span beneath it), the earliest if there are several.

@@ -79,7 +79,8 @@ async def live_traces(
     request: Request,
     project: Project = None,
     keepalive_s: Annotated[
-        float, Query(gt=0, le=300, description="Seconds between comments on an idle stream")
+        float,
+        Query(gt=0, le=300, allow_inf_nan=False, description="Seconds between comments on an idle stream"),
     ] = KEEPALIVE_S,
 ) -> StreamingResponse:
     """``event: trace`` with a trace list row for every trace new spans arrived for; ``event: reset``

@@ -1,26 +1,47 @@
-"""Query parameters shared by the read endpoints."""
+"""Query parameters shared by the read endpoints, and the rules their values are held to.
+
+A number the store cannot hold (a cost past ``Decimal(38, 18)``, a time or duration past ``Int64``
+nanoseconds) would fail the query or be wrapped into another number, and NaN or an infinity means
+nothing as a filter: each is a 400 whose message starts with the parameter's name. FastAPI checks these
+types for the API; the pages, which call the API's functions directly, check theirs with :func:`checked`.
+Cursors are checked where they are decoded (:mod:`tokentrail.store.queries`).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, overload
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Annotated, Any, overload
 
 from fastapi import Query, Request
+from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError
 
 from tokentrail.errors import BadRequest
 from tokentrail.ingest.pipeline import valid_project
+from tokentrail.limits import MAX_STORABLE_COST, MAX_TIME_NS
 
-__all__ = ["End", "Project", "Start", "project_of", "to_ns"]
-
-Project = Annotated[str | None, Query(description="Project to read (default: the server's default project)")]
-Start = Annotated[
-    datetime | None, Query(description="ISO 8601 time; only traces/spans starting at or after it")
+__all__ = [
+    "FIRST_TIME",
+    "LAST_TIME",
+    "DurationMs",
+    "End",
+    "Limit",
+    "Money",
+    "Project",
+    "Start",
+    "Time",
+    "checked",
+    "project_of",
+    "to_ns",
 ]
-End = Annotated[datetime | None, Query(description="ISO 8601 time; only traces/spans starting before it")]
 
-
-def project_of(request: Request, project: str | None) -> str:
-    return valid_project(project) if project else request.app.state.settings.default_project
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+#: The first and last times ``Int64`` Unix nanoseconds hold, to the microsecond a datetime has.
+FIRST_TIME = _EPOCH - MAX_TIME_NS // 1000 * _MICROSECOND
+LAST_TIME = _EPOCH + MAX_TIME_NS // 1000 * _MICROSECOND
 
 
 @overload
@@ -32,9 +53,60 @@ def to_ns(moment: datetime | None) -> int | None: ...
 
 
 def to_ns(moment: datetime | None) -> int | None:
-    """Unix nanoseconds of an ISO time; a time without a zone is taken as UTC."""
+    """Unix nanoseconds of an ISO time with a zone, within what ``Int64`` holds."""
     if moment is None:
         return None
     if moment.tzinfo is None:
         raise BadRequest(f"time {moment.isoformat()} needs a zone, e.g. 'Z' or '+00:00'")
-    return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000
+    if not FIRST_TIME <= moment <= LAST_TIME:
+        raise BadRequest(
+            f"time {moment.isoformat()} is not between {_iso(FIRST_TIME)} and {_iso(LAST_TIME)}, "
+            "the times the store holds"
+        )
+    # Whole microseconds, not the float timestamp: exact, and right before 1970 too.
+    return (moment - _EPOCH) // _MICROSECOND * 1000
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _storable(moment: datetime) -> datetime:
+    # to_ns's rules, checked as the query is read so that the 400 names the parameter.
+    try:
+        to_ns(moment)
+    except BadRequest as exc:
+        raise PydanticCustomError("time", "{problem}", {"problem": str(exc)}) from None
+    return moment
+
+
+#: An ISO time with a zone that ``Int64`` nanoseconds hold.
+Time = Annotated[datetime, AfterValidator(_storable)]
+#: An amount in USD that a ``Decimal(38, 18)`` column holds, not negative.
+Money = Annotated[Decimal, Field(ge=0, le=MAX_STORABLE_COST, allow_inf_nan=False, decimal_places=18)]
+#: Milliseconds whose nanoseconds ``Int64`` holds (whole milliseconds at the top: a float has no more).
+DurationMs = Annotated[float, Field(ge=0, le=MAX_TIME_NS // 10**6, allow_inf_nan=False)]
+#: How many rows a list returns.
+Limit = Annotated[int, Field(ge=1, le=1000)]
+
+Project = Annotated[str | None, Query(description="Project to read (default: the server's default project)")]
+Start = Annotated[Time | None, Query(description="ISO 8601 time; only traces/spans starting at or after it")]
+End = Annotated[Time | None, Query(description="ISO 8601 time; only traces/spans starting before it")]
+
+
+def project_of(request: Request, project: str | None) -> str:
+    return valid_project(project) if project else request.app.state.settings.default_project
+
+
+def checked(kind: Any, name: str, value: object) -> Any:
+    """``value`` of parameter ``name`` as FastAPI reads a parameter of type ``kind`` (one above), for
+    callers it does not read for (the pages): a bad value is a BadRequest worded as the API's 400."""
+    try:
+        return _adapter(kind).validate_python(value)
+    except ValidationError as exc:
+        raise BadRequest("; ".join(f"{name}: {error['msg']}" for error in exc.errors())) from None
+
+
+@cache
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(kind)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from tokentrail.api.encoding import money
-from tokentrail.api.params import project_of, to_ns
+from tokentrail.api.params import Time, project_of, to_ns
 from tokentrail.errors import NotFound
 from tokentrail.pricing import default_catalog
 from tokentrail.pricing.rules import ALL_PROJECTS, PriceRule, parse_rule
@@ -84,7 +84,7 @@ async def lookup(
     request: Request,
     model: str,
     provider: str = "",
-    at: datetime | None = None,
+    at: Annotated[Time | None, Query(description="ISO 8601 time (default: now)")] = None,
     project: RuleProject = None,
 ) -> dict[str, Any]:
     """The prices a call of ``model`` would be priced with: the user's rule in force, else genai-prices'."""

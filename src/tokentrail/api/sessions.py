@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from tokentrail.api.encoding import money, money_map
-from tokentrail.api.params import End, Project, Start, project_of, to_ns
+from tokentrail.api.params import End, Limit, Project, Start, project_of, to_ns
 from tokentrail.api.views import iso, trace_row
 from tokentrail.errors import NotFound
+from tokentrail.money import exact, sum_money
 from tokentrail.store import queries
 
 __all__ = ["router"]
@@ -29,7 +30,7 @@ async def list_sessions(
     sort: Annotated[
         Literal["time", "cost"], Query(description="time: newest activity first; cost: costliest first")
     ] = "time",
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    limit: Limit = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> dict[str, Any]:
     """Sessions, most recently active (or costliest) first, with trace count, tokens, cost and errors."""
@@ -66,18 +67,19 @@ async def get_session(request: Request, session_id: str, project: Project = None
     ]
     usage: dict[str, int] = {}
     cost_by_type: dict[str, Decimal] = {}
-    for trace, row in zip(traces, rows, strict=True):
-        for key, value in trace["usage"].items():
-            usage[key] = usage.get(key, 0) + value
-        for key, amount in row["cost_by_type"].items():
-            cost_by_type[key] = cost_by_type.get(key, Decimal(0)) + Decimal(amount)
+    with exact():  # costs add up without rounding
+        for trace, row in zip(traces, rows, strict=True):
+            for key, value in trace["usage"].items():
+                usage[key] = usage.get(key, 0) + value
+            for key, amount in row["cost_by_type"].items():
+                cost_by_type[key] = cost_by_type.get(key, Decimal(0)) + amount
     return {
         "session_id": session_id,
         "user_id": next((t["user_id"] for t in traces if t["user_id"]), None),
         "trace_count": len(traces),
         "span_count": sum(t["span_count"] for t in traces),
         "start_time": traces[0]["start_time"],
-        "cost": money(sum((Decimal(row["cost"]) for row in rows), Decimal(0))),
+        "cost": money(sum_money(row["cost"] for row in rows)),
         "cost_by_type": money_map(cost_by_type),
         "tokens": sum(t["tokens"] for t in traces),
         "usage": usage,

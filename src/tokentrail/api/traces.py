@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -12,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tokentrail.analysis.retries import RETRY_ATTRIBUTES, retries_in_tree
 from tokentrail.analysis.tree import TraceTree, build_tree, critical_path
-from tokentrail.api.params import End, Project, Start, project_of, to_ns
+from tokentrail.api.params import DurationMs, End, Limit, Money, Project, Start, project_of, to_ns
 from tokentrail.api.views import node_json, trace_row, tree_json
 from tokentrail.errors import BadRequest, NotFound
 from tokentrail.store import queries
@@ -37,15 +36,15 @@ async def list_traces(
     has_error: Annotated[
         bool | None, Query(description="true: only failing traces; false: only clean")
     ] = None,
-    min_cost: Annotated[str | None, Query(description="Minimum total cost in USD, e.g. 0.01")] = None,
-    min_duration_ms: Annotated[float | None, Query(ge=0)] = None,
+    min_cost: Annotated[Money | None, Query(description="Minimum total cost in USD, e.g. 0.01")] = None,
+    min_duration_ms: Annotated[DurationMs | None, Query(description="Minimum duration")] = None,
     tag: Annotated[str | None, Query(description="A tag on any span of the trace")] = None,
     q: Annotated[
         str | None, Query(description="Text in any span's name, input or output (case-insensitive)")
     ] = None,
     sort: Literal["time", "cost", "duration"] = "time",
     order: Literal["desc", "asc"] = "desc",
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    limit: Limit = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> dict[str, Any]:
     """Traces with duration, span count, tokens, cost and error count; paged with ``next_cursor``."""
@@ -58,7 +57,7 @@ async def list_traces(
         model=model,
         service=service,
         has_error=has_error,
-        min_cost=_decimal("min_cost", min_cost),
+        min_cost=min_cost,
         min_duration_ns=None if min_duration_ms is None else int(min_duration_ms * 1_000_000),
         tag=tag,
         q=q,
@@ -141,15 +140,3 @@ async def _read_tree(request: Request, trace_id: str, project: str, *, payloads:
 
 # What a tree without payloads still reads of the attributes: what marks a retry.
 _RETRY_ATTRIBUTE_NAMES = tuple(attribute.name for attribute in RETRY_ATTRIBUTES)
-
-
-def _decimal(name: str, value: str | None) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise BadRequest(f"{name} must be a decimal number, got {value!r}") from None
-    if not number.is_finite() or number < 0:
-        raise BadRequest(f"{name} must be a non-negative number, got {value!r}")
-    return number

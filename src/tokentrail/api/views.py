@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from tokentrail.analysis.retries import RetriedAttempt, TraceRetries, retries_in_tree
 from tokentrail.analysis.tree import TraceTree, TreeNode, critical_path
 from tokentrail.api.encoding import money, money_map
+from tokentrail.money import sum_money
 
 __all__ = ["iso", "node_json", "trace_row", "tree_json"]
 
@@ -67,7 +67,7 @@ def tree_json(
         )
         for node in tree.walk()
     ]
-    total_cost = sum((root.subtree_cost for root in tree.roots), start=Decimal(0))
+    total_cost = sum_money(root.subtree_cost for root in tree.roots)
     start = min((root.subtree_start_ns for root in tree.roots), default=0)
     end = max((root.subtree_end_ns for root in tree.roots), default=0)
     return {

@@ -5,15 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from tokentrail.model import PRICED_BY_USAGE, CostOrigin, Span, Unpriced
+from tokentrail.limits import INVALID_COST_ATTRIBUTE, INVALID_USAGE_ATTRIBUTE, MAX_STORABLE_COST
+from tokentrail.model import PRICED_BY_USAGE, CostOrigin, Span, Status, Unpriced
 from tokentrail.pricing.billing import make_whole
 from tokentrail.pricing.catalog import PriceCatalog, Priced, default_catalog
 from tokentrail.pricing.rules import CALL_PRICE, RuleBook
 
-__all__ = ["BATCH_DISCOUNTS", "CALL_NAME_ATTRIBUTES", "PRICING_ATTRIBUTES", "REPORTED", "price_span"]
+__all__ = [
+    "BATCH_DISCOUNTS",
+    "CALL_NAME_ATTRIBUTES",
+    "FAILED_CALL",
+    "PRICING_ATTRIBUTES",
+    "REPORTED",
+    "price_span",
+]
 
 #: ``price_source`` of a span whose cost came from the span itself.
 REPORTED = "reported"
+#: ``price_source`` of an LLM or embedding call that failed without usage (a 429, a 400): billed nothing.
+FAILED_CALL = "failed_call"
 _TOTAL = "total"
 _NO_RULES = RuleBook()
 
@@ -38,7 +48,16 @@ BATCH_DISCOUNTS: Mapping[tuple[str, str], Mapping[str, Decimal]] = {
 }
 
 #: Every raw attribute pricing reads: what a re-pricing job has to select besides the usage.
-PRICING_ATTRIBUTES = tuple(sorted({*CALL_NAME_ATTRIBUTES, *(name for name, _ in BATCH_DISCOUNTS)}))
+PRICING_ATTRIBUTES = tuple(
+    sorted(
+        {
+            *CALL_NAME_ATTRIBUTES,
+            *(name for name, _ in BATCH_DISCOUNTS),
+            INVALID_USAGE_ATTRIBUTE,
+            INVALID_COST_ATTRIBUTE,
+        }
+    )
+)
 
 
 def price_span(span: Span, *, catalog: PriceCatalog | None = None, rules: RuleBook | None = None) -> None:
@@ -48,12 +67,22 @@ def price_span(span: Span, *, catalog: PriceCatalog | None = None, rules: RuleBo
     Other LLM and embedding spans are priced from usage (``inferred``), made whole first where the counts
     can only be the provider's own (:mod:`.billing`): with the user's model rule in
     force for the project, model, provider and start time, else with genai-prices; a batch discount the
-    span claims applies to either. Any other span gets the price of the call rule matching its tool name,
-    model or span name (``custom``), or costs nothing we know of. Idempotent, so a stored span can be
+    span claims applies to either. An LLM or embedding call that failed without usage (a 429, a 400) was
+    billed nothing: it gets no cost and no unpriced reason, and :data:`FAILED_CALL` as its source. Any
+    other span gets the price of the call rule matching its tool name, model or span name (``custom``),
+    or costs nothing we know of. Usage or a stated cost that ingest found impossible
+    (:mod:`tokentrail.limits`) leaves the span unpriced (``invalid_usage``, ``invalid_cost``), and so
+    does a price that would cost more than the store holds. Idempotent, so a stored span can be
     re-priced after a price change.
     """
+    _price(span, catalog, rules or _NO_RULES)
+    if span.cost_total > MAX_STORABLE_COST:  # amounts are never negative: the total bounds each
+        span.cost, span.cost_origin, span.price_source = {}, None, ""
+        span.unpriced_reason = Unpriced.INVALID_COST
+
+
+def _price(span: Span, catalog: PriceCatalog | None, rules: RuleBook) -> None:
     span.cost, span.cost_origin, span.unpriced_reason, span.price_source = {}, None, None, ""
-    rules = rules or _NO_RULES
     usage_priced = span.kind in PRICED_BY_USAGE
     if span.reported_cost:
         span.cost = _components(span.reported_cost)
@@ -65,6 +94,15 @@ def price_span(span: Span, *, catalog: PriceCatalog | None = None, rules: RuleBo
         if rule is not None:
             span.cost = {span.kind.value: rule.prices[CALL_PRICE]}
             span.cost_origin, span.price_source = CostOrigin.CUSTOM, rule.source_name
+        elif INVALID_COST_ATTRIBUTE in span.attributes:
+            span.unpriced_reason = Unpriced.INVALID_COST
+        return
+    if INVALID_USAGE_ATTRIBUTE in span.attributes:
+        span.unpriced_reason = Unpriced.INVALID_USAGE
+        return
+    if span.status == Status.ERROR and not any(span.usage.values()):
+        # Not a gap in the accounting: the provider bills a refused call nothing.
+        span.price_source = FAILED_CALL
         return
     make_whole(span)
     model = span.model.strip()

@@ -31,7 +31,7 @@ from enum import StrEnum
 import orjson
 
 from tokentrail.errors import Conflict
-from tokentrail.model import CostOrigin, Span, SpanKind, Unpriced
+from tokentrail.model import CostOrigin, Span, SpanKind, Status, Unpriced
 from tokentrail.pricing.catalog import PriceCatalog, default_catalog
 from tokentrail.pricing.cost import PRICING_ATTRIBUTES, REPORTED, price_span
 from tokentrail.pricing.rules import RuleBook
@@ -186,12 +186,14 @@ def reprice_rows(
         project=project, trace_id="", span_id="", parent_span_id="", name="", service="", start_ns=0, end_ns=0
     )
     kinds = {kind.value: kind for kind in SpanKind}
+    statuses = {status.value: status for status in Status}
     for line in lines:
         (
             trace_id,
             span_id,
             ingested_ns,
             kind,
+            status,
             span.provider,
             span.request_model,
             span.response_model,
@@ -207,7 +209,7 @@ def reprice_rows(
             price_source,
             duplicate,
         ) = orjson.loads(line)
-        span.kind = kinds[kind]
+        span.kind, span.status = kinds[kind], statuses[status]
         span.usage = dict(usage)
         price_span(span, catalog=catalog, rules=rules)
         new_cost = {key: amount.quantize(_STORED_PLACES) for key, amount in span.cost.items()}

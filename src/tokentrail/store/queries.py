@@ -57,15 +57,32 @@ __all__ = [
 # One Int128 rather than the tuple (parent_span_id != '', start_ns): the same order for any Int64 start,
 # and argMin over a number is much cheaper than over a tuple.
 _ROOT_FIRST = "toInt128(start_ns) + bitShiftLeft(toInt128(parent_span_id != ''), 64)"
+
+# The type money is summed in. ClickHouse sums Decimal(38, 18) in Decimal(38, 18), which wraps around
+# without an error past about 1.7e20 (two spans can reach it); 76 digits hold 1e38 spans at the column's most.
+_MONEY_SUM_TYPE = "Decimal(76, 18)"
+
+
+def _sum_money(column: str, where: str, *, by_type: bool = False) -> str:
+    """SQL summing a money column (``by_type``: a map of money by type) exactly over the rows where
+    ``where`` holds: each amount is cast to :data:`_MONEY_SUM_TYPE` before it is added (sums of those
+    sums, such as a session's of its traces', are of that type already)."""
+    money_type = f"Map(LowCardinality(String), {_MONEY_SUM_TYPE})" if by_type else _MONEY_SUM_TYPE
+    return f"{'sumMapIf' if by_type else 'sumIf'}(CAST({column}, '{money_type}'), {where})"
+
+
+# What spans cost, each counted once: a span repeating a call another span already reports is not summed.
+_COUNTED_COST = _sum_money("cost_total", "duplicate_of = ''")
+
 _AGGREGATES: dict[str, str] = {
     "t_start": "min(start_ns)",
     "t_end": "max(end_ns)",
     "t_duration": "max(end_ns) - min(start_ns)",
     "t_spans": "count()",
     # A span repeating a call another span of the trace already reports is shown but not counted.
-    "t_cost": "sumIf(cost_total, duplicate_of = '')",
+    "t_cost": _COUNTED_COST,
     "t_usage": "sumMapIf(usage, duplicate_of = '')",
-    "t_cost_by_type": "sumMapIf(cost, duplicate_of = '')",
+    "t_cost_by_type": _sum_money("cost", "duplicate_of = ''", by_type=True),
     "t_errors": "countIf(status = 'error')",
     "t_unpriced": "countIf(unpriced_reason != '')",
     "t_roots": "countIf(parent_span_id = '')",
@@ -127,7 +144,7 @@ _TRACE_ROW_AGGREGATES = [*_TRACE_ROW.values(), "t_roots"]
 #: a cursor value.
 TRACE_SORTS: dict[str, tuple[str, str, type]] = {
     "time": ("t_start", "Int64", int),
-    "cost": ("t_cost", "Decimal(38, 18)", Decimal),
+    "cost": ("t_cost", _MONEY_SUM_TYPE, Decimal),
     "duration": ("t_duration", "Int64", int),
 }
 
@@ -291,7 +308,7 @@ def _by_trace(store: Store, sql: str, project: str, trace_ids: list[str]) -> dic
 #: ClickHouse type and the Python type of a cursor value.
 SESSION_SORTS: dict[str, tuple[str, str, type]] = {
     "time": ("last_ns", "Int64", int),
-    "cost": ("cost", "Decimal(38, 18)", Decimal),
+    "cost": ("cost", _MONEY_SUM_TYPE, Decimal),
 }
 
 
@@ -444,14 +461,16 @@ def costs(store: Store, project: str, group_by: str, where: CostFilter) -> list[
     """Cost, usage and span counts of spans that started in the window, grouped; costliest first."""
     params: dict[str, Any] = {"project": project}
     key, spans_sql = _cost_source(group_by, where, params)
+    by_origin = "".join(
+        f"{_sum_money('s.cost_total', f'{_COUNTED} AND s.cost_origin = {origin!r}')} AS cost_{origin}, "
+        for origin in ("provided", "inferred", "custom")
+    )
     sql = (
-        f"SELECT {key} AS key, sumIf(s.cost_total, {_COUNTED}) AS cost, "
-        f"sumMapIf(s.cost, {_COUNTED}) AS cost_by_type, sumMapIf(s.usage, {_COUNTED}) AS usage, "
+        f"SELECT {key} AS key, {_sum_money('s.cost_total', _COUNTED)} AS cost, "
+        f"{_sum_money('s.cost', _COUNTED, by_type=True)} AS cost_by_type, "
+        f"sumMapIf(s.usage, {_COUNTED}) AS usage, "
         f"count() AS span_count, {_distinct_traces('s.trace_id')} AS trace_count, "
-        "countIf(s.unpriced_reason != '') AS unpriced_count, "
-        f"sumIf(s.cost_total, {_COUNTED} AND s.cost_origin = 'provided') AS cost_provided, "
-        f"sumIf(s.cost_total, {_COUNTED} AND s.cost_origin = 'inferred') AS cost_inferred, "
-        f"sumIf(s.cost_total, {_COUNTED} AND s.cost_origin = 'custom') AS cost_custom, "
+        f"countIf(s.unpriced_reason != '') AS unpriced_count, {by_origin}"
         "countIf(s.duplicate_of != '') AS duplicate_count "
         f"FROM {spans_sql} GROUP BY key ORDER BY cost DESC, key"
     )
@@ -470,7 +489,7 @@ def cost_series(
     key, spans_sql = _cost_source(group_by, where, params)
     per_bucket = (
         "SELECT intDiv(s.start_ns, {width_ns:Int64}) * {width_ns:Int64} AS bucket_ns, "
-        f"{key} AS group_key, sumIf(s.cost_total, {_COUNTED}) AS amount "
+        f"{key} AS group_key, {_sum_money('s.cost_total', _COUNTED)} AS amount "
         f"FROM {spans_sql} GROUP BY bucket_ns, group_key HAVING amount != 0"
     )
     # Ranked by the group's total over every bucket (each group a rank of its own: ties go by key).
@@ -507,7 +526,7 @@ def cost_total(store: Store, project: str, where: CostFilter) -> Decimal:
     """The cost of the spans that started in the window, each counted once."""
     params: dict[str, Any] = {"project": project}
     rows = store.query(
-        "SELECT sumIf(cost_total, duplicate_of = '') FROM spans FINAL "
+        f"SELECT {_COUNTED_COST} FROM spans FINAL "
         f"WHERE project = {{project:String}} {_started_in(where, params)}",
         params,
     )
@@ -596,7 +615,7 @@ def failures(store: Store, project: str, where: CostFilter) -> list[dict[str, An
         f"AND status = 'error'{later})"
     )
     per_trace = (
-        "SELECT trace_id, min(start_ns) AS t_start, sumIf(cost_total, duplicate_of = '') AS t_cost, "
+        f"SELECT trace_id, min(start_ns) AS t_start, {_COUNTED_COST} AS t_cost, "
         f"arraySort(groupArrayIf({_ERROR_SPAN}, status = 'error')) AS error_spans, "
         "groupArrayIf(parent_span_id, status = 'error') AS error_parents, "
         "groupUniqArray(parent_span_id) AS parents "
@@ -674,7 +693,7 @@ _TRACE_CONDITIONS: dict[str, tuple[str, str]] = {
     "user_id": ("t_user = {user_id:String}", "t_user"),
     "model": ("has(t_models, {model:String})", "t_models"),
     "service": ("has(t_services, {service:String})", "t_services"),
-    "min_cost": ("t_cost >= {min_cost:Decimal(38, 18)}", "t_cost"),
+    "min_cost": (f"t_cost >= {{min_cost:{_MONEY_SUM_TYPE}}}", "t_cost"),
     "min_duration_ns": ("t_duration >= {min_duration_ns:Int64}", "t_duration"),
 }
 
@@ -726,16 +745,51 @@ def _encode_cursor(sort: str, value: Any, last_id: str) -> str:
     return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, sort: str) -> tuple[str, str]:
+#: Each cursor's sort (``session-`` for session lists) -> the ClickHouse and Python types of its value.
+_CURSOR_TYPES: dict[str, tuple[str, type]] = {
+    **{sort: (column_type, value_type) for sort, (_, column_type, value_type) in TRACE_SORTS.items()},
+    **{
+        f"session-{sort}": (column_type, value_type)
+        for sort, (_, column_type, value_type) in SESSION_SORTS.items()
+    },
+}
+#: A ClickHouse ``Decimal(P, S)``: P digits, S of them after the point.
+_DECIMAL_TYPE = re.compile(r"Decimal\((\d+), (\d+)\)")
+
+
+def _column_holds(column_type: str, value: int | Decimal) -> bool:
+    """Whether a sort value fits the type it is bound as (``Int64`` or a ``Decimal``): one past it, from a
+    crafted cursor, would fail the query (a decimal) or wrap around into another number (an integer)."""
+    if column_type == "Int64":
+        return -(2**63) <= value < 2**63
+    decimal = _DECIMAL_TYPE.fullmatch(column_type)
+    assert decimal is not None, column_type  # the sort tables name no other type
+    return abs(value) < 10 ** (int(decimal[1]) - int(decimal[2]))
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple[int | Decimal, str]:
+    """The sort value and last id of a cursor :func:`_encode_cursor` made for ``sort``; any other cursor
+    (altered, cut, or holding a value the sort's column cannot) is a BadRequest."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        cursor_sort, value, last_id = json.loads(base64.urlsafe_b64decode(padded))
-        Decimal(value)
-    except (ValueError, TypeError, ArithmeticError):
-        raise BadRequest("cursor is not one this server issued") from None
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, RecursionError):  # not base64, not UTF-8 JSON, or nested past the parser's depth
+        decoded = None
+    if not (
+        isinstance(decoded, list) and len(decoded) == 3 and all(isinstance(part, str) for part in decoded)
+    ):
+        raise BadRequest("cursor: not one this server issued")
+    cursor_sort, text, last_id = decoded
     if cursor_sort != sort:
-        raise BadRequest(f"cursor was issued for sort={cursor_sort!r}, not {sort!r}")
-    return value, str(last_id)
+        raise BadRequest(f"cursor: issued for sort={cursor_sort!r}, not {sort!r}")
+    column_type, value_type = _CURSOR_TYPES[sort]
+    try:
+        value = value_type(text)
+        holds = _column_holds(column_type, value)
+    except (ValueError, ArithmeticError):  # not a number of the type, or NaN (which has no order)
+        holds = False
+    if not holds:
+        raise BadRequest(f"cursor: not one this server issued (its sort value does not fit {column_type})")
+    return value, last_id
 
 
 # -- price rules ------------------------------------------------------------------------------------------
@@ -811,6 +865,7 @@ REPRICE_SCAN_COLUMNS = (
     "span_id",
     "ingested_ns",
     "kind",
+    "status",
     "provider",
     "request_model",
     "response_model",
@@ -874,7 +929,7 @@ def reprice_scope(store: Store, scope: RepriceScope, samples: int) -> tuple[int,
     params: dict[str, Any] = {}
     where = _reprice_where(scope, (None, None), params)
     rows = store.query(
-        "SELECT count(), sumIf(cost_total, duplicate_of = ''), "
+        f"SELECT count(), {_COUNTED_COST}, "
         f"groupArraySample({int(samples)}, 1)(trace_id) FROM spans FINAL WHERE {where}",
         params,
     )
@@ -887,8 +942,9 @@ def reprice_scan(store: Store, scope: RepriceScope, keys: KeyRange, attributes: 
     :data:`REPRICE_SCAN_COLUMNS` (decimals as strings); of the raw attributes only ``attributes``."""
     params: dict[str, Any] = {"attributes": list(attributes)}
     sql = (
-        "SELECT trace_id, span_id, ingested_ns, kind, provider, request_model, response_model, usage, "
-        "usage_source, start_ns, name, mapFilter((k, v) -> has({attributes:Array(String)}, k), attributes), "
+        "SELECT trace_id, span_id, ingested_ns, kind, status, provider, request_model, response_model, "
+        "usage, usage_source, start_ns, name, "
+        "mapFilter((k, v) -> has({attributes:Array(String)}, k), attributes), "
         "cost, cost_total, cost_origin, unpriced_reason, price_source, duplicate_of != '' "
         f"FROM spans FINAL WHERE {_reprice_where(scope, keys, params)}"
     )

@@ -15,11 +15,13 @@ from typing import Any, ParamSpec
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import QueryParams
 
 from tokentrail.api import costs as costs_api
 from tokentrail.api import errors as errors_api
 from tokentrail.api import sessions as sessions_api
 from tokentrail.api import traces as traces_api
+from tokentrail.api.params import DurationMs, Money, Time, checked
 from tokentrail.errors import BadRequest, TokentrailError
 from tokentrail.ui import charts, format, messages, views
 
@@ -88,7 +90,7 @@ class TimeRange:
         self.end: datetime | None = None
         if params.get("start") or params.get("end"):
             self.name = "custom"
-            self.start, self.end = _moment(params.get("start")), _moment(params.get("end"))
+            self.start, self.end = _moment(params, "start"), _moment(params, "end")
         elif self.name not in RANGES:
             raise BadRequest(
                 f"range must be one of {', '.join(RANGES)} or a custom start/end, got {self.name!r}"
@@ -108,14 +110,16 @@ class TimeRange:
         }
 
 
-def _moment(text: str | None) -> datetime | None:
+def _moment(params: QueryParams, name: str) -> datetime | None:
+    """An ISO time, UTC when it names no zone, that the store holds."""
+    text = params.get(name)
     if not text:
         return None
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise BadRequest(f"{text!r} is not an ISO time, e.g. 2026-12-01T09:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        raise BadRequest(f"{name}: {text!r} is not an ISO time, e.g. 2026-12-01T09:00") from None
+    return checked(Time, name, moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 @router.get("/")
@@ -145,8 +149,8 @@ async def traces_page(request: Request) -> Response:
         tag=filters["tag"] or None,
         q=filters["q"] or None,
         has_error=True if errors_only else None,
-        min_cost=filters["min_cost"] or None,
-        min_duration_ms=_number("min_duration_ms", filters["min_duration_ms"]),
+        min_cost=_number(params, "min_cost", Money),
+        min_duration_ms=_number(params, "min_duration_ms", DurationMs),
         sort=_choice("sort", sort, ("time", "cost", "duration")),  # type: ignore[arg-type]
         order="desc",
         limit=PAGE_SIZE,
@@ -341,13 +345,7 @@ def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _number(name: str, text: str) -> float | None:
-    if not text:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        raise BadRequest(f"{name} must be a number, got {text!r}") from None
-    if number < 0:
-        raise BadRequest(f"{name} must not be negative, got {text!r}")
-    return number
+def _number(params: QueryParams, name: str, kind: object) -> Any:
+    """A number filter, held to the rules of the API parameter of type ``kind``; None when left empty."""
+    text = params.get(name)
+    return checked(kind, name, text) if text else None

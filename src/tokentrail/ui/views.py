@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
+from tokentrail.pricing.cost import FAILED_CALL
 from tokentrail.ui import messages
 
 __all__ = ["KINDS", "Query", "SpanDetail", "otlp_endpoint", "span_detail", "tree_rows"]
@@ -91,6 +92,7 @@ def tree_rows(tree: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "heat": _heat(subtree / total) if total > 0 else 0,
                 "failing": span["subtree_error_count"] > 0,
                 "has_children": bool(span["child_span_ids"]),
+                "no_billed_usage": _no_billed_usage(span),
             }
         )
     return rows
@@ -110,6 +112,7 @@ class SpanDetail:
     input_text: str = ""
     output_text: str = ""
     events: list[dict[str, Any]] = field(default_factory=list)
+    no_billed_usage: bool = False
 
 
 _TOOL_KINDS = frozenset({"tool"})
@@ -118,7 +121,9 @@ _DOCUMENT_KINDS = frozenset({"retrieval", "rerank"})
 
 def span_detail(span: dict[str, Any]) -> SpanDetail:
     badge, kind_label = KINDS.get(span["kind"], KINDS["other"])
-    detail = SpanDetail(span, badge, kind_label, events=span["events"])
+    detail = SpanDetail(
+        span, badge, kind_label, events=span["events"], no_billed_usage=_no_billed_usage(span)
+    )
     detail.input_text, detail.output_text = _pretty(span["input"]), _pretty(span["output"])
     if span["kind"] in _TOOL_KINDS:
         detail.tool_arguments, detail.tool_result = detail.input_text, detail.output_text
@@ -127,6 +132,11 @@ def span_detail(span: dict[str, Any]) -> SpanDetail:
     if not detail.documents and span["kind"] not in _TOOL_KINDS:
         detail.conversation = messages.conversation(span["input"], span["output"])
     return detail
+
+
+def _no_billed_usage(span: Mapping[str, Any]) -> bool:
+    """A call the provider refused without usage: shown as failed and billed nothing, never unpriced."""
+    return bool(span["cost"]["price_source"] == FAILED_CALL)
 
 
 def _pretty(text: str) -> str:
