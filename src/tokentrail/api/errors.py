@@ -14,6 +14,7 @@ from tokentrail.api.encoding import money
 from tokentrail.api.params import End, Limit, Project, Start, project_of, to_ns
 from tokentrail.api.views import iso
 from tokentrail.errors import BadRequest
+from tokentrail.money import sum_money
 from tokentrail.store import queries
 from tokentrail.store.database import Store
 
@@ -52,7 +53,7 @@ async def get_errors(
     )
     return {
         "trace_count": sum(group.trace_count for group in groups),
-        "failed_cost": money(sum((group.cost for group in groups), Decimal(0))),
+        "failed_cost": money(sum_money(group.cost for group in groups)),
         "groups": [
             {
                 "span_name": group.key[0],
@@ -100,7 +101,7 @@ class FailureGroup:
         else:
             self.first_ns, self.last_ns = min(self.first_ns, first_ns), max(self.last_ns, last_ns)
         self.trace_count += trace_count
-        self.cost += cost
+        self.cost = sum_money((self.cost, cost))
         if samples and (not self.samples or samples[0] < self.samples[0]):
             self.sample_message = sample_message
         self.samples = sorted([*self.samples, *samples])[:SAMPLES]

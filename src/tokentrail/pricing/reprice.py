@@ -32,6 +32,7 @@ import orjson
 
 from tokentrail.errors import Conflict
 from tokentrail.model import CostOrigin, Span, SpanKind, Status, Unpriced
+from tokentrail.money import sum_money
 from tokentrail.pricing.catalog import PriceCatalog, default_catalog
 from tokentrail.pricing.cost import PRICING_ATTRIBUTES, REPORTED, price_span
 from tokentrail.pricing.rules import RuleBook
@@ -124,7 +125,7 @@ def reprice(
                     price = functools.partial(reprice_rows, project=job.project, rules=rules)
                     priced = list(processes.map(price, pieces))
                 changed = [row for rows, _, _ in priced for row in rows]
-                delta = sum((moved for _, moved, _ in priced), _ZERO)
+                delta = sum_money(moved for _, moved, _ in priced)
                 count = sum(read for _, _, read in priced)
                 if writing is not None:
                     writing.result()  # one chunk at a time through the scratch table
@@ -133,7 +134,7 @@ def reprice(
                     writing = pool.submit(queries.write_repriced, store, table, job.project, keys, changed)
                 job.done_spans += count
                 job.changed_spans += len(changed)
-                job.cost_after += delta
+                job.cost_after = sum_money((job.cost_after, delta))
                 if on_progress is not None:
                     on_progress(job)
             if writing is not None:
@@ -221,9 +222,9 @@ def reprice_rows(
             and new_cost == {key: Decimal(amount) for key, amount in cost.items()}
         ):
             continue
-        new_total = sum(new_cost.values(), _ZERO)
+        new_total = sum_money(new_cost.values())
         if not duplicate:
-            delta += new_total - Decimal(cost_total)
+            delta = sum_money((delta, new_total, Decimal(cost_total).copy_negate()))
         changed.append(
             orjson.dumps(
                 (
