@@ -56,6 +56,19 @@ class LiveServer:
             self.url + path, params={k: v for k, v in params.items() if v is not None}, timeout=30
         )
 
+    def reprice(self, **body: object) -> dict:
+        """Start a re-pricing job (``body`` as ``POST /api/v1/reprice`` takes it) and wait for it to end;
+        returns its last report."""
+        response = httpx.post(self.url + "/api/v1/reprice", json=body, timeout=30)
+        assert response.status_code == 202, response.text
+        job = response.json()
+        deadline = time.monotonic() + 60
+        while job["state"] == "running" and time.monotonic() < deadline:
+            time.sleep(0.05)
+            job = self.get(f"/api/v1/reprice/{job['id']}").json()
+        assert job["state"] == "done", job
+        return job
+
     def post_otlp(self, body: bytes, content_type: str, **headers: str) -> httpx.Response:
         return httpx.post(
             self.url + "/v1/traces",

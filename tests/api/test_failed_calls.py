@@ -7,8 +7,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from otlp_builders import new_span_id, new_trace_id, protobuf_request, span
 
 START_NS = time.time_ns() - 60 * 10**9  # inside the UI's default ranges
@@ -58,18 +56,6 @@ def _unpriced_reasons(server) -> dict[str, int]:
 def _trace_unpriced_count(server, trace_id: str) -> int:
     (row,) = [row for row in server.get("/api/v1/traces").json()["traces"] if row["trace_id"] == trace_id]
     return int(row["unpriced_count"])
-
-
-def _reprice(server) -> dict[str, Any]:
-    response = httpx.post(f"{server.url}/api/v1/reprice", json={"since": SINCE}, timeout=30)
-    assert response.status_code == 202, response.text
-    job = response.json()
-    deadline = time.monotonic() + 60
-    while job["state"] == "running" and time.monotonic() < deadline:
-        time.sleep(0.05)
-        job = server.get(f"/api/v1/reprice/{job['id']}").json()
-    assert job["state"] == "done", job
-    return job
 
 
 def test_only_a_successful_call_without_usage_is_unpriced(server):
@@ -122,9 +108,9 @@ def test_repricing_clears_a_failed_call_stored_as_unpriced(server):
     assert _unpriced_reasons(server) == {"no_usage": 2}
     assert _costs(server, trace_id)[ids["rate_limited"]]["price_source"] is None
 
-    assert _reprice(server)["changed_spans"] == 1
+    assert server.reprice(since=SINCE)["changed_spans"] == 1
 
     assert _unpriced_reasons(server) == {"no_usage": 1}
     assert _trace_unpriced_count(server, trace_id) == 1
     assert _costs(server, trace_id)[ids["rate_limited"]] == as_ingested
-    assert _reprice(server)["changed_spans"] == 0  # re-pricing again keeps it
+    assert server.reprice(since=SINCE)["changed_spans"] == 0  # re-pricing again keeps it

@@ -47,16 +47,7 @@ def _put_rule(server, rule_id: str, body: dict) -> None:
 
 
 def _reprice(server, **body) -> dict:
-    """Start a job and wait for it to end; returns its last report."""
-    response = httpx.post(f"{server.url}/api/v1/reprice", json={"since": SINCE, **body}, timeout=30)
-    assert response.status_code == 202, response.text
-    job = response.json()
-    deadline = time.monotonic() + 60
-    while job["state"] == "running" and time.monotonic() < deadline:
-        time.sleep(0.05)
-        job = server.get(f"/api/v1/reprice/{job['id']}").json()
-    assert job["state"] == "done", job
-    return job
+    return server.reprice(since=SINCE, **body)
 
 
 def _cost(server, trace_id: str) -> Decimal:
