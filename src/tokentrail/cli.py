@@ -20,6 +20,7 @@ from rich.tree import Tree
 
 from tokentrail.config import SETTINGS, ConfigError, Settings
 from tokentrail.display import duration, signed_usd, usd
+from tokentrail.model import FAILED_CALL
 
 app = typer.Typer(help="tokentrail: trace trees of LLM applications with exact costs.", no_args_is_help=True)
 console = Console()
@@ -359,8 +360,6 @@ def _since(value: str | None, option: str = "--since") -> str | None:
 
 
 def _span_label(span: dict[str, Any]) -> str:
-    from tokentrail.pricing.cost import FAILED_CALL  # not at the top: pricing imports genai-prices, slowly
-
     parts = [f"[bold]{span['name']}[/]", f"[dim]{span['kind']}[/]", duration(span["duration_ns"])]
     if span["response_model"] or span["request_model"]:
         parts.append(f"[cyan]{span['response_model'] or span['request_model']}[/]")

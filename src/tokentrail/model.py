@@ -21,6 +21,7 @@ from typing import Any
 from tokentrail.money import sum_money
 
 __all__ = [
+    "FAILED_CALL",
     "PRICED_BY_USAGE",
     "USAGE_TYPES",
     "AttributeValue",
@@ -85,6 +86,11 @@ class Unpriced(StrEnum):
     #: The span names a provider the catalog does not know (a gateway, a proxy), and the model is sold by
     #: several known providers at different prices: no price is guessed.
     AMBIGUOUS_PROVIDER = "ambiguous_provider"
+
+
+#: ``price_source`` of an LLM or embedding call that failed without usage (a 429, a 400): billed nothing,
+#: so neither priced nor unpriced.
+FAILED_CALL = "failed_call"
 
 
 class UsageSource(StrEnum):

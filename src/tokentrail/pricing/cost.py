@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from tokentrail.limits import INVALID_COST_ATTRIBUTE, INVALID_USAGE_ATTRIBUTE, MAX_STORABLE_COST
-from tokentrail.model import PRICED_BY_USAGE, CostOrigin, Span, Status, Unpriced
+from tokentrail.model import FAILED_CALL, PRICED_BY_USAGE, CostOrigin, Span, Status, Unpriced
 from tokentrail.pricing.billing import make_whole
 from tokentrail.pricing.catalog import PriceCatalog, Priced, default_catalog
 from tokentrail.pricing.rules import CALL_PRICE, RuleBook
@@ -14,7 +14,6 @@ from tokentrail.pricing.rules import CALL_PRICE, RuleBook
 __all__ = [
     "BATCH_DISCOUNTS",
     "CALL_NAME_ATTRIBUTES",
-    "FAILED_CALL",
     "PRICING_ATTRIBUTES",
     "REPORTED",
     "price_span",
@@ -22,8 +21,6 @@ __all__ = [
 
 #: ``price_source`` of a span whose cost came from the span itself.
 REPORTED = "reported"
-#: ``price_source`` of an LLM or embedding call that failed without usage (a 429, a 400): billed nothing.
-FAILED_CALL = "failed_call"
 _TOTAL = "total"
 _NO_RULES = RuleBook()
 
@@ -68,9 +65,9 @@ def price_span(span: Span, *, catalog: PriceCatalog | None = None, rules: RuleBo
     can only be the provider's own (:mod:`.billing`): with the user's model rule in
     force for the project, model, provider and start time, else with genai-prices; a batch discount the
     span claims applies to either. An LLM or embedding call that failed without usage (a 429, a 400) was
-    billed nothing: it gets no cost and no unpriced reason, and :data:`FAILED_CALL` as its source. Any
-    other span gets the price of the call rule matching its tool name, model or span name (``custom``),
-    or costs nothing we know of. Usage or a stated cost that ingest found impossible
+    billed nothing: it gets no cost and no unpriced reason, and ``FAILED_CALL`` as its source. Any other
+    span gets the price of the call rule matching its tool name, model or span name (``custom``), or
+    costs nothing we know of. Usage or a stated cost that ingest found impossible
     (:mod:`tokentrail.limits`) leaves the span unpriced (``invalid_usage``, ``invalid_cost``), and so
     does a price that would cost more than the store holds. Idempotent, so a stored span can be
     re-priced after a price change.

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from tokentrail.pricing.cost import FAILED_CALL
+from tokentrail.model import FAILED_CALL
 from tokentrail.ui import messages
 
 __all__ = ["KINDS", "Query", "SpanDetail", "otlp_endpoint", "span_detail", "tree_rows"]
