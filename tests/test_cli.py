@@ -175,7 +175,11 @@ def test_serve_with_demo_starts_and_loads_demo_data(tmp_path):
 def test_quarantine_lists_the_spans_the_store_refused(server):
     empty = runner.invoke(app, ["quarantine", "--url", server.url])
     refused = b'["default","' + b"c" * 32 + b'","00000000000000cc","huge"]'
-    server.app.state.writer.quarantine.add(refused, "Code: 69. DB::Exception: Decimal value is too big")
+    server.app.state.writer.quarantine.add(
+        refused,
+        "Code: 69. DB::Exception: Decimal value is too big",
+        ("default", "c" * 32, "00000000000000cc"),
+    )
 
     listed = runner.invoke(app, ["quarantine", "--url", server.url], env={"COLUMNS": "200"})
     other = runner.invoke(app, ["quarantine", "--url", server.url, "--project", "other"])

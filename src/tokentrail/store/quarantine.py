@@ -41,8 +41,9 @@ class Quarantine:
         self.path = directory / _FILE
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._count = len(self._entries())
-        if self.path.exists() and not self.path.read_bytes().endswith(b"\n"):
+        held = self._read()
+        self._count = len(_entries(held))
+        if held and not held.endswith(b"\n"):
             with self.path.open("ab") as file:  # end a line a crash cut short, so the next one stands alone
                 file.write(b"\n")
 
@@ -51,9 +52,10 @@ class Quarantine:
         """Rows held."""
         return self._count
 
-    def add(self, row: bytes, reason: str) -> QuarantinedRow:
-        """Keep a refused row; once this returns it survives a crash."""
-        project, trace_id, span_id = _identity(row)
+    def add(self, row: bytes, reason: str, key: tuple[str, str, str] | None) -> QuarantinedRow:
+        """Keep a refused row, of the span ``key`` (project, trace id, span id; None when the row cannot
+        be read); once this returns it survives a crash."""
+        project, trace_id, span_id = key or ("", "", "")
         entry = QuarantinedRow(
             time.time_ns(), reason, project, trace_id, span_id, row.decode(errors="replace")
         )
@@ -70,29 +72,21 @@ class Quarantine:
 
     def rows(self, *, project: str | None = None, limit: int = 100) -> list[QuarantinedRow]:
         """The most recent rows held, newest first, of one project or all."""
-        found = [entry for entry in self._entries() if project is None or entry.project == project]
+        found = [entry for entry in _entries(self._read()) if project is None or entry.project == project]
         return found[::-1][:limit]
 
-    def _entries(self) -> list[QuarantinedRow]:
+    def _read(self) -> bytes:
         try:
-            lines = self.path.read_bytes().splitlines()
+            return self.path.read_bytes()
         except FileNotFoundError:
-            return []
-        entries = []
-        for line in lines:
-            try:
-                entries.append(QuarantinedRow(**orjson.loads(line)))
-            except (orjson.JSONDecodeError, TypeError):
-                continue  # a line cut short by a crash while it was written
-        return entries
+            return b""
 
 
-def _identity(row: bytes) -> tuple[str, str, str]:
-    """Project, trace id and span id: the first three columns of a row, when it can be read at all."""
-    try:
-        values = orjson.loads(row)
-    except orjson.JSONDecodeError:
-        return "", "", ""
-    if not isinstance(values, list) or len(values) < 3:
-        return "", "", ""
-    return tuple(value if isinstance(value, str) else "" for value in values[:3])  # type: ignore[return-value]
+def _entries(held: bytes) -> list[QuarantinedRow]:
+    entries = []
+    for line in held.splitlines():
+        try:
+            entries.append(QuarantinedRow(**orjson.loads(line)))
+        except (orjson.JSONDecodeError, TypeError):
+            continue  # a line cut short by a crash while it was written
+    return entries

@@ -324,7 +324,7 @@ class SpanWriter:
                     half = len(chunk) // 2
                     chunks += [chunk[half:], chunk[:half]]
                     continue
-                self._hold(chunk[0][1], str(exc))
+                self._hold(*chunk[0], str(exc))
                 written = 0
             else:
                 inserted += (key for key, _ in chunk)
@@ -336,9 +336,9 @@ class SpanWriter:
                 self._cond.notify_all()
         return inserted
 
-    def _hold(self, row: bytes, reason: str) -> None:
+    def _hold(self, key: _Key | None, row: bytes, reason: str) -> None:
         try:
-            entry = self.quarantine.add(row, reason)
+            entry = self.quarantine.add(row, reason, key)
         except OSError as exc:
             raise StoreUnavailable(f"the quarantine refused a write: {exc}") from exc
         logger.error(
@@ -389,7 +389,7 @@ class SpanWriter:
                     rows += 1
                     key = _key_of(row)
                     if key is None:
-                        self._hold(row, "the row in the write-ahead log cannot be read")
+                        self._hold(None, row, "the row in the write-ahead log cannot be read")
                     else:
                         self._buffer[key] = row  # a later copy of a span wins, as it would have
         if self._buffer:
