@@ -208,7 +208,7 @@ class SpanWriter:
             target = self._submitted
             self._flush_wanted = max(self._flush_wanted, target)
             self._cond.notify_all()
-            while (self._inserted < target or self._buffer or self._inflight) and self._pending():
+            while self._inserted < target and self._pending():
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
@@ -393,7 +393,9 @@ class SpanWriter:
                     else:
                         self._buffer[key] = row  # a later copy of a span wins, as it would have
         if self._buffer:
-            self._buffered_since = 0.0  # due at once
+            # One request, logged already and due at once, so that a flush() waits for it too.
+            self._submitted = self._logged = 1
+            self._buffered_since = 0.0
             logger.info("replaying %d spans from the write-ahead log", rows)
         else:
             self._wal.remove(segments)  # nothing in them survived a crash, or all of it was refused
