@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from tokentrail.limits import DEFAULT_MAX_COST_USD, DEFAULT_MAX_TOKENS, MAX_STORABLE_COST, Limits
+from tokentrail.limits import DEFAULT_MAX_COST_USD, DEFAULT_MAX_TOKENS, Limits
 
 __all__ = ["SETTINGS", "ConfigError", "Settings", "parse_mapping"]
 
@@ -52,16 +52,11 @@ def _cost_ceiling(text: str) -> Decimal:
         value = Decimal(text)
     except InvalidOperation:
         raise ValueError("must be an amount of USD, e.g. 1000000") from None
-    if not (value.is_finite() and 0 < value <= MAX_STORABLE_COST):
-        raise ValueError(f"must be more than 0 and at most {MAX_STORABLE_COST}")
-    return value
+    return Limits(max_cost_usd=value).max_cost_usd  # which holds it to its bounds
 
 
 def _token_ceiling(text: str) -> int:
-    value = _positive_int(text)
-    if value >= 2**64:
-        raise ValueError("must be less than 2^64 (what the store's counts hold)")
-    return value
+    return Limits(max_tokens=int(text)).max_tokens
 
 
 @dataclass(frozen=True, slots=True)

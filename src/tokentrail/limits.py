@@ -53,7 +53,7 @@ class Limits:
     max_cost_usd: Decimal = DEFAULT_MAX_COST_USD
 
     def __post_init__(self) -> None:
-        if not 0 < self.max_cost_usd <= MAX_STORABLE_COST:
+        if not (self.max_cost_usd.is_finite() and 0 < self.max_cost_usd <= MAX_STORABLE_COST):
             raise ValueError(f"the cost ceiling must be more than 0 and at most {MAX_STORABLE_COST}")
         if not 0 < self.max_tokens < 2**64:
             raise ValueError("the token ceiling must be more than 0 and less than 2^64")
