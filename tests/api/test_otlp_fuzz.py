@@ -3,6 +3,7 @@ leaves nothing pending: a span sent after it is always stored and queryable."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 from typing import Any
@@ -172,8 +173,6 @@ def _protobuf(document: dict[str, Any]) -> bytes | None:
 
 
 def _base64_ids(document: dict[str, Any]) -> dict[str, Any]:
-    import base64
-
     copied = json.loads(json.dumps(document))
     for resource in copied["resourceSpans"]:
         for scope in resource["scopeSpans"]:

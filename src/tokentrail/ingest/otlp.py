@@ -181,11 +181,8 @@ def _to_raw_spans(request: ExportTraceServiceRequest) -> DecodedBatch:
                     )
                     parent_hex = _NO_PARENT
                 if end < start or end > MAX_TIME_NS:
-                    batch.warnings.append(
-                        f"span {span_hex}: end_time is "
-                        f"{'before start_time' if end < start else 'past 2262, later than the store holds'}"
-                        "; duration set to 0"
-                    )
+                    problem = "before start_time" if end < start else "past 2262, later than the store holds"
+                    batch.warnings.append(f"span {span_hex}: end_time is {problem}; duration set to 0")
                     end = start
                 append(
                     RawSpan(
