@@ -183,3 +183,11 @@ def test_resending_one_span_many_times_before_a_flush_leaves_nothing_pending(sto
         assert health["pending_spans"] == 0
         assert health["written_spans"] == 5
         assert live.post_otlp(body, PROTOBUF).status_code == 200  # never 503 from a leak
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1001}, {"limit": "x"}, {"project": "../etc"}])
+def test_bad_quarantine_queries_are_a_400(server, params):
+    response = server.get("/api/v1/quarantine", **params)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"]

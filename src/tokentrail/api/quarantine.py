@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from tokentrail.api.params import Limit
 from tokentrail.api.views import iso
 from tokentrail.ingest.pipeline import valid_project
 
@@ -21,7 +22,7 @@ async def list_quarantine(
     project: Annotated[
         str | None, Query(description="Only this project's rows (default: every project)")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="Most rows listed, newest first")] = 100,
+    limit: Annotated[Limit, Query(description="Most rows listed, newest first")] = 100,
 ) -> dict[str, Any]:
     """The rows held in the quarantine, newest first, with the total held."""
     quarantine = request.app.state.writer.quarantine
