@@ -70,11 +70,53 @@ def test_a_span_below_a_stored_counted_layer_is_the_duplicate():
     assert inner.duplicate_of == "outer"
 
 
-def test_spans_without_usage_are_never_duplicates():
-    wrapper = _llm("w")
-    wrapper.usage = {}
+def _usageless(span_id, parent="", model="gpt-4o"):
+    span = _llm(span_id, parent=parent, model=model)
+    span.usage = {}
+    return span
 
-    assert mark_duplicates([wrapper, _llm("sdk", parent="w")], {}) == 0
+
+def test_a_model_span_without_usage_around_a_call_is_its_wrapper_not_a_call():
+    wrapper, sdk = _usageless("w"), _llm("sdk", parent="w")
+
+    assert mark_duplicates([wrapper, sdk], {}) == 1
+
+    assert _marks([wrapper, sdk]) == {"w": "sdk"}
+    assert wrapper.duplicate_reason.startswith("a wrapper, not a call")
+
+
+def test_a_wrapper_arriving_after_its_stored_call_points_at_the_counted_span():
+    # The wrapper ends last, so an exporter sends it last; the call below it was itself a second layer.
+    stored = {
+        "framework": CallNode("framework", "w", frozenset({"gpt-4o"}), 100, 20, "sdk", "", 0, True),
+        "sdk": CallNode("sdk", "framework", frozenset({"gpt-4o"}), 100, 20, "", "", 1, True),
+    }
+    wrapper = _usageless("w")
+
+    mark_duplicates([wrapper], stored)
+
+    assert wrapper.duplicate_of == "sdk"
+
+
+def test_a_wrapper_of_two_calls_points_at_the_first_and_says_so():
+    wrapper = _usageless("w")
+    first, second = _llm("a", parent="w", tokens=(10, 2)), _llm("b", parent="w", tokens=(30, 4))
+    first.start_ns, second.start_ns = 1, 2
+
+    mark_duplicates([wrapper, first, second], {})
+
+    assert _marks([wrapper, first, second]) == {"w": "a"}
+    assert "wraps 2 LLM calls" in wrapper.duplicate_reason
+
+
+def test_a_usageless_span_of_another_model_or_with_no_call_below_stays_unpriced():
+    other_model = [_usageless("w", model="claude-haiku-4-5"), _llm("sdk", parent="w")]
+    nothing_below = [_usageless("alone"), _chain("step", parent="alone")]
+    beside = [_chain("root"), _usageless("x", parent="root"), _llm("y", parent="root")]
+
+    assert mark_duplicates(other_model, {}) == 0
+    assert mark_duplicates(nothing_below, {}) == 0
+    assert mark_duplicates(beside, {}) == 0
 
 
 def _responding(span_id, response_id, parent="", tokens=(100, 20), start_ns=0):

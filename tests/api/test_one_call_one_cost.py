@@ -97,3 +97,34 @@ def test_two_separate_calls_with_equal_usage_both_count(server):
 
     assert Decimal(tree["cost"]) == 2 * _call_cost()
     assert all(s["duplicate_of"] is None for s in tree["spans"])
+
+
+def test_a_usageless_model_span_around_the_call_is_a_wrapper_never_an_unpriced_call(server):
+    # LlamaIndex's OpenAI.predict around OpenAI.chat: only the inner span states usage; the inner span
+    # ends first, so a simple span processor sends it first.
+    trace_id = new_trace_id()
+    root = span("query", trace_id, attributes={"session.id": "s-wrap"})
+    predict = span(
+        "OpenAI.predict",
+        trace_id,
+        parent=root["span_id"],
+        start_ns=NOW_NS + 1,
+        attributes={"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini"},
+    )
+    chat = _openinference_llm(trace_id, predict["span_id"], NOW_NS + 2)
+    server.post_otlp(protobuf_request([chat]), PROTOBUF)
+    server.post_otlp(protobuf_request([predict, root]), PROTOBUF)
+
+    tree = server.get(f"/api/v1/traces/{trace_id}").json()
+    (row,) = server.get("/api/v1/traces").json()["traces"]
+    unpriced = server.get("/api/v1/costs/unpriced").json()
+    session = server.get("/api/v1/sessions/s-wrap").json()
+
+    _, wrapper, call = tree["spans"]
+    assert wrapper["duplicate_of"] == call["span_id"]
+    assert wrapper["duplicate_reason"].startswith("a wrapper, not a call")
+    assert wrapper["cost"]["unpriced_reason"] is None
+    assert row["unpriced_count"] == 0 and unpriced["span_count"] == 0
+    assert Decimal(tree["cost"]) == Decimal(row["cost"]) == Decimal(session["cost"]) == _call_cost()
+    page = server.get(f"/traces/{trace_id}").text
+    assert '">wrapper</span>' in page and '">unpriced</span>' not in page

@@ -17,6 +17,12 @@ Within each group the layer closest to the provider is counted (the innermost on
 one that started last, inside the other's wrapper); the others get ``duplicate_of`` pointing at it and a
 reason. A span already stored and counted stays counted: a later arrival joins its group as the
 duplicate, so no stored row ever needs rewriting.
+
+A wrapper is not a call: an LLM or embedding span without usage of its own that has a counted call of the
+same model below it (LlamaIndex's ``OpenAI.predict`` around ``OpenAI.chat``, a framework span around the
+SDK's) is the outer layer of that call. It gets ``duplicate_of`` pointing at the call (the first one it
+wraps, when it wraps several), so it is neither counted nor reported unpriced. The wrapper must arrive with
+or after the call it wraps, as it does when spans are exported as they end.
 """
 
 from __future__ import annotations
@@ -43,17 +49,24 @@ class CallNode(NamedTuple):
     duplicate_of: str = ""
     response_id: str = ""
     start_ns: int = 0
+    #: An LLM or embedding span, with usage or without.
+    llm: bool = False
 
     @property
     def is_call(self) -> bool:
         return self.input > 0 or self.output > 0
+
+    @property
+    def may_wrap(self) -> bool:
+        """A model span without usage of its own: a wrapper if a counted call of its model is below it."""
+        return self.llm and not self.is_call
 
 
 _NO_MODELS: frozenset[str] = frozenset()
 
 
 def node_of(span: Span) -> CallNode:
-    if not span.usage or span.kind not in PRICED_BY_USAGE:
+    if span.kind not in PRICED_BY_USAGE:
         return CallNode(
             span.span_id, span.parent_span_id, _NO_MODELS, 0, 0, span.duplicate_of, "", span.start_ns
         )
@@ -67,6 +80,7 @@ def node_of(span: Span) -> CallNode:
         span.duplicate_of,
         span.response_id,
         span.start_ns,
+        True,
     )
 
 
@@ -126,6 +140,35 @@ def find_duplicates(new: Sequence[CallNode], known: Mapping[str, CallNode]) -> d
             node = new_by_id.get(span_id)
             if node is not None and span_id != keeper:
                 found[span_id] = (keeper, _reason(node, keeper))
+    wrappers = [node for node in new if node.may_wrap and not node.duplicate_of]
+    if wrappers:
+        found.update(_wrappers(wrappers, calls, nodes, found))
+    return found
+
+
+def _wrappers(
+    candidates: list[CallNode],
+    calls: list[CallNode],
+    nodes: Mapping[str, CallNode],
+    marked: Mapping[str, tuple[str, str]],
+) -> dict[str, tuple[str, str]]:
+    """The usage-less model spans among ``candidates`` that wrap a call of their model, each with the
+    counted span of the first call it wraps and why."""
+    wrapped: dict[str, list[CallNode]] = {}
+    candidate_ids = {node.span_id for node in candidates}
+    for call in calls:
+        for ancestor in _ancestors(call.span_id, nodes):
+            if ancestor in candidate_ids and _same_model(nodes[ancestor].models, call.models):
+                wrapped.setdefault(ancestor, []).append(call)
+    found: dict[str, tuple[str, str]] = {}
+    for span_id, inner in wrapped.items():
+        first = min(inner, key=lambda call: call.start_ns)
+        counted = marked[first.span_id][0] if first.span_id in marked else first.duplicate_of or first.span_id
+        what = "the LLM call" if len(inner) == 1 else f"{len(inner)} LLM calls, the first"
+        found[span_id] = (
+            counted,
+            f"a wrapper, not a call: no usage of its own; it wraps {what} counted on span {counted}",
+        )
     return found
 
 

@@ -124,7 +124,8 @@ def node_json(
             "total": money(span["cost_total"]),
             "by_type": money_map(span["cost"]),
             "origin": span["cost_origin"] or None,
-            "unpriced_reason": span["unpriced_reason"] or None,
+            # A span counted on another (a second layer, a wrapper) has no price of its own to miss.
+            "unpriced_reason": None if span["duplicate_of"] else span["unpriced_reason"] or None,
             "price_source": span["price_source"] or None,
         },
         "subtree_cost": {"total": money(node.subtree_cost), "by_type": money_map(node.subtree_cost_by_type)},

@@ -45,7 +45,7 @@ class CallIndex:
                 key
                 for key, group in by_trace.items()
                 if key not in self._traces
-                and any(node.is_call for node in group)
+                and any(node.is_call or node.may_wrap for node in group)
                 and min(node.start_ns for node in group) < self._started_ns
             ]
         )
@@ -95,14 +95,18 @@ class CallIndex:
                     row["duplicate_of"],
                     row["response_id"],
                     int(row["start_ns"]),
+                    bool(row["llm"]),
                 )
                 found.setdefault((project, row["trace_id"]), {})[node.span_id] = node
         return found
 
 
 def _may_repeat(new: list[CallNode], known: dict[str, CallNode]) -> bool:
-    """Whether two calls of the trace report the same usage or response: the cheap test before the walk."""
+    """Whether two calls of the trace report the same usage or response, or a model span without usage
+    may wrap a call: the cheap test before the walk."""
     calls = [node for node in new if node.is_call]
+    if any(node.may_wrap for node in new):
+        return bool(calls) or any(node.is_call for node in known.values())
     if not calls:
         return False
     calls += [node for node in known.values() if node.is_call]

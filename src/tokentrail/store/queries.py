@@ -84,7 +84,8 @@ _AGGREGATES: dict[str, str] = {
     "t_usage": "sumMapIf(usage, duplicate_of = '')",
     "t_cost_by_type": _sum_money("cost", "duplicate_of = ''", by_type=True),
     "t_errors": "countIf(status = 'error')",
-    "t_unpriced": "countIf(unpriced_reason != '')",
+    # A span counted on another (a second layer, a wrapper) has no price of its own to miss.
+    "t_unpriced": "countIf(unpriced_reason != '' AND duplicate_of = '')",
     "t_roots": "countIf(parent_span_id = '')",
     "t_name": f"""if(countIf(trace_name != '') > 0,
         argMinIf(trace_name, {_ROOT_FIRST}, trace_name != ''), argMin(name, {_ROOT_FIRST}))""",
@@ -410,7 +411,7 @@ def call_nodes(store: Store, project: str, trace_ids: list[str]) -> list[dict[st
         "SELECT trace_id, span_id, parent_span_id, request_model, response_model, "
         "if(kind IN ('llm', 'embedding'), usage['input'], 0) AS input, "
         "if(kind IN ('llm', 'embedding'), usage['output'], 0) AS output, duplicate_of, response_id, "
-        "start_ns, end_ns "
+        "start_ns, end_ns, kind IN ('llm', 'embedding') AS llm "
         "FROM spans FINAL WHERE project = {project:String} AND trace_id IN {ids:Array(String)}",
         {"project": project, "ids": trace_ids},
     )
@@ -470,7 +471,7 @@ def costs(store: Store, project: str, group_by: str, where: CostFilter) -> list[
         f"{_sum_money('s.cost', _COUNTED, by_type=True)} AS cost_by_type, "
         f"sumMapIf(s.usage, {_COUNTED}) AS usage, "
         f"count() AS span_count, {_distinct_traces('s.trace_id')} AS trace_count, "
-        f"countIf(s.unpriced_reason != '') AS unpriced_count, {by_origin}"
+        f"countIf(s.unpriced_reason != '' AND {_COUNTED}) AS unpriced_count, {by_origin}"
         "countIf(s.duplicate_of != '') AS duplicate_count "
         f"FROM {spans_sql} GROUP BY key ORDER BY cost DESC, key"
     )
