@@ -106,3 +106,62 @@ def test_text_is_never_turned_into_an_estimate() -> None:
     span = normalized({"openinference.span.kind": "LLM", "output.value": "Here are 500 tokens of prose."})
     enrich(span)
     assert (span.usage, span.usage_source, span.usage_parser) == ({}, {}, "")
+
+
+def test_parts_the_attributes_leave_out_are_filled_in_from_the_payload_and_marked() -> None:
+    # LiteLLM, MLflow and the botocore instrumentation state input and output only; the response has more.
+    usage = {**RESPONSE["usage"], "completion_tokens_details": {"reasoning_tokens": 64}}
+    response = {**RESPONSE, "usage": usage}
+    span = normalized(
+        {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.model": "gpt-4o",
+            "gen_ai.usage.input_tokens": 1200,
+            "gen_ai.usage.output_tokens": 80,
+            "output.value": json.dumps(response),
+        }
+    )
+    enrich(span)
+    assert span.usage == {"input": 1200, "output": 80, "cache_read": 1000, "reasoning": 64}
+    assert span.usage_source == {
+        "input": "attribute",
+        "output": "attribute",
+        "cache_read": "payload",
+        "reasoning": "payload",
+    }
+    assert span.usage_parser == "genai-prices:openai/chat"
+
+
+def test_a_python_literal_usage_object_is_a_side_channel_too() -> None:
+    # LiteLLM writes its Usage with str(), SDK objects and all.
+    usage_object = (
+        "{'completion_tokens': 40, 'prompt_tokens': 2060, 'total_tokens': 2100, "
+        "'completion_tokens_details': CompletionTokensDetailsWrapper(reasoning_tokens=None, text_tokens=40), "
+        "'prompt_tokens_details': PromptTokensDetailsWrapper(audio_tokens=None, cached_tokens=2048)}"
+    )
+    span = normalized(
+        {
+            "gen_ai.request.model": "gpt-4o",
+            "gen_ai.usage.input_tokens": 2060,
+            "gen_ai.usage.output_tokens": 40,
+            "metadata.usage_object": usage_object,
+        }
+    )
+    enrich(span)
+    assert span.usage == {"input": 2060, "output": 40, "cache_read": 2048}
+    assert span.usage_source["cache_read"] == "payload"
+
+
+def test_a_part_larger_than_its_stated_whole_is_not_taken() -> None:
+    usage = {"prompt_tokens": 500, "completion_tokens": 10, "prompt_tokens_details": {"cached_tokens": 400}}
+    span = normalized(
+        {
+            "gen_ai.request.model": "gpt-4o",
+            "gen_ai.usage.input_tokens": 300,
+            "gen_ai.usage.output_tokens": 10,
+            "gen_ai.usage.raw": json.dumps(usage),
+        }
+    )
+    enrich(span)
+    assert span.usage == {"input": 300, "output": 10}
+    assert span.usage_parser == ""

@@ -219,3 +219,16 @@ def test_server_side_web_searches_are_counted_as_their_own_usage() -> None:
     found = usage_from_payload(json.dumps(body))
     assert found is not None
     assert found.usage == {"input": 100, "output": 50, "web_search": 3}
+
+
+def test_a_python_literal_is_read_as_data_and_code_is_never_run() -> None:
+    literal = "{'prompt_tokens': 12, 'completion_tokens': 3, 'prompt_tokens_details': D(cached_tokens=8)}"
+    found = usage_from_payload(literal)
+    assert found is not None and found.usage == {"input": 12, "output": 3, "cache_read": 8}
+    for code in (
+        "{'prompt_tokens': __import__('os').getpid(), 'completion_tokens': 1}",
+        "{'prompt_tokens': 1, 'completion_tokens': open('/etc/passwd')}",
+        "{'prompt_tokens': 1, 'completion_tokens': x.y}",
+        "{**{'prompt_tokens': 1}, 'completion_tokens': 2}",
+    ):
+        assert usage_from_payload(code) is None

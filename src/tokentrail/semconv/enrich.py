@@ -2,23 +2,32 @@
 
 Runs after :func:`tokentrail.semconv.normalize` and before pricing. An LLM span whose instrumentation
 recorded the provider's raw response (or its usage object) but no usage attributes gets its usage from
-that payload (:mod:`.payloads`), marked ``usage_source = "payload"`` with the parser that read it; a span
-with no response id gets the one the provider wrote in its response, so that two layers reporting one
-call can be recognised as one (:mod:`tokentrail.analysis.calls`). Nothing is ever estimated from text.
+that payload (:mod:`.payloads`), marked ``usage_source = "payload"`` with the parser that read it.
+
+A span whose attributes state usage but leave parts out (LiteLLM's and Bedrock's input and output only,
+MLflow's token usage without reasoning) has those parts filled in from the payload, each marked
+``payload``: the cache reads and writes inside input, the reasoning inside output. A part is taken only
+when it fits inside the whole the attributes state, so a payload describing something else cannot add
+tokens that were never billed; what the attributes state is never replaced.
+
+A span with no response id gets the one the provider wrote in its response, so that two layers reporting
+one call can be recognised as one (:mod:`tokentrail.analysis.calls`). Nothing is ever estimated from text.
 """
 
 from __future__ import annotations
 
 import re
 
-from tokentrail.model import PRICED_BY_USAGE, Span, SpanKind, UsageSource
-from tokentrail.semconv.payloads import usage_from_payload
+from tokentrail.model import PRICED_BY_USAGE, USAGE_TYPES, Span, SpanKind, UsageSource
+from tokentrail.semconv.common import USAGE_PARTS
+from tokentrail.semconv.payloads import PayloadUsage, usage_from_payload
 
 __all__ = ["PAYLOAD_ATTRIBUTES", "RESPONSE_ID", "enrich"]
 
 #: Raw attributes that hold a provider response or usage object, read after the span's output: Logfire's
-#: ``gen_ai.usage.raw`` (the usage object) and ``response_data`` (message and usage).
-PAYLOAD_ATTRIBUTES = ("gen_ai.usage.raw", "response_data")
+#: ``gen_ai.usage.raw`` (the usage object) and ``response_data`` (message and usage); LiteLLM's
+#: ``metadata.usage_object`` (its usage, as a Python ``str(dict)``).
+PAYLOAD_ATTRIBUTES = ("gen_ai.usage.raw", "response_data", "metadata.usage_object")
 
 #: A provider response id inside a payload: OpenAI Chat Completions (``chatcmpl-``), Completions
 #: (``cmpl-``), Responses (``resp_``), Anthropic Messages (``msg_``). Tool-call ids (``call_``,
@@ -27,6 +36,9 @@ PAYLOAD_ATTRIBUTES = ("gen_ai.usage.raw", "response_data")
 RESPONSE_ID = re.compile(r'"id"\s*:\s*"((?:chatcmpl-|cmpl-|resp_|msg_)[A-Za-z0-9_-]{6,})"')
 
 _PAYLOAD_SOURCE = UsageSource.PAYLOAD.value
+#: The parts a provider payload may state that attributes often leave out; a span stating all of them
+#: has nothing to gain from parsing its payload.
+_PARTS_FOUND_IN_PAYLOADS = ("cache_read", "cache_write", "reasoning")
 
 
 def enrich(span: Span) -> None:
@@ -37,7 +49,7 @@ def enrich(span: Span) -> None:
         match = RESPONSE_ID.search(span.output)
         if match is not None:
             span.response_id = match[1]
-    if span.usage:
+    if span.usage and all(part in span.usage for part in _PARTS_FOUND_IN_PAYLOADS):
         return
     for payload in (span.output, *(span.attributes.get(name, "") for name in PAYLOAD_ATTRIBUTES)):
         if not payload:
@@ -45,6 +57,9 @@ def enrich(span: Span) -> None:
         found = usage_from_payload(payload, provider=span.provider, model=span.model)
         if found is None:
             continue
+        if span.usage:
+            _fill_in(span, found)
+            return
         span.usage = found.usage
         span.usage_source = dict.fromkeys(found.usage, _PAYLOAD_SOURCE)
         span.usage_parser = found.parser
@@ -53,3 +68,22 @@ def enrich(span: Span) -> None:
         if span.kind is SpanKind.OTHER:
             span.kind = SpanKind.LLM  # a model and a provider's usage: it was a model call
         return
+
+
+def _fill_in(span: Span, found: PayloadUsage) -> None:
+    """Add the parts of ``found`` the span's usage lacks, where each fits inside its stated whole."""
+    usage = dict(span.usage)
+    added = []
+    for usage_type, count in found.usage.items():  # wholes before their parts (USAGE_TYPES order)
+        if usage_type in usage:
+            continue
+        whole = USAGE_PARTS.get(usage_type)
+        if whole is not None and count > usage.get(whole, 0):
+            continue  # more cached than input stated: the payload does not describe these counts
+        usage[usage_type] = count
+        added.append(usage_type)
+    if not added:
+        return
+    span.usage = {usage_type: usage[usage_type] for usage_type in USAGE_TYPES if usage_type in usage}
+    span.usage_source = {**span.usage_source, **dict.fromkeys(added, _PAYLOAD_SOURCE)}
+    span.usage_parser = found.parser

@@ -3,7 +3,8 @@
 Pure: text in, canonical usage (see :mod:`tokentrail.model`) out, or None when the payload holds no usage
 that can be trusted. Counts are never estimated from text.
 
-A payload is a JSON response, a JSON usage object alone, a JSON list of streamed chunks, or raw SSE text.
+A payload is a JSON response, a JSON usage object alone, a JSON list of streamed chunks, raw SSE text, or
+a Python ``str(dict)`` of any of these (LiteLLM's ``metadata.usage_object``).
 Its format is recognised by the keys of its usage object (:data:`FORMATS`, in order); the span's provider
 (else its model, by genai-prices' ``model_match`` rules) picks that provider's genai-prices extractor for
 the format, if it has one, else the format's reference extractor. genai-prices maps every format's keys to
@@ -41,7 +42,7 @@ from genai_prices.types import Provider, UsageExtractor
 
 from tokentrail.model import USAGE_TYPES
 from tokentrail.pricing.catalog import PROVIDER_IDS, USAGE_KEYS
-from tokentrail.semconv.values import TRUNCATION_MARKER
+from tokentrail.semconv.values import PYTHON_LITERAL_LIMIT, TRUNCATION_MARKER, python_literal
 
 __all__ = ["COVERAGE", "FORMATS", "PayloadFormat", "PayloadUsage", "usage_from_payload"]
 
@@ -153,6 +154,7 @@ _MARKER = "oken"  # every usage key of every format contains "token" or "Token":
 _TRUNCATED = re.compile(re.escape(TRUNCATION_MARKER).replace(r"\{\}", r"\d+") + r"\Z")
 _SNAKE = re.compile(r"_([a-z])")
 _DONE = "[DONE]"
+_PYTHON_OPENERS = ("{", "[")
 
 
 def usage_from_payload(payload: str, *, provider: str = "", model: str = "") -> PayloadUsage | None:
@@ -180,7 +182,14 @@ def _documents(payload: str, *, unwrap: bool = True) -> list[dict[str, Any]]:
     try:
         parsed = json.loads(payload)
     except (ValueError, RecursionError):
-        return _sse(payload) if "data:" in payload else []
+        if "data:" in payload:
+            return _sse(payload)
+        if payload[:1] not in _PYTHON_OPENERS or len(payload) > PYTHON_LITERAL_LIMIT:
+            return []
+        try:
+            parsed = python_literal(payload)
+        except ValueError:
+            return []
     if type(parsed) is str:  # a payload JSON-encoded once more (one level)
         return _documents(parsed, unwrap=False) if unwrap else []
     items = parsed if type(parsed) is list else [parsed]

@@ -212,9 +212,42 @@ def implied(kind: SpanKind) -> Converter:
 
 # -- encodings: what a value is written as, before its target's converter reads it ------------------------
 
-#: Longest Python literal parsed (LangSmith's token details are a few dozen characters).
+#: Longest Python literal parsed (LangSmith's token details are a few dozen characters; LiteLLM's usage
+#: object a few hundred).
 PYTHON_LITERAL_LIMIT = 4096
 _MISSING: Any = object()
+
+
+def python_literal(text: str) -> Any:
+    """The value of a Python ``repr``/``str`` of plain data, read without evaluating anything.
+
+    Literals as :func:`ast.literal_eval` reads them, plus what ``str(dict)`` of SDK objects writes: a call
+    with keyword arguments only (``PromptTokensDetailsWrapper(cached_tokens=80, audio_tokens=None)``)
+    reads as the dict of its arguments. Raises ValueError for anything else.
+    """
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+        return _literal(tree.body)
+    except (SyntaxError, MemoryError, RecursionError) as exc:
+        raise ValueError(f"not a Python literal: {exc}") from None
+
+
+def _literal(node: ast.expr) -> Any:
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Dict):
+        if not all(node.keys):
+            raise ValueError("a dict unpacked into another is not plain data")
+        return {_literal(key): _literal(value) for key, value in zip(node.keys, node.values, strict=True)}  # type: ignore[arg-type]
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        return [_literal(item) for item in node.elts]
+    if isinstance(node, ast.Call) and not node.args and all(keyword.arg for keyword in node.keywords):
+        return {keyword.arg: _literal(keyword.value) for keyword in node.keywords}
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        operand = _literal(node.operand)
+        if type(operand) in (int, float):
+            return -operand if isinstance(node.op, ast.USub) else operand
+    raise ValueError(f"not plain data: {ast.dump(node)[:80]}")
 
 
 def _from_json(value: AttributeValue) -> Any:
@@ -232,9 +265,9 @@ def _from_python(value: AttributeValue) -> Any:
         return value
     if len(value) > PYTHON_LITERAL_LIMIT:
         return _MISSING
-    try:  # literals only: never eval
-        return ast.literal_eval(value)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+    try:  # plain data only: never eval
+        return python_literal(value)
+    except (ValueError, TypeError):
         return _MISSING
 
 
