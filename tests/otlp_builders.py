@@ -59,12 +59,12 @@ def _any_value(value: Any) -> AnyValue:
     return AnyValue(string_value=str(value))
 
 
-def protobuf_request(spans: list[dict[str, Any]], service: str = "test-app") -> bytes:
+def protobuf_request(spans: list[dict[str, Any]], service: str = "test-app", scope: str = "tests") -> bytes:
     request = ExportTraceServiceRequest()
     resource_spans = request.resource_spans.add()
     resource_spans.resource.attributes.append(KeyValue(key="service.name", value=_any_value(service)))
     scope_spans = resource_spans.scope_spans.add()
-    scope_spans.scope.name = "tests"
+    scope_spans.scope.name = scope
     for item in spans:
         pb = Span(
             trace_id=bytes.fromhex(item["trace_id"]),

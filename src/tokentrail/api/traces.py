@@ -14,6 +14,7 @@ from tokentrail.analysis.tree import TraceTree, build_tree, critical_path
 from tokentrail.api.params import DurationMs, End, Limit, Money, Project, Start, project_of, to_ns
 from tokentrail.api.views import node_json, trace_row, tree_json
 from tokentrail.errors import BadRequest, NotFound
+from tokentrail.semconv.emitters import INCOMPLETE_USAGE
 from tokentrail.store import queries
 
 __all__ = ["router"]
@@ -131,12 +132,13 @@ async def _read_tree(request: Request, trace_id: str, project: str, *, payloads:
         project,
         trace_id,
         payloads=payloads,
-        kept_attributes=_RETRY_ATTRIBUTE_NAMES,
+        kept_attributes=_KEPT_ATTRIBUTE_NAMES,
     )
     if not spans:
         raise NotFound(f"no trace {trace_id}")
     return build_tree(trace_id, spans)
 
 
-# What a tree without payloads still reads of the attributes: what marks a retry.
-_RETRY_ATTRIBUTE_NAMES = tuple(attribute.name for attribute in RETRY_ATTRIBUTES)
+# What a tree without payloads still reads of the attributes: what marks a retry, and usage known to be
+# incomplete.
+_KEPT_ATTRIBUTE_NAMES = (*(attribute.name for attribute in RETRY_ATTRIBUTES), INCOMPLETE_USAGE)

@@ -11,6 +11,7 @@ from tokentrail.analysis.retries import RetriedAttempt, TraceRetries, retries_in
 from tokentrail.analysis.tree import TraceTree, TreeNode, critical_path
 from tokentrail.api.encoding import money, money_map
 from tokentrail.money import sum_money
+from tokentrail.semconv.emitters import INCOMPLETE_USAGE
 
 __all__ = ["iso", "node_json", "trace_row", "tree_json"]
 
@@ -119,6 +120,7 @@ def node_json(
         "usage": _usage(span["usage"]),
         "usage_source": dict(sorted(span["usage_source"].items())),
         "usage_parser": span["usage_parser"] or None,
+        "usage_incomplete": span["attributes"].get(INCOMPLETE_USAGE) or None,
         "subtree_usage": _usage(node.subtree_usage),
         "cost": {
             "total": money(span["cost_total"]),

@@ -19,7 +19,8 @@ dropped: it was understood, just outranked.
 After the walk the engine applies what the tables say about meaning: counts that leave out their parts
 (``Rule.excludes``, ``Rule.additive``) are made whole, costs that include their parts
 (``Rule.includes``) are made disjoint, and usage stated on an aggregate span (an agent or chain summing
-the calls below it) is kept raw so that no trace counts it twice.
+the calls below it) is kept raw so that no trace counts it twice. Last, what one emitter's counts mean
+(:mod:`.emitters`: an input that leaves cached tokens out, counts known to be dropped) is applied.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from tokentrail.semconv.common import (
     Shape,
     Target,
 )
+from tokentrail.semconv.emitters import read_usage_as_meant
 from tokentrail.semconv.genai import GENAI, GENAI_DEPRECATED
 from tokentrail.semconv.langfuse import LANGFUSE, LANGFUSE_METADATA
 from tokentrail.semconv.langsmith import LANGSMITH
@@ -620,7 +622,7 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
         error_stack = capped(details.get(Target.ERROR_STACK.value, ""), limit)
 
     metadata = {key: text for key, (_, text) in found.metadata.items()} if found.metadata else {}
-    return Span(
+    span = Span(
         project=project,
         trace_id=raw.trace_id,
         span_id=raw.span_id,
@@ -653,6 +655,9 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
         resource=resource,
         events=_events_json(raw.events) if raw.events else "",
     )
+    if usage and raw.scope_name:
+        read_usage_as_meant(span, raw.attributes)
+    return span
 
 
 def _events_json(events: list[RawEvent]) -> str:
