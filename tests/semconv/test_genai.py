@@ -121,6 +121,33 @@ def test_deprecated_gen_ai_system_values_are_aliased_to_provider_names(value: st
     assert normalized({"gen_ai.system": value}).provider == provider
 
 
+@pytest.mark.parametrize(
+    ("attributes", "provider"),
+    [
+        ({"gen_ai.system": "gemini"}, "gcp.gemini"),  # OpenTelemetry google-genai instrumentation
+        ({"llm.provider": "google"}, "gcp.gemini"),  # OpenInference
+        ({"gen_ai.provider.name": "google"}, "gcp.gemini"),  # pydantic-ai
+        ({"gen_ai.provider.name": "google-gla"}, "gcp.gemini"),  # pydantic-ai before 1.0
+        ({"gen_ai.system": "google.generative-ai.chat"}, "gcp.gemini"),  # Vercel AI SDK
+        ({"gen_ai.provider.name": "gcp.gen_ai"}, "gcp.gemini"),  # backend unknown
+        (
+            {"gen_ai.provider.name": "gcp.gen_ai", "server.address": "generativelanguage.googleapis.com"},
+            "gcp.gemini",
+        ),
+        (
+            {"gen_ai.provider.name": "gcp.gen_ai", "server.address": "us-central1-aiplatform.googleapis.com"},
+            "gcp.vertex_ai",
+        ),
+        ({"llm.provider": "google", "server.address": "aiplatform.googleapis.com"}, "gcp.vertex_ai"),
+        ({"gen_ai.system": "vertex_ai"}, "gcp.vertex_ai"),
+    ],
+)
+def test_the_gemini_api_has_one_provider_name_whatever_the_instrumentation_calls_it(
+    attributes: dict[str, str], provider: str
+) -> None:
+    assert normalized(attributes).provider == provider
+
+
 def test_openllmetry_azure_spelling_in_provider_name_is_aliased() -> None:
     assert normalized({"gen_ai.provider.name": "az.ai.openai"}).provider == "azure.ai.openai"
 

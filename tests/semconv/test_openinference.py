@@ -119,7 +119,7 @@ def test_embedding_model_name_is_the_model() -> None:
     ("attribute", "value", "provider"),
     [
         ("llm.provider", "openai", "openai"),
-        ("llm.provider", "google", "gcp.gen_ai"),
+        ("llm.provider", "google", "gcp.gemini"),
         ("llm.provider", "aws", "aws.bedrock"),
         ("llm.provider", "azure", "azure.ai.openai"),
         ("llm.provider", "mistralai", "mistral_ai"),

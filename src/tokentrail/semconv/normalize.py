@@ -66,6 +66,7 @@ from tokentrail.semconv.messages import rebuild, with_system
 from tokentrail.semconv.mlflow import MLFLOW
 from tokentrail.semconv.openinference import OPENINFERENCE
 from tokentrail.semconv.openllmetry import OPENLLMETRY
+from tokentrail.semconv.providers import provider_at
 from tokentrail.semconv.values import (
     CONVERTERS,
     EMPTY,
@@ -132,6 +133,7 @@ _ERROR = Target.ERROR.value
 _ERROR_TYPE = Target.ERROR_TYPE.value
 _ERROR_MESSAGE = Target.ERROR_MESSAGE.value
 _TOTAL = "total"
+SERVER_ADDRESS = "server.address"
 
 _ATTRIBUTE_SOURCE = UsageSource.ATTRIBUTE.value
 _MISS: tuple[int, Any] = (0, "")  # what a target holds when no attribute filled it
@@ -622,6 +624,7 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
         error_stack = capped(details.get(Target.ERROR_STACK.value, ""), limit)
 
     metadata = {key: text for key, (_, text) in found.metadata.items()} if found.metadata else {}
+    provider = scalars.get(_PROVIDER, _MISS)[1]
     span = Span(
         project=project,
         trace_id=raw.trace_id,
@@ -637,7 +640,7 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
         error_message=error_message,
         error_stack=error_stack,
         scope=raw.scope_name,
-        provider=scalars.get(_PROVIDER, _MISS)[1],
+        provider=provider_at(provider, raw.attributes.get(SERVER_ADDRESS)) if provider else provider,
         request_model=request_model,
         response_model=response_model,
         response_id=scalars.get(_RESPONSE_ID, _MISS)[1],
