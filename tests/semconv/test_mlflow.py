@@ -209,3 +209,15 @@ def test_mlflow_wins_over_genai_on_one_span() -> None:
         "text-embedding-3-small",
         {"input": 6},
     )
+
+
+def test_session_and_user_ids_json_encoded_by_mlflow_lose_their_quote_marks() -> None:
+    # mlflow.update_current_trace(session_id=..., user=...) lands on the root span through LiveSpan,
+    # which JSON-encodes every value it sets.
+    span = normalized({"mlflow.spanType": '"CHAIN"', "session.id": '"chat-1"', "user.id": '"u-1"'})
+    assert (span.session_id, span.user_id) == ("chat-1", "u-1")
+
+
+@pytest.mark.parametrize("value", ['"', '""', 'a"b"', '"unterminated', '"\\x"'])
+def test_ids_that_merely_contain_quotes_are_kept_as_written(value: str) -> None:
+    assert normalized({"session.id": value}).session_id == value

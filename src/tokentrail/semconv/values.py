@@ -91,6 +91,19 @@ def as_text(value: AttributeValue) -> str | None:
     return None
 
 
+def as_id(value: AttributeValue) -> str | None:
+    """An id as text. One written as a JSON string (MLflow JSON-encodes every value it sets on a span, so
+    its ``session.id`` arrives as ``"\\"s-1\\""``) is unwrapped: no id is a quoted string on purpose."""
+    text = as_text(value)
+    if text is not None and len(text) > 2 and text[0] == '"' and text[-1] == '"':
+        try:
+            inner = json.loads(text)
+        except ValueError:
+            return text
+        return inner if type(inner) is str and inner else text
+    return text
+
+
 def _whole(number: float) -> int | None:
     return int(number) if number >= 0 and number.is_integer() else None
 
@@ -352,8 +365,8 @@ CONVERTERS: dict[Target, Converter] = {
     Target.REQUEST_MODEL: as_text,
     Target.RESPONSE_MODEL: as_text,
     Target.RESPONSE_ID: as_text,
-    Target.SESSION_ID: as_text,
-    Target.USER_ID: as_text,
+    Target.SESSION_ID: as_id,
+    Target.USER_ID: as_id,
     Target.TRACE_NAME: as_text,
     Target.ERROR_TYPE: as_text,
     Target.ERROR_MESSAGE: as_text,
