@@ -106,6 +106,12 @@ def test_logfire_openai_integration_span_as_logfire_5_4_exports_it() -> None:
         ("reasoning_tokens", "reasoning"),
         ("input_audio_tokens", "audio_in"),
         ("output_audio_tokens", "audio_out"),
+        # Gemini through pydantic-ai's GoogleModel.
+        ("thoughts_tokens", "reasoning"),
+        ("cached_content_tokens", "cache_read"),
+        ("audio_prompt_tokens", "audio_in"),
+        ("image_prompt_tokens", "image_in"),
+        ("audio_candidates_tokens", "audio_out"),
     ],
 )
 def test_usage_details_keys_map_to_canonical_parts(key: str, usage_type: str) -> None:
@@ -242,3 +248,23 @@ def test_response_data_outranked_by_genai_output_still_yields_the_calls_usage() 
     enrich(span)
     assert span.usage == {"input": 1200, "output": 80, "cache_read": 1000}
     assert span.usage_source == dict.fromkeys(span.usage, "payload")
+
+
+def test_a_gemini_call_through_pydantic_ai_keeps_its_thinking_and_cache_counts() -> None:
+    span = normalized(
+        {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": "google",
+            "gen_ai.request.model": "gemini-2.5-flash",
+            "gen_ai.usage.input_tokens": 3000,
+            "gen_ai.usage.output_tokens": 700,  # candidates and thoughts
+            "gen_ai.usage.cache_read.input_tokens": 2048,
+            "gen_ai.usage.details.cached_content_tokens": 2048,
+            "gen_ai.usage.details.cache_read_tokens": 2048,
+            "gen_ai.usage.details.thoughts_tokens": 500,
+            "gen_ai.usage.details.text_prompt_tokens": 3000,
+        }
+    )
+    assert span.provider == "gcp.gemini"
+    assert span.usage == {"input": 3000, "output": 700, "cache_read": 2048, "reasoning": 500}
+    assert span.attributes == {"gen_ai.usage.details.text_prompt_tokens": "3000"}

@@ -8,7 +8,8 @@ request and response of its OpenAI and Anthropic integrations. This table ranks 
 ``gen_ai.input.messages`` wins over the raw ``request_data`` when both are there. Agent-run spans state
 the run's summed usage as ``gen_ai.aggregated_usage.*``, which no rule reads: the calls below count.
 
-Sources: PyPI ``pydantic-ai-slim`` 2.68.0 ``pydantic_ai/usage.py`` (``opentelemetry_attributes``),
+Sources: PyPI ``pydantic-ai-slim`` 2.68.0 and 2.78.0 ``pydantic_ai/usage.py`` (``opentelemetry_attributes``),
+``pydantic_ai/models/google.py`` (``_usage_metadata_as_usage``: Gemini's details),
 ``pydantic_ai/_instrumentation.py`` and ``capabilities/instrumentation.py`` (``operation.cost``,
 ``final_result``, ``pydantic_ai.all_messages``); ``logfire-sdk`` 5.4.0 (``request_data``,
 ``response_data``, ``logfire.tags``).
@@ -31,6 +32,13 @@ LOGFIRE = Convention(
         Rule(_DETAILS + "reasoning_tokens", Target.USAGE, key="reasoning"),
         Rule(_DETAILS + "input_audio_tokens", Target.USAGE, key="audio_in"),
         Rule(_DETAILS + "output_audio_tokens", Target.USAGE, key="audio_out"),
+        # Gemini's usageMetadata as pydantic-ai's GoogleModel names it: thoughts inside output, the
+        # cached-content count inside input, and the per-modality counts inside their wholes.
+        Rule(_DETAILS + "thoughts_tokens", Target.USAGE, key="reasoning"),
+        Rule(_DETAILS + "cached_content_tokens", Target.USAGE, key="cache_read"),
+        Rule(_DETAILS + "audio_prompt_tokens", Target.USAGE, key="audio_in"),
+        Rule(_DETAILS + "image_prompt_tokens", Target.USAGE, key="image_in"),
+        Rule(_DETAILS + "audio_candidates_tokens", Target.USAGE, key="audio_out"),
         Rule("logfire.tags", Target.TAGS),
         Rule("request_data", Target.INPUT),
         Rule("pydantic_ai.all_messages", Target.INPUT),
