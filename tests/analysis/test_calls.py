@@ -106,7 +106,7 @@ def test_a_wrapper_of_two_calls_points_at_the_first_and_says_so():
     mark_duplicates([wrapper, first, second], {})
 
     assert _marks([wrapper, first, second]) == {"w": "a"}
-    assert "wraps 2 LLM calls" in wrapper.duplicate_reason
+    assert "wraps 2 calls" in wrapper.duplicate_reason
 
 
 def test_a_usageless_span_of_another_model_or_with_no_call_below_stays_unpriced():
@@ -160,3 +160,31 @@ def test_a_stored_counted_span_with_the_same_response_stays_the_counted_one():
     mark_duplicates([late], {"sdk": stored})
 
     assert late.duplicate_of == "sdk"
+
+
+def test_two_usageless_layers_of_one_request_leave_one_unpriced_call():
+    # LlamaIndex's get_query_embedding around _get_query_embedding: neither layer states usage.
+    outer = _usageless("outer", model="text-embedding-3-small")
+    inner = _usageless("inner", parent="outer", model="text-embedding-3-small")
+    outer.kind = inner.kind = SpanKind.EMBEDDING
+
+    mark_duplicates([inner, outer], {})
+
+    assert _marks([outer, inner]) == {"outer": "inner"}
+    assert "the call itself, which states no usage either" in outer.duplicate_reason
+
+
+def test_a_wrapper_around_one_call_seen_in_two_layers_wraps_one_call():
+    wrapper = _usageless("predict")
+    framework, sdk = _llm("chat", parent="predict"), _llm("sdk", parent="chat")
+
+    mark_duplicates([wrapper, framework, sdk], {})
+
+    assert _marks([wrapper, framework, sdk]) == {"predict": "sdk", "chat": "sdk"}
+    assert "wraps the call counted on span sdk" in wrapper.duplicate_reason
+
+
+def test_usageless_spans_without_a_model_never_stand_for_one_another():
+    outer, inner = _usageless("outer", model=""), _usageless("inner", parent="outer", model="")
+
+    assert mark_duplicates([outer, inner], {}) == 0

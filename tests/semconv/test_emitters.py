@@ -3,11 +3,21 @@ counts an instrumentation is known to drop are said on the span."""
 
 from __future__ import annotations
 
+import json
+
 from raw_spans import normalized
+from tokentrail.model import Span
 from tokentrail.semconv.emitters import INCOMPLETE_USAGE
+from tokentrail.semconv.enrich import enrich
 
 BOTOCORE = "opentelemetry.instrumentation.botocore.bedrock-runtime"
 CLAUDE = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+
+
+def _read(attributes: dict[str, object], scope: str = "", name: str = "chat") -> Span:
+    span = normalized(attributes, scope_name=scope, name=name)
+    enrich(span)
+    return span
 
 
 def _bedrock(method: str, model: str = CLAUDE, **usage: int) -> dict[str, object]:
@@ -29,14 +39,14 @@ def test_converse_input_is_made_whole_with_the_cache_counts_it_leaves_out() -> N
         output_tokens=40,
         **{"cache_read.input_tokens": 2048, "cache_creation.input_tokens": 100},
     )
-    span = normalized(attributes, scope_name=BOTOCORE)
+    span = _read(attributes, BOTOCORE)
     assert span.usage == {"input": 2160, "output": 40, "cache_read": 2048, "cache_write": 100}
     assert span.usage_source["input"] == "derived"
     assert INCOMPLETE_USAGE not in span.attributes
 
 
 def test_invoke_model_with_an_anthropic_body_is_marked_incomplete_and_left_as_stated() -> None:
-    span = normalized(_bedrock("InvokeModel", input_tokens=12, output_tokens=40), scope_name=BOTOCORE)
+    span = _read(_bedrock("InvokeModel", input_tokens=12, output_tokens=40), BOTOCORE)
     assert span.usage == {"input": 12, "output": 40}
     assert "drops the cache read and cache write counts" in span.attributes[INCOMPLETE_USAGE]
 
@@ -45,9 +55,44 @@ def test_invoke_model_of_another_family_and_other_emitters_are_read_as_named() -
     nova = normalized(
         _bedrock("InvokeModel", "amazon.nova-lite-v1:0", input_tokens=5, output_tokens=2), scope_name=BOTOCORE
     )
-    same_names_elsewhere = normalized(
+    same_names_elsewhere = _read(
         _bedrock("Converse", input_tokens=12, output_tokens=40, **{"cache_read.input_tokens": 8}),
-        scope_name="my.own.instrumentation",
+        "my.own.instrumentation",
     )
     assert INCOMPLETE_USAGE not in nova.attributes
     assert same_names_elsewhere.usage == {"input": 12, "output": 40, "cache_read": 8}
+
+
+def test_invoke_model_cache_counts_a_response_hook_put_back_are_outside_its_input() -> None:
+    hooked = _bedrock("InvokeModel", input_tokens=7, output_tokens=30, **{"cache_read.input_tokens": 2048})
+    raw_usage = _bedrock("InvokeModel", input_tokens=12, output_tokens=40)
+    raw_usage["gen_ai.usage.raw"] = json.dumps(
+        {"input_tokens": 12, "output_tokens": 40, "cache_creation_input_tokens": 2048}
+    )
+
+    from_attributes, from_payload = _read(hooked, BOTOCORE), _read(raw_usage, BOTOCORE)
+
+    assert from_attributes.usage == {"input": 2055, "output": 30, "cache_read": 2048}
+    assert from_payload.usage == {"input": 2060, "output": 40, "cache_write": 2048}
+    assert from_payload.usage_source == {
+        "input": "derived",
+        "output": "attribute",
+        "cache_write": "payload",
+    }
+    assert INCOMPLETE_USAGE not in from_attributes.attributes | from_payload.attributes
+
+
+def test_an_agents_sdk_chat_completions_generation_says_its_breakdown_is_missing() -> None:
+    attributes = {
+        "openinference.span.kind": "LLM",
+        "llm.system": "openai",
+        "llm.model_name": "gpt-5-mini",
+        "llm.token_count.prompt": 1800,
+        "llm.token_count.completion": 220,
+    }
+    scope = "openinference.instrumentation.openai_agents"
+
+    generation, response = _read(attributes, scope, "generation"), _read(attributes, scope, "response")
+
+    assert "drops the cache and reasoning breakdown" in generation.attributes[INCOMPLETE_USAGE]
+    assert INCOMPLETE_USAGE not in response.attributes

@@ -268,3 +268,12 @@ def test_a_gemini_call_through_pydantic_ai_keeps_its_thinking_and_cache_counts()
     assert span.provider == "gcp.gemini"
     assert span.usage == {"input": 3000, "output": 700, "cache_read": 2048, "reasoning": 500}
     assert span.attributes == {"gen_ai.usage.details.text_prompt_tokens": "3000"}
+
+
+def test_a_session_id_logfire_scrubbed_is_no_session_and_the_conversation_id_counts() -> None:
+    # Logfire's default scrubbing matches "session" in the attribute's name.
+    span = normalized(
+        {"session.id": "[Scrubbed due to 'session']", "gen_ai.conversation.id": "conv-1", "user.id": "u-1"}
+    )
+    assert (span.session_id, span.user_id) == ("conv-1", "u-1")
+    assert span.attributes["session.id"] == "[Scrubbed due to 'session']"

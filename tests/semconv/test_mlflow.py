@@ -73,13 +73,13 @@ def test_openai_autolog_chat_span_as_mlflow_3_17_exports_it() -> None:
             "mlflow.llm.model": '"gpt-4o-mini"',
             "mlflow.llm.provider": '"openai"',
             "mlflow.llm.cost": COST,
-            "mlflow.message.format": '"openai"',
-        },
+            },
         name="Completions",
         scope_name="mlflow.tracing",
     )
     assert span.kind is SpanKind.LLM
-    assert (span.provider, span.request_model, span.response_model) == ("openai", "gpt-4o-mini", "")
+    # mlflow.llm.model names the model the response names (else the one requested): the one that served.
+    assert (span.provider, span.request_model, span.response_model) == ("openai", "", "gpt-4o-mini")
     assert span.usage == {"input": 1200, "output": 80, "cache_read": 1000}
     assert span.reported_cost == {
         "input": Decimal("0.000102"),
@@ -94,7 +94,6 @@ def test_openai_autolog_chat_span_as_mlflow_3_17_exports_it() -> None:
         "mlflow.spanFunctionName": '"create"',
         "mlflow.chat.tokenUsage": TOKEN_USAGE,
         "mlflow.llm.cost": COST,
-        "mlflow.message.format": '"openai"',
     }
 
 
@@ -199,12 +198,12 @@ def test_mlflow_wins_over_genai_on_one_span() -> None:
             "mlflow.spanType": '"EMBEDDING"',
             "gen_ai.operation.name": "chat",
             "mlflow.llm.model": '"text-embedding-3-small"',
-            "gen_ai.request.model": "other",
+            "gen_ai.response.model": "other",
             "mlflow.chat.tokenUsage": '{"input_tokens": 6}',
             "gen_ai.usage.input_tokens": 9,
         }
     )
-    assert (span.kind, span.request_model, span.usage) == (
+    assert (span.kind, span.response_model, span.usage) == (
         SpanKind.EMBEDDING,
         "text-embedding-3-small",
         {"input": 6},
@@ -212,8 +211,7 @@ def test_mlflow_wins_over_genai_on_one_span() -> None:
 
 
 def test_session_and_user_ids_json_encoded_by_mlflow_lose_their_quote_marks() -> None:
-    # mlflow.update_current_trace(session_id=..., user=...) lands on the root span through LiveSpan,
-    # which JSON-encodes every value it sets.
+    # Set on the root span with span.set_attributes(...): MLflow's LiveSpan JSON-encodes every value.
     span = normalized({"mlflow.spanType": '"CHAIN"', "session.id": '"chat-1"', "user.id": '"u-1"'})
     assert (span.session_id, span.user_id) == ("chat-1", "u-1")
 
@@ -221,3 +219,26 @@ def test_session_and_user_ids_json_encoded_by_mlflow_lose_their_quote_marks() ->
 @pytest.mark.parametrize("value", ['"', '""', 'a"b"', '"unterminated', '"\\x"'])
 def test_ids_that_merely_contain_quotes_are_kept_as_written(value: str) -> None:
     assert normalized({"session.id": value}).session_id == value
+
+
+@pytest.mark.parametrize(
+    ("message_format", "provider"),
+    [
+        ('"openai"', "openai"),  # openai autolog writes no mlflow.llm.provider
+        ('"anthropic"', "anthropic"),
+        ('"gemini"', "gcp.gemini"),
+        ('"bedrock"', "aws.bedrock"),
+        ('"langchain"', ""),  # a framework's messages name no provider
+        ('"some-new-framework"', ""),
+    ],
+)
+def test_the_provider_sdk_an_autologger_traced_is_read_from_its_message_format(
+    message_format: str, provider: str
+) -> None:
+    span = normalized({"mlflow.spanType": '"CHAT_MODEL"', "mlflow.message.format": message_format})
+    assert span.provider == provider
+
+
+def test_an_explicit_mlflow_provider_wins_over_the_message_format() -> None:
+    span = normalized({"mlflow.llm.provider": '"azure"', "mlflow.message.format": '"openai"'})
+    assert span.provider == "azure.ai.openai"

@@ -152,22 +152,52 @@ def _wrappers(
     nodes: Mapping[str, CallNode],
     marked: Mapping[str, tuple[str, str]],
 ) -> dict[str, tuple[str, str]]:
-    """The usage-less model spans among ``candidates`` that wrap a call of their model, each with the
-    counted span of the first call it wraps and why."""
-    wrapped: dict[str, list[CallNode]] = {}
+    """The usage-less model spans among ``candidates`` that wrap a call of their model, each with the span
+    that stands for the call and why.
+
+    A counted call below wins: the wrapper points at the counted span of the first one. Failing that, a
+    usage-less span of the same model below (LlamaIndex's ``get_query_embedding`` around
+    ``_get_query_embedding``: one request, neither layer told its usage) is the call itself, still
+    unpriced; the wrapper points at the innermost one so that the call is reported unpriced once.
+    """
     candidate_ids = {node.span_id for node in candidates}
-    for call in calls:
-        for ancestor in _ancestors(call.span_id, nodes):
-            if ancestor in candidate_ids and _same_model(nodes[ancestor].models, call.models):
-                wrapped.setdefault(ancestor, []).append(call)
+    wrapped: dict[str, list[CallNode]] = {}
+    unpriced_below: dict[str, list[tuple[int, CallNode]]] = {}
+    for node in nodes.values():
+        if not node.llm:
+            continue
+        for depth, ancestor in enumerate(_ancestors(node.span_id, nodes)):
+            if ancestor not in candidate_ids:
+                continue
+            outer = nodes[ancestor]
+            if node.is_call and _same_model(outer.models, node.models):
+                wrapped.setdefault(ancestor, []).append(node)
+            elif not node.is_call and outer.models and outer.models == node.models:
+                unpriced_below.setdefault(ancestor, []).append((depth, node))
     found: dict[str, tuple[str, str]] = {}
     for span_id, inner in wrapped.items():
-        first = min(inner, key=lambda call: call.start_ns)
-        counted = marked[first.span_id][0] if first.span_id in marked else first.duplicate_of or first.span_id
-        what = "the LLM call" if len(inner) == 1 else f"{len(inner)} LLM calls, the first"
+        counted = sorted(
+            {
+                marked[call.span_id][0]
+                if call.span_id in marked
+                else call.duplicate_of or call.span_id: call.start_ns
+                for call in inner
+            }.items(),
+            key=lambda item: item[1],
+        )
+        what = "the call" if len(counted) == 1 else f"{len(counted)} calls, the first"
         found[span_id] = (
-            counted,
-            f"a wrapper, not a call: no usage of its own; it wraps {what} counted on span {counted}",
+            counted[0][0],
+            f"a wrapper, not a call: no usage of its own; it wraps {what} counted on span {counted[0][0]}",
+        )
+    for span_id, below in unpriced_below.items():
+        if span_id in found:
+            continue
+        _, innermost = max(below, key=lambda item: item[0])
+        found[span_id] = (
+            innermost.span_id,
+            f"a wrapper, not a call: it wraps span {innermost.span_id}, the call itself, "
+            "which states no usage either",
         )
     return found
 

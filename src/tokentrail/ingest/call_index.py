@@ -106,7 +106,7 @@ def _may_repeat(new: list[CallNode], known: dict[str, CallNode]) -> bool:
     may wrap a call: the cheap test before the walk."""
     calls = [node for node in new if node.is_call]
     if any(node.may_wrap for node in new):
-        return bool(calls) or any(node.is_call for node in known.values())
+        return bool(calls) or any(node.llm for node in known.values()) or sum(node.llm for node in new) > 1
     if not calls:
         return False
     calls += [node for node in known.values() if node.is_call]

@@ -5,14 +5,16 @@ instrumentations copy a provider's own count into it unchanged, and some provide
 apart: the attribute then leaves them out. Others drop counts the provider sent, so the usage on the span
 is known to be incomplete and its price too low. Which emitter does what is a fact about that emitter
 (its instrumentation scope, the operation, the model family), checked against its source and a real run,
-so it lives here as data; :func:`read_usage_as_meant` applies it after the convention tables.
+so it lives here as data; :func:`tokentrail.semconv.enrich.enrich` applies it after the convention
+tables and the provider payloads have been read.
 
 Sources: PyPI ``opentelemetry-instrumentation-botocore`` 0.66b1, ``extensions/bedrock.py``:
 ``_converse_on_success`` writes Converse's ``usage.inputTokens`` (which excludes ``cacheReadInputTokens``
 and ``cacheWriteInputTokens``, AWS user guide, prompt caching) to ``gen_ai.usage.input_tokens`` beside
 the two cache counts; ``_handle_anthropic_claude_response`` writes an InvokeModel Anthropic body's
 ``usage.input_tokens`` (which excludes ``cache_read_input_tokens`` and ``cache_creation_input_tokens``)
-and drops both cache counts.
+and drops both cache counts. PyPI ``openinference-instrumentation-openai-agents`` 2.6.0,
+``_get_attributes_from_chat_completions_usage``: input and output tokens only.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tokentrail.model import AttributeValue, Span, UsageSource
+from tokentrail.model import Span, UsageSource
 
-__all__ = ["INCOMPLETE_USAGE", "USAGE_QUIRKS", "UsageQuirk", "read_usage_as_meant"]
+__all__ = ["INCOMPLETE_USAGE", "USAGE_QUIRKS", "UsageQuirk", "quirk_of", "read_usage_as_meant"]
 
 #: Raw attribute that says why a span's usage is known to be incomplete (kept with the span, shown).
 INCOMPLETE_USAGE = "tokentrail.usage_incomplete"
@@ -40,32 +42,58 @@ class UsageQuirk:
     when: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: The requested model id must contain one of these (a model family on a multi-vendor API).
     models: tuple[str, ...] = ()
-    #: Usage parts the emitter's input count leaves out: added to input, as the canonical input includes them.
+    #: The span must have one of these names.
+    names: tuple[str, ...] = ()
+    #: Usage parts the emitter's input count leaves out: added to input, as the canonical input includes
+    #: them, wherever they were found (beside it, or in a payload a hook recorded).
     input_excludes: tuple[str, ...] = ()
-    #: Why the usage is known to be incomplete, when the emitter drops counts the provider sent.
+    #: Why the usage is known to be incomplete, when the emitter drops counts the provider sent ...
     incomplete: str = ""
+    #: ... unless one of these parts is stated after all (a user's hook put it back).
+    unless_stated: tuple[str, ...] = ()
+
+    def applies_to(self, span: Span) -> bool:
+        if self.names and span.name not in self.names:
+            return False
+        if any(span.attributes.get(name) not in values for name, values in self.when.items()):
+            return False
+        model = span.request_model or span.response_model
+        return not self.models or any(family in model for family in self.models)
 
 
 _BOTOCORE = "opentelemetry.instrumentation.botocore"
+_CACHE = ("cache_read", "cache_write")
 
 USAGE_QUIRKS: tuple[UsageQuirk, ...] = (
     UsageQuirk(
         _BOTOCORE,
         checked="0.66b1",
         when={"rpc.method": frozenset({"Converse", "ConverseStream"})},
-        input_excludes=("cache_read", "cache_write"),
+        input_excludes=_CACHE,
     ),
     UsageQuirk(
         _BOTOCORE,
         checked="0.66b1",
         when={"rpc.method": frozenset({"InvokeModel", "InvokeModelWithResponseStream"})},
         models=("anthropic.",),
+        input_excludes=_CACHE,
         incomplete=(
             "opentelemetry-instrumentation-botocore drops the cache read and cache write counts of an "
-            "InvokeModel Anthropic response: its input leaves out any cached tokens, so the price is too "
-            "low for a call that read or wrote the prompt cache; use Converse, or an instrumentation that "
-            "records them"
+            "InvokeModel Anthropic response, and its input leaves cached tokens out: a call that read or "
+            "wrote the prompt cache is priced too low. Use Converse, or record the counts in a response hook"
         ),
+        unless_stated=_CACHE,
+    ),
+    UsageQuirk(
+        "openinference.instrumentation.openai_agents",
+        checked="2.6.0",
+        names=("generation",),  # the Chat Completions model's span; the Responses model's is "response"
+        incomplete=(
+            "openinference-instrumentation-openai-agents drops the cache and reasoning breakdown of Chat "
+            "Completions calls, so cached input is priced at the full input rate. Instrument the openai "
+            "client too: its span is then counted instead"
+        ),
+        unless_stated=("cache_read", "reasoning"),
     ),
 )
 
@@ -74,35 +102,30 @@ for _quirk in USAGE_QUIRKS:
     _BY_SCOPE[_quirk.scope.rstrip(".")] = (*_BY_SCOPE.get(_quirk.scope.rstrip("."), ()), _quirk)
 
 
-def _quirks_of(scope: str) -> tuple[UsageQuirk, ...]:
+def quirk_of(span: Span) -> UsageQuirk | None:
+    """The quirk of the span's emitter that applies to it, if any."""
+    scope = span.scope
     # botocore names a tracer per service ("...botocore.bedrock-runtime"); older versions one for all.
     while scope:
-        found = _BY_SCOPE.get(scope)
-        if found is not None:
-            return found
+        quirks = _BY_SCOPE.get(scope)
+        if quirks is not None:
+            return next((quirk for quirk in quirks if quirk.applies_to(span)), None)
         scope = scope.rpartition(".")[0]
-    return ()
+    return None
 
 
-def read_usage_as_meant(span: Span, attributes: Mapping[str, AttributeValue]) -> None:
-    """Correct ``span.usage`` for what its emitter's counts mean, and mark it when known incomplete.
+def read_usage_as_meant(span: Span, quirk: UsageQuirk) -> None:
+    """Correct ``span.usage`` for what ``quirk`` says its counts mean, and mark it when known incomplete.
 
-    ``attributes`` are the span's raw attributes (the ``when`` conditions are read there).
+    The input is corrected only where an attribute stated it: input read from a provider payload is
+    whole already.
     """
-    if not span.scope or not span.usage:
+    usage = span.usage
+    if not usage:
         return
-    quirks = _quirks_of(span.scope)
-    if not quirks:
-        return
-    model = span.request_model or span.response_model
-    for quirk in quirks:
-        if any(attributes.get(name) not in values for name, values in quirk.when.items()):
-            continue
-        if quirk.models and not any(family in model for family in quirk.models):
-            continue
-        excluded = sum(span.usage.get(part, 0) for part in quirk.input_excludes)
-        if excluded:
-            span.usage = {**span.usage, "input": span.usage.get("input", 0) + excluded}
-            span.usage_source = {**span.usage_source, "input": UsageSource.DERIVED.value}
-        if quirk.incomplete:
-            span.attributes[INCOMPLETE_USAGE] = quirk.incomplete
+    excluded = sum(usage.get(part, 0) for part in quirk.input_excludes)
+    if excluded and span.usage_source.get("input") == UsageSource.ATTRIBUTE.value:
+        span.usage = {**usage, "input": usage.get("input", 0) + excluded}
+        span.usage_source = {**span.usage_source, "input": UsageSource.DERIVED.value}
+    if quirk.incomplete and not any(part in usage for part in quirk.unless_stated):
+        span.attributes[INCOMPLETE_USAGE] = quirk.incomplete

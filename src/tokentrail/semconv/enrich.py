@@ -10,6 +10,9 @@ MLflow's token usage without reasoning) has those parts filled in from the paylo
 when it fits inside the whole the attributes state, so a payload describing something else cannot add
 tokens that were never billed; what the attributes state is never replaced.
 
+Last, what the span's emitter means by its counts (:mod:`.emitters`) is applied: an input that leaves
+cached tokens out is made whole, usage known to be incomplete is said so on the span.
+
 A span with no response id gets the one the provider wrote in its response, so that two layers reporting
 one call can be recognised as one (:mod:`tokentrail.analysis.calls`). Nothing is ever estimated from text.
 """
@@ -20,6 +23,7 @@ import re
 
 from tokentrail.model import PRICED_BY_USAGE, USAGE_TYPES, Span, SpanKind, UsageSource
 from tokentrail.semconv.common import USAGE_PARTS
+from tokentrail.semconv.emitters import quirk_of, read_usage_as_meant
 from tokentrail.semconv.payloads import PayloadUsage, usage_from_payload
 
 __all__ = ["PAYLOAD_ATTRIBUTES", "RESPONSE_ID", "enrich"]
@@ -49,8 +53,14 @@ def enrich(span: Span) -> None:
         match = RESPONSE_ID.search(span.output)
         if match is not None:
             span.response_id = match[1]
-    if span.usage and all(part in span.usage for part in _PARTS_FOUND_IN_PAYLOADS):
-        return
+    quirk = quirk_of(span) if span.scope else None
+    if not span.usage or not all(part in span.usage for part in _PARTS_FOUND_IN_PAYLOADS):
+        _read_payloads(span, quirk.input_excludes if quirk is not None else ())
+    if quirk is not None:
+        read_usage_as_meant(span, quirk)
+
+
+def _read_payloads(span: Span, outside_input: tuple[str, ...]) -> None:
     for payload in (span.output, *(span.attributes.get(name, "") for name in PAYLOAD_ATTRIBUTES)):
         if not payload:
             continue
@@ -58,7 +68,7 @@ def enrich(span: Span) -> None:
         if found is None:
             continue
         if span.usage:
-            _fill_in(span, found)
+            _fill_in(span, found, outside_input)
             return
         span.usage = found.usage
         span.usage_source = dict.fromkeys(found.usage, _PAYLOAD_SOURCE)
@@ -70,15 +80,16 @@ def enrich(span: Span) -> None:
         return
 
 
-def _fill_in(span: Span, found: PayloadUsage) -> None:
-    """Add the parts of ``found`` the span's usage lacks, where each fits inside its stated whole."""
+def _fill_in(span: Span, found: PayloadUsage, outside_input: tuple[str, ...]) -> None:
+    """Add the parts of ``found`` the span's usage lacks, where each fits inside its stated whole (or lies
+    outside the stated input, for an emitter whose input leaves those parts out)."""
     usage = dict(span.usage)
     added = []
     for usage_type, count in found.usage.items():  # wholes before their parts (USAGE_TYPES order)
         if usage_type in usage:
             continue
         whole = USAGE_PARTS.get(usage_type)
-        if whole is not None and count > usage.get(whole, 0):
+        if whole is not None and count > usage.get(whole, 0) and usage_type not in outside_input:
             continue  # more cached than input stated: the payload does not describe these counts
         usage[usage_type] = count
         added.append(usage_type)

@@ -18,8 +18,9 @@ from collections.abc import Mapping
 
 from tokentrail.semconv.common import Convention, Encoding, Rule, Target
 from tokentrail.semconv.providers import PROVIDER_ALIASES
+from tokentrail.semconv.values import OTHER_VALUES
 
-__all__ = ["MLFLOW", "SPAN_TYPES"]
+__all__ = ["MESSAGE_FORMAT_PROVIDERS", "MLFLOW", "SPAN_TYPES"]
 
 #: ``mlflow.spanType`` -> span kind.
 SPAN_TYPES: Mapping[str, str] = {
@@ -40,12 +41,28 @@ SPAN_TYPES: Mapping[str, str] = {
     "UNKNOWN": "other",
 }
 
+#: ``mlflow.message.format`` -> provider: the autologgers of provider SDKs name their SDK; a framework's
+#: format (``langchain``, ``dspy``, ...) names no provider, nor does any format not listed.
+MESSAGE_FORMAT_PROVIDERS: Mapping[str, str] = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "gemini": "gcp.gemini",
+    "mistral": "mistral_ai",
+    "groq": "groq",
+    "bedrock": "aws.bedrock",
+    OTHER_VALUES: "",
+}
+
 MLFLOW = Convention(
     "mlflow",
     (
         Rule("mlflow.spanType", Target.KIND, values=SPAN_TYPES, encoding=Encoding.JSON),
         Rule("mlflow.llm.provider", Target.PROVIDER, values=PROVIDER_ALIASES, encoding=Encoding.JSON),
-        Rule("mlflow.llm.model", Target.REQUEST_MODEL, encoding=Encoding.JSON),
+        Rule(
+            "mlflow.message.format", Target.PROVIDER, values=MESSAGE_FORMAT_PROVIDERS, encoding=Encoding.JSON
+        ),
+        # The model the response names, else the requested one (set_span_model_attribute).
+        Rule("mlflow.llm.model", Target.RESPONSE_MODEL, encoding=Encoding.JSON),
         Rule(
             "mlflow.chat.tokenUsage",
             Target.OBJECT,

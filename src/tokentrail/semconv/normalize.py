@@ -19,8 +19,8 @@ dropped: it was understood, just outranked.
 After the walk the engine applies what the tables say about meaning: counts that leave out their parts
 (``Rule.excludes``, ``Rule.additive``) are made whole, costs that include their parts
 (``Rule.includes``) are made disjoint, and usage stated on an aggregate span (an agent or chain summing
-the calls below it) is kept raw so that no trace counts it twice. Last, what one emitter's counts mean
-(:mod:`.emitters`: an input that leaves cached tokens out, counts known to be dropped) is applied.
+the calls below it) is kept raw so that no trace counts it twice. What one emitter's counts mean beyond
+its convention (:mod:`.emitters`) is applied by :mod:`.enrich`, once payloads have been read too.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ from tokentrail.semconv.common import (
     Shape,
     Target,
 )
-from tokentrail.semconv.emitters import read_usage_as_meant
 from tokentrail.semconv.genai import GENAI, GENAI_DEPRECATED
 from tokentrail.semconv.langfuse import LANGFUSE, LANGFUSE_METADATA
 from tokentrail.semconv.langsmith import LANGSMITH
@@ -625,7 +624,7 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
 
     metadata = {key: text for key, (_, text) in found.metadata.items()} if found.metadata else {}
     provider = scalars.get(_PROVIDER, _MISS)[1]
-    span = Span(
+    return Span(
         project=project,
         trace_id=raw.trace_id,
         span_id=raw.span_id,
@@ -658,9 +657,6 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
         resource=resource,
         events=_events_json(raw.events) if raw.events else "",
     )
-    if usage and raw.scope_name:
-        read_usage_as_meant(span, raw.attributes)
-    return span
 
 
 def _events_json(events: list[RawEvent]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import base64
 import json
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -91,10 +92,18 @@ def as_text(value: AttributeValue) -> str | None:
     return None
 
 
+#: What Logfire's default scrubbing leaves of a value whose name looks sensitive (``session.id`` matches
+#: "session"): not an id.
+_SCRUBBED = re.compile(r"\[Scrubbed due to '[^']*'\]")
+
+
 def as_id(value: AttributeValue) -> str | None:
     """An id as text. One written as a JSON string (MLflow JSON-encodes every value it sets on a span, so
-    its ``session.id`` arrives as ``"\\"s-1\\""``) is unwrapped: no id is a quoted string on purpose."""
+    its ``session.id`` arrives as ``"\\"s-1\\""``) is unwrapped: no id is a quoted string on purpose.
+    A value a scrubber replaced is no id, and is kept raw."""
     text = as_text(value)
+    if text is not None and text.startswith("[Scrubbed") and _SCRUBBED.fullmatch(text):
+        return None
     if text is not None and len(text) > 2 and text[0] == '"' and text[-1] == '"':
         try:
             inner = json.loads(text)
@@ -182,9 +191,15 @@ def kind_lookup(values: Mapping[str, str]) -> Converter:
     return convert
 
 
+#: A provider table's key for every value it does not list; without it such a value passes through.
+OTHER_VALUES = "*"
+
+
 def provider_lookup(aliases: Mapping[str, str]) -> Converter:
-    """Aliases matched whole, then without trailing ``.segments`` (``openai.chat`` -> ``openai``)."""
+    """Aliases matched whole, then without trailing ``.segments`` (``openai.chat`` -> ``openai``); a value
+    listed nowhere passes through lower-cased, or is read as :data:`OTHER_VALUES` says when listed."""
     table: dict[str, Any] = {key.lower(): (name or EMPTY) for key, name in aliases.items()}
+    other = table.pop(OTHER_VALUES, None)
 
     def convert(value: AttributeValue) -> Any:
         if not isinstance(value, str) or not value:
@@ -199,7 +214,7 @@ def provider_lookup(aliases: Mapping[str, str]) -> Converter:
             name = table.get(stem)
             if name is not None:
                 return name
-        return lowered
+        return lowered if other is None else other
 
     return convert
 
