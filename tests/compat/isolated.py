@@ -26,7 +26,9 @@ __all__ = ["APPS", "library_python", "run_app"]
 
 APPS = Path(__file__).parent / "apps"
 
-_VENVS = Path(os.environ.get("TOKENTRAIL_COMPAT_VENVS", Path.home() / ".cache" / "tokentrail" / "compat-venvs"))
+_VENVS = Path(
+    os.environ.get("TOKENTRAIL_COMPAT_VENVS", Path.home() / ".cache" / "tokentrail" / "compat-venvs")
+)
 
 #: Every app exports with the OpenTelemetry SDK; its own environment needs these beside the library.
 _APP_BASE = ("opentelemetry-sdk>=1.30", "opentelemetry-exporter-otlp-proto-http>=1.30")
@@ -62,14 +64,14 @@ def run_app(
     *,
     server_url: str,
     stand_in_url: str,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str | None] | None = None,
     python: Path | str = sys.executable,
     timeout: float = 180,
 ) -> dict[str, Any]:
     """Run ``apps/<script>`` exporting to ``server_url`` and calling ``stand_in_url``; the facts it reported.
 
     The app's environment is this process's without its ``OTEL_*`` settings, plus the endpoint, the
-    stand-in's URL and ``env``.
+    stand-in's URL and ``env`` (where ``None`` removes a variable: MLflow wants only the traces endpoint).
     """
     environment = {name: value for name, value in os.environ.items() if not name.startswith("OTEL_")}
     environment.update(
@@ -77,8 +79,12 @@ def run_app(
         OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
         STAND_IN_URL=stand_in_url,
         PYTHONPATH=str(APPS),
-        **(env or {}),
     )
+    for name, value in (env or {}).items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
     completed = subprocess.run(
         [str(python), str(APPS / script)], capture_output=True, text=True, timeout=timeout, env=environment
     )

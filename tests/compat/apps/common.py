@@ -3,8 +3,9 @@ whose pins conflict with the test environment's, in that library's own virtual e
 nothing but the OpenTelemetry SDK and its OTLP/HTTP exporter.
 
 The test that starts an app passes it everything in the environment: ``OTEL_EXPORTER_OTLP_ENDPOINT`` (the
-live tokentrail server), ``STAND_IN_URL`` (the stand-in provider API); ``COMPAT_DUMP_SPANS=1`` also prints every span to stderr. The app reports what the test
-needs to find its trace by printing one JSON object as the last line of its standard output.
+live tokentrail server), ``STAND_IN_URL`` (the stand-in provider API); ``COMPAT_DUMP_SPANS=1`` also
+prints every span to stderr. The app reports what the test needs to find its trace by printing one JSON
+object as the last line of its standard output.
 """
 
 from __future__ import annotations
