@@ -13,6 +13,7 @@ import pytest
 
 from raw_spans import normalized
 from tokentrail.model import AttributeValue, SpanKind
+from tokentrail.semconv.enrich import enrich
 
 
 @pytest.mark.parametrize(
@@ -384,3 +385,57 @@ def test_gen_ai_names_fill_what_the_ai_names_leave_out() -> None:
         }
     )
     assert (span.provider, span.usage) == ("openai", {"input": 10, "cache_read": 4})
+
+
+def test_v7_runtime_context_names_the_session_and_user_on_every_span() -> None:
+    # ai 7 writes runtimeContext keys the call's telemetry.includeRuntimeContext lets through.
+    span = normalized(
+        {
+            "ai.operationId": "ai.generateText",
+            "ai.settings.context.sessionId": "s-vercel",
+            "ai.settings.context.userId": "ana@example.com",
+            "ai.settings.context.plan": "pro",
+        }
+    )
+    assert (span.session_id, span.user_id) == ("s-vercel", "ana@example.com")
+    assert span.metadata == {"plan": "pro"}
+
+
+def test_a_v7_agent_step_repeating_its_calls_reasoning_is_not_counted() -> None:
+    span = normalized(
+        {
+            "gen_ai.operation.name": "agent_step",
+            "ai.usage.outputTokenDetails.reasoningTokens": 768,
+            "ai.usage.inputTokenDetails.noCacheTokens": 200,
+        }
+    )
+    assert span.kind is SpanKind.CHAIN
+    assert span.usage == {}
+
+
+def test_anthropics_one_hour_cache_writes_are_read_from_the_provider_metadata() -> None:
+    provider_metadata = {
+        "anthropic": {
+            "usage": {
+                "input_tokens": 20,
+                "output_tokens": 25,
+                "cache_creation_input_tokens": 2048,
+                "cache_read_input_tokens": 0,
+                "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 2048},
+            }
+        }
+    }
+    span = normalized(
+        {
+            "ai.operationId": "ai.generateText.doGenerate",
+            "ai.model.provider": "anthropic.messages",
+            "ai.model.id": "claude-haiku-4-5",
+            "ai.usage.inputTokens": 2068,
+            "ai.usage.outputTokens": 25,
+            "ai.usage.inputTokenDetails.cacheWriteTokens": 2048,
+            "ai.response.providerMetadata": json.dumps(provider_metadata),
+        }
+    )
+    enrich(span)
+    assert span.usage == {"input": 2068, "output": 25, "cache_write": 2048, "cache_write_1h": 2048}
+    assert span.usage_source["cache_write_1h"] == "payload"

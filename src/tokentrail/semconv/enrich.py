@@ -20,6 +20,7 @@ one call can be recognised as one (:mod:`tokentrail.analysis.calls`). Nothing is
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from tokentrail.model import PRICED_BY_USAGE, USAGE_TYPES, Span, SpanKind, UsageSource
 from tokentrail.semconv.common import USAGE_PARTS
@@ -28,10 +29,18 @@ from tokentrail.semconv.payloads import PayloadUsage, usage_from_payload
 
 __all__ = ["PAYLOAD_ATTRIBUTES", "RESPONSE_ID", "enrich"]
 
-#: Raw attributes that hold a provider response or usage object, read after the span's output: Logfire's
-#: ``gen_ai.usage.raw`` (the usage object) and ``response_data`` (message and usage); LiteLLM's
-#: ``metadata.usage_object`` (its usage, as a Python ``str(dict)``).
-PAYLOAD_ATTRIBUTES = ("gen_ai.usage.raw", "response_data", "metadata.usage_object")
+#: Raw attributes that hold a provider response or usage object, read after the span's output, each with
+#: the provider whose wire shape it is in ("" for the span's own provider): Logfire's ``gen_ai.usage.raw``
+#: (the usage object) and ``response_data`` (message and usage); LiteLLM's ``metadata.usage_object``, its
+#: usage as a Python ``str(dict)`` in OpenAI's shape whatever the provider (cache writes in
+#: ``prompt_tokens_details.cache_write_tokens``).
+PAYLOAD_ATTRIBUTES: Mapping[str, str] = {
+    "gen_ai.usage.raw": "",
+    "response_data": "",
+    "metadata.usage_object": "openai",
+    # The Vercel AI SDK's provider metadata: Anthropic's usage with its cache writes split by lifetime.
+    "ai.response.providerMetadata": "",
+}
 
 #: A provider response id inside a payload: OpenAI Chat Completions (``chatcmpl-``), Completions
 #: (``cmpl-``), Responses (``resp_``), Anthropic Messages (``msg_``). Tool-call ids (``call_``,
@@ -61,10 +70,14 @@ def enrich(span: Span) -> None:
 
 
 def _read_payloads(span: Span, outside_input: tuple[str, ...]) -> None:
-    for payload in (span.output, *(span.attributes.get(name, "") for name in PAYLOAD_ATTRIBUTES)):
+    payloads = [
+        (span.output, ""),
+        *((span.attributes.get(name, ""), shape) for name, shape in PAYLOAD_ATTRIBUTES.items()),
+    ]
+    for payload, shape in payloads:
         if not payload:
             continue
-        found = usage_from_payload(payload, provider=span.provider, model=span.model)
+        found = usage_from_payload(payload, provider=shape or span.provider, model=span.model)
         if found is None:
             continue
         if span.usage:

@@ -33,6 +33,8 @@ OPERATION_KINDS: Mapping[str, str] = {
     # semantic-conventions-genai main: an agent's planning step, and memory stores (a search reads like
     # a retrieval; the writes are storage operations).
     "plan": "chain",
+    # The Vercel AI SDK v7's GenAI integration: one step of an agent loop (it repeats the step's usage).
+    "agent_step": "chain",
     "search_memory": "retrieval",
     "create_memory": "db",
     "update_memory": "db",

@@ -85,7 +85,13 @@ MLFLOW = Convention(
                 Rule("output_cost", Target.COST, key="output"),
             ),
         ),
-        Rule("mlflow.spanInputs", Target.INPUT, encoding=Encoding.JSON),
+        # An autologger's inputs are the SDK call's arguments: their "model" is the requested one.
+        Rule(
+            "mlflow.spanInputs",
+            Target.INPUT,
+            encoding=Encoding.JSON,
+            fields=(Rule("model", Target.REQUEST_MODEL),),
+        ),
         Rule("mlflow.spanOutputs", Target.OUTPUT, encoding=Encoding.JSON),
     ),
 )

@@ -83,13 +83,14 @@ FORMATS: tuple[PayloadFormat, ...] = (
     PayloadFormat(
         "bedrock-converse",
         frozenset({"inputTokens", "outputTokens", "cacheReadInputTokens", "cacheWriteInputTokens"}),
-        usage_paths=(("usage",), ("metadata", "usage")),  # Converse; ConverseStream's metadata event
+        # Converse; ConverseStream's metadata event; the Vercel AI SDK's providerMetadata.
+        usage_paths=(("usage",), ("metadata", "usage"), ("bedrock", "usage")),
         extractor=("aws", "default"),
     ),
     PayloadFormat(
         "gemini",
         frozenset({"promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "totalTokenCount"}),
-        usage_paths=(("usageMetadata",), ("usage_metadata",)),
+        usage_paths=(("usageMetadata",), ("usage_metadata",), ("google", "usageMetadata")),
         extractor=("google", "default"),
         model_paths=(("modelVersion",), ("model_version",)),
         camel_case=True,
@@ -122,7 +123,8 @@ FORMATS: tuple[PayloadFormat, ...] = (
         frozenset(
             {"input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"}
         ),
-        usage_paths=(("usage",),),  # a Message, or message_delta's cumulative counts
+        # A Message, or message_delta's cumulative counts; the Vercel AI SDK's providerMetadata.
+        usage_paths=(("usage",), ("anthropic", "usage")),
         extractor=("anthropic", "default"),
         flavor="anthropic",  # Claude on Bedrock, Vertex AI and Azure
         start_paths=(("message", "usage"),),  # message_start

@@ -88,5 +88,12 @@ VERCEL = Convention(
             Shape.MAP,
             keys=(*id_keys(), Rule("tags", Target.TAGS)),
         ),
+        # v7 dropped telemetry metadata: the call's runtimeContext, where includeRuntimeContext lets it.
+        Family(
+            "ai.settings.context.",
+            Target.METADATA,
+            Shape.MAP,
+            keys=(*id_keys(), Rule("tags", Target.TAGS)),
+        ),
     ),
 )

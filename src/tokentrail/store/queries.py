@@ -92,8 +92,9 @@ _AGGREGATES: dict[str, str] = {
     "t_session": f"argMinIf(session_id, {_ROOT_FIRST}, session_id != '')",
     "t_user": f"argMinIf(user_id, {_ROOT_FIRST}, user_id != '')",
     "t_service": f"argMin(service, {_ROOT_FIRST})",
-    "t_models": "arrayFilter(m -> m != '', "
-    "groupUniqArray(if(response_model != '', response_model, request_model)))",
+    # The models that served its counted calls (not an agent's alias, nor a second layer's).
+    "t_models": "arrayFilter(m -> m != '', groupUniqArrayIf(if(response_model != '', response_model, "
+    "request_model), kind IN ('llm', 'embedding') AND duplicate_of = ''))",
     "t_services": "groupUniqArray(service)",
     # A trace's tags: the union of its spans' tags.
     "t_tags": "arraySort(groupUniqArrayArray(tags))",
