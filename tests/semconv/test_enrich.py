@@ -172,11 +172,13 @@ def test_litellms_usage_object_is_openai_shaped_whatever_the_provider() -> None:
     usage_object = (
         "{'completion_tokens': 40, 'prompt_tokens': 2060, 'total_tokens': 2100, 'completion_tokens_details': "
         "{'accepted_prediction_tokens': None, 'audio_tokens': None, 'reasoning_tokens': 0, "
-        "'rejected_prediction_tokens': None, 'text_tokens': 40, 'image_tokens': None}, 'prompt_tokens_details': "
-        "{'audio_tokens': None, 'cache_write_tokens': 2048, 'cached_tokens': 0, 'text_tokens': 12, "
+        "'rejected_prediction_tokens': None, 'text_tokens': 40, 'image_tokens': None}, "
+        "'prompt_tokens_details': {'audio_tokens': None, 'cache_write_tokens': 2048, 'cached_tokens': 0, "
+        "'text_tokens': 12, "
         "'image_tokens': None, 'cache_creation_tokens': 2048, 'cache_creation_token_details': "
-        "{'ephemeral_5m_input_tokens': 2048, 'ephemeral_30m_input_tokens': None, 'ephemeral_1h_input_tokens': 0, "
-        "'ephemeral_12h_input_tokens': None}}, 'cache_creation_input_tokens': 2048, "
+        "{'ephemeral_5m_input_tokens': 2048, 'ephemeral_30m_input_tokens': None, "
+        "'ephemeral_1h_input_tokens': 0, 'ephemeral_12h_input_tokens': None}}, "
+        "'cache_creation_input_tokens': 2048, "
         "'cache_read_input_tokens': 0, 'iterations': None, 'inference_geo': None, 'speed': None, "
         "'service_tier': 'standard'}"
     )
