@@ -196,3 +196,25 @@ def test_litellms_usage_object_is_openai_shaped_whatever_the_provider() -> None:
     assert span.usage == {"input": 2060, "output": 40, "cache_write": 2048}
     assert span.usage_source["cache_write"] == "payload"
     assert span.usage_parser == "tokentrail:usage+genai-prices:openai/chat"
+
+
+def test_litellms_raw_request_span_is_the_call_in_the_providers_own_words() -> None:
+    span = normalized(
+        {
+            "llm.anthropic.model": "claude-haiku-4-5-20251001",
+            "llm.anthropic.id": "msg_01",
+            "llm.anthropic.max_tokens": 256,
+            "llm.anthropic.usage": (
+                "{'input_tokens': 7, 'cache_creation_input_tokens': 0, 'cache_read_input_tokens': 2048, "
+                "'cache_creation': {'ephemeral_5m_input_tokens': 0, 'ephemeral_1h_input_tokens': 0}, "
+                "'output_tokens': 30, 'service_tier': 'standard'}"
+            ),
+        },
+        name="raw_gen_ai_request",
+        scope_name="litellm",
+    )
+    enrich(span)
+    assert span.kind is SpanKind.LLM
+    assert (span.provider, span.response_model) == ("anthropic", "claude-haiku-4-5-20251001")
+    assert span.usage == {"input": 2055, "output": 30, "cache_read": 2048}
+    assert span.usage_parser == "tokentrail:usage+genai-prices:anthropic/default"

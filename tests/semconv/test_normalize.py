@@ -94,6 +94,7 @@ def test_precedence_is_ours_then_vendor_sdks_then_instrumentations_then_genai_th
         "langsmith",
         "openinference",
         "openllmetry",
+        "litellm",
         "vercel ai",
         "mlflow",
         "gen_ai",

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from tokentrail.model import PRICED_BY_USAGE, USAGE_TYPES, Span, SpanKind, UsageSource
 from tokentrail.semconv.common import USAGE_PARTS
 from tokentrail.semconv.emitters import quirk_of, read_usage_as_meant
+from tokentrail.semconv.litellm import RAW_USAGE
 from tokentrail.semconv.payloads import PayloadUsage, usage_from_payload
 
 __all__ = ["PAYLOAD_ATTRIBUTES", "RESPONSE_ID", "enrich"]
@@ -40,6 +41,8 @@ PAYLOAD_ATTRIBUTES: Mapping[str, str] = {
     "metadata.usage_object": "openai",
     # The Vercel AI SDK's provider metadata: Anthropic's usage with its cache writes split by lifetime.
     "ai.response.providerMetadata": "",
+    # LiteLLM's raw_gen_ai_request span: the provider's own usage.
+    **RAW_USAGE,
 }
 
 #: A provider response id inside a payload: OpenAI Chat Completions (``chatcmpl-``), Completions
@@ -86,6 +89,8 @@ def _read_payloads(span: Span, outside_input: tuple[str, ...]) -> None:
         span.usage = found.usage
         span.usage_source = dict.fromkeys(found.usage, _PAYLOAD_SOURCE)
         span.usage_parser = found.parser
+        if not span.provider and shape:
+            span.provider = shape
         if not span.response_model and found.model:
             span.response_model = found.model
         if span.kind is SpanKind.OTHER:

@@ -60,6 +60,7 @@ from tokentrail.semconv.common import (
 from tokentrail.semconv.genai import GENAI, GENAI_DEPRECATED
 from tokentrail.semconv.langfuse import LANGFUSE, LANGFUSE_METADATA
 from tokentrail.semconv.langsmith import LANGSMITH
+from tokentrail.semconv.litellm import LITELLM
 from tokentrail.semconv.logfire import LOGFIRE
 from tokentrail.semconv.messages import rebuild, with_system
 from tokentrail.semconv.mlflow import MLFLOW
@@ -98,6 +99,7 @@ PRECEDENCE: tuple[Convention, ...] = (
     LANGSMITH,
     OPENINFERENCE,
     OPENLLMETRY,
+    LITELLM,
     VERCEL,
     MLFLOW,
     GENAI,
