@@ -1,6 +1,6 @@
-"""What a correct normalizer makes of an OpenAI or Anthropic call, stated independently of the product: the
-facts of a priced span as one comparable dict, and the call's usage and cost from the reply the stand-in
-gave and the genai-prices data."""
+"""What a correct normalizer makes of an OpenAI, Anthropic or Gemini call, stated independently of the
+product: the facts of a priced span as one comparable dict, and the call's usage and cost from the reply
+the stand-in gave and the genai-prices data."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from tests.compat.conftest import Exported
 
     from providers.anthropic_api import Reply as AnthropicReply
+    from providers.gemini_api import Reply as GeminiReply
 
 
 def openai_cost(model: str, when_ns: int, usage: dict[str, int]) -> Decimal:
@@ -56,6 +57,58 @@ def anthropic_cost(model: str, reply: AnthropicReply, when_ns: int) -> Decimal:
         + reply.cache_read_input_tokens * prices["cache_read_mtok"]
         + reply.output_tokens * prices["output_mtok"]
     ) / MTOK
+
+
+def gemini_usage(reply: GeminiReply) -> dict[str, int]:
+    """The canonical usage of a Gemini reply: input is ``promptTokenCount`` (the cached content inside it,
+    and any tool-use prompt beside it); output is the answer AND the thinking (``candidatesTokenCount`` +
+    ``thoughtsTokenCount``), reasoning the thinking alone."""
+    usage = {
+        "input": reply.prompt_tokens + reply.tool_use_prompt_tokens,
+        "output": reply.candidates_tokens + reply.thoughts_tokens,
+    }
+    if reply.cached_tokens:
+        usage["cache_read"] = reply.cached_tokens
+    if reply.thoughts_tokens:
+        usage["reasoning"] = reply.thoughts_tokens
+    return usage
+
+
+def gemini_cost(model: str, when_ns: int, usage: dict[str, int]) -> Decimal:
+    """Google's bill for ``usage`` (canonical keys) on the Gemini API: cached input at the cache-read rate,
+    the rest of the input at the input rate, all output (thinking included) at the output rate.
+
+    genai-prices' ``google`` prices for text; context-cache storage (billed per hour, not per call) is not
+    part of a call's cost. Models with tiered prices (``gemini-2.5-pro``, ``gemini-3-pro-preview``: a
+    higher rate above 200k prompt tokens) are refused: their rate depends on the prompt's size, which
+    this helper does not model; ``gemini-2.5-flash`` has flat prices."""
+    prices = per_mtok(model, "google", when_ns)
+    if "input_mtok" not in prices or "output_mtok" not in prices:
+        raise ValueError(f"{model} has tiered prices; gemini_cost only computes flat ones")
+    cached = usage.get("cache_read", 0)
+    total = (usage["input"] - cached) * prices["input_mtok"]
+    if cached:
+        total += cached * prices["cache_read_mtok"]
+    if usage.get("output"):
+        total += usage["output"] * prices["output_mtok"]
+    return total / MTOK
+
+
+def gemini_call(node: dict[str, Any], *, model: str, usage: dict[str, int]) -> dict[str, Any]:
+    """The facts :func:`priced_facts` must find for a Gemini API call of ``model`` that reported ``usage``,
+    priced at the prices in force when ``node`` started: one provider, ``gcp.gemini``, whatever the
+    instrumentation calls it."""
+    return {
+        "kind": "llm",
+        "provider": "gcp.gemini",
+        "model": model,
+        "usage": usage,
+        "usage_source": dict.fromkeys(usage, "attribute"),
+        "cost": gemini_cost(model, node["start_ns"], usage),
+        "origin": "inferred",
+        "unpriced_reason": None,
+        "duplicate_of": None,
+    }
 
 
 def nonzero(usage: dict[str, int]) -> dict[str, int]:

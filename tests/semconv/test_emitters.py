@@ -96,3 +96,40 @@ def test_an_agents_sdk_chat_completions_generation_says_its_breakdown_is_missing
 
     assert "drops the cache and reasoning breakdown" in generation.attributes[INCOMPLETE_USAGE]
     assert INCOMPLETE_USAGE not in response.attributes
+
+
+def test_google_genai_spans_of_an_automatic_function_calling_loop_say_they_miss_requests() -> None:
+    attributes = {
+        "openinference.span.kind": "LLM",
+        "llm.provider": "google",
+        "llm.model_name": "gemini-2.5-flash",
+        "llm.token_count.prompt": 360,
+        "llm.token_count.completion": 20,
+        "message.tool_calls.0.tool_call.function.name": "get_weather",
+    }
+    scope = "openinference.instrumentation.google_genai"
+    loop = _read(attributes, scope, "GenerateContent")
+    single = _read(
+        {k: v for k, v in attributes.items() if not k.startswith("message.")}, scope, "GenerateContent"
+    )
+    assert "automatic function calling" in loop.attributes[INCOMPLETE_USAGE]
+    assert INCOMPLETE_USAGE not in single.attributes
+
+
+def test_a_gemini_built_in_tool_through_util_genai_is_said_to_miss_its_prompt() -> None:
+    def call(provider: str, tools: str) -> Span:
+        attributes = {
+            "gen_ai.operation.name": "generate_content",
+            "gen_ai.provider.name": provider,
+            "gen_ai.request.model": "gemini-2.5-flash",
+            "gen_ai.usage.input_tokens": 150,
+            "gen_ai.usage.output_tokens": 46,
+            "gen_ai.tool.definitions": tools,
+        }
+        return _read(attributes, "opentelemetry.util.genai.handler")
+
+    code = '[{"name": "code_execution", "type": "code_execution"}]'
+    function = '[{"name": "get_weather", "type": "function", "parameters": null}]'
+    assert "toolUsePromptTokenCount" in call("gemini", code).attributes[INCOMPLETE_USAGE]
+    assert INCOMPLETE_USAGE not in call("gemini", function).attributes
+    assert INCOMPLETE_USAGE not in call("openai", code).attributes  # the scope openai-v2 shares

@@ -14,7 +14,10 @@ and ``cacheWriteInputTokens``, AWS user guide, prompt caching) to ``gen_ai.usage
 the two cache counts; ``_handle_anthropic_claude_response`` writes an InvokeModel Anthropic body's
 ``usage.input_tokens`` (which excludes ``cache_read_input_tokens`` and ``cache_creation_input_tokens``)
 and drops both cache counts. PyPI ``openinference-instrumentation-openai-agents`` 2.6.0,
-``_get_attributes_from_chat_completions_usage``: input and output tokens only.
+``_get_attributes_from_chat_completions_usage``: input and output tokens only. PyPI
+``opentelemetry-instrumentation-google-genai`` 1.1b1: usage from ``promptTokenCount`` without
+``toolUsePromptTokenCount``; google-genai 2.34 ``automatic_function_calling``: the response it returns
+carries the last request's usage metadata only.
 """
 
 from __future__ import annotations
@@ -44,6 +47,12 @@ class UsageQuirk:
     models: tuple[str, ...] = ()
     #: The span must have one of these names.
     names: tuple[str, ...] = ()
+    #: The span's provider must be one of these (a scope several instrumentations share).
+    providers: tuple[str, ...] = ()
+    #: Raw attributes that must be on the span.
+    present: tuple[str, ...] = ()
+    #: Raw attributes whose text must contain one of these.
+    contains: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Usage parts the emitter's input count leaves out: added to input, as the canonical input includes
     #: them, wherever they were found (beside it, or in a payload a hook recorded).
     input_excludes: tuple[str, ...] = ()
@@ -55,8 +64,17 @@ class UsageQuirk:
     def applies_to(self, span: Span) -> bool:
         if self.names and span.name not in self.names:
             return False
-        if any(span.attributes.get(name) not in values for name, values in self.when.items()):
+        if self.providers and span.provider not in self.providers:
             return False
+        attributes = span.attributes
+        if any(name not in attributes for name in self.present):
+            return False
+        if any(attributes.get(name) not in values for name, values in self.when.items()):
+            return False
+        for name, needles in self.contains.items():
+            text = attributes.get(name, "")
+            if not any(needle in text for needle in needles):
+                return False
         model = span.request_model or span.response_model
         return not self.models or any(family in model for family in self.models)
 
@@ -83,6 +101,29 @@ USAGE_QUIRKS: tuple[UsageQuirk, ...] = (
             "wrote the prompt cache is priced too low. Use Converse, or record the counts in a response hook"
         ),
         unless_stated=_CACHE,
+    ),
+    UsageQuirk(
+        "openinference.instrumentation.google_genai",
+        checked="1.4.14",
+        # What it flattens from the SDK's automatic_function_calling_history: the loop ran.
+        present=("message.tool_calls.0.tool_call.function.name",),
+        incomplete=(
+            "google-genai's automatic function calling states only the last response's usage, so the "
+            "model requests before it are billed but on no span. Disable automatic function calling to "
+            "get a span, and a price, per request"
+        ),
+    ),
+    UsageQuirk(
+        # opentelemetry-instrumentation-google-genai writes through opentelemetry-util-genai's handler.
+        "opentelemetry.util.genai.handler",
+        checked="1.1b1",
+        providers=("gcp.gemini", "gcp.vertex_ai"),
+        contains={"gen_ai.tool.definitions": ('"code_execution"', '"google_search', '"url_context"')},
+        incomplete=(
+            "opentelemetry-instrumentation-google-genai leaves out toolUsePromptTokenCount, the prompt of "
+            "a built-in tool (code execution, Google Search, URL context), which Gemini bills as input: "
+            "the price is too low"
+        ),
     ),
     UsageQuirk(
         "openinference.instrumentation.openai_agents",
