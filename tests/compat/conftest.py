@@ -9,7 +9,6 @@ process; its processor forwards each ended span to the OTLP exporter of the test
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from tests.compat.traces import only_trace, tree_of
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -75,26 +75,12 @@ class Exported:
     def trace(self, trace_id: str, *, spans: int, timeout: float = 20.0) -> dict[str, Any]:
         """The trace tree from the API once it holds ``spans`` spans (exports and writes are async)."""
         self.provider.force_flush()
-        deadline = time.monotonic() + timeout
-        while True:
-            response = self.server.get(f"/api/v1/traces/{trace_id}")
-            if response.status_code == 200 and response.json()["span_count"] >= spans:
-                return response.json()
-            if time.monotonic() > deadline:
-                raise AssertionError(f"trace {trace_id}: {response.status_code} {response.text[:500]}")
-            time.sleep(0.05)
+        return tree_of(self.server, trace_id, spans=spans, timeout=timeout)
 
     def only_trace(self, *, spans: int, timeout: float = 20.0) -> dict[str, Any]:
         """The one trace the server holds (each test has a fresh database)."""
         self.provider.force_flush()
-        deadline = time.monotonic() + timeout
-        while True:
-            rows = self.server.get("/api/v1/traces", limit=10).json()["traces"]
-            if len(rows) == 1 and rows[0]["span_count"] >= spans:
-                return self.trace(rows[0]["trace_id"], spans=spans, timeout=timeout)
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected one trace of {spans} spans, found {rows}")
-            time.sleep(0.05)
+        return only_trace(self.server, spans=spans, timeout=timeout)
 
 
 @pytest.fixture

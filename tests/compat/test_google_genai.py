@@ -47,12 +47,12 @@ from tests.compat.expected import (
     gemini_call,
     gemini_cost,
     gemini_usage,
-    named,
     nonzero,
     priced_facts,
     trace_row,
 )
 from tests.compat.isolated import run_app
+from tests.compat.traces import one, shape
 
 from conftest import LiveServer, start_server
 from prices import MTOK, per_mtok
@@ -224,17 +224,6 @@ def run(
     finally:
         store.client().command(f"DROP DATABASE IF EXISTS {store.database}")
         store.close()
-
-
-def shape(tree: dict[str, Any]) -> list[tuple[str, str | None, str]]:
-    """The tree depth first in start order: (name, parent's name, kind)."""
-    names = {node["span_id"]: node["name"] for node in tree["spans"]}
-    return [(node["name"], names.get(node["parent_span_id"]), node["kind"]) for node in tree["spans"]]
-
-
-def one(tree: dict[str, Any], name: str) -> dict[str, Any]:
-    (node,) = named(tree, name)
-    return node
 
 
 def output_texts(emitter: Emitter, output: str) -> str:

@@ -9,7 +9,6 @@ test flushes the client. LangSmith's ``langsmith.trace.session_name`` is its *pr
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +18,7 @@ import langsmith
 import pytest
 from langsmith import Client, traceable
 from langsmith._internal.otel._otel_client import get_otlp_tracer_provider
+from tests.compat.traces import only_trace
 
 from prices import MTOK, per_mtok
 
@@ -63,17 +63,6 @@ def _run_turn(client: Client) -> None:
     client.flush()
 
 
-def _only_trace(server: LiveServer, *, spans: int, timeout: float = 20.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = server.get("/api/v1/traces").json()["traces"]
-        if len(rows) == 1 and rows[0]["span_count"] >= spans:
-            return server.get(f"/api/v1/traces/{rows[0]['trace_id']}").json()
-        if time.monotonic() > deadline:
-            raise AssertionError(f"expected one trace of {spans} spans, found {rows}")
-        time.sleep(0.05)
-
-
 def _by_name(tree: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {node["name"]: node for node in tree["spans"]}
 
@@ -103,7 +92,7 @@ def traced(exported: Exported) -> Iterator[Traced]:
     client = Client(api_key="test", api_url=exported.server.url, tracing_mode="otel")
     _run_turn(client)
     exported.provider.force_flush()
-    yield Traced(exported.server, _only_trace(exported.server, spans=3))
+    yield Traced(exported.server, only_trace(exported.server, spans=3))
 
 
 def test_chain_llm_and_tool_runs_become_chain_llm_and_tool_spans(traced: Traced) -> None:
@@ -156,7 +145,7 @@ def test_without_a_global_provider_the_sdks_own_exporter_reaches_the_langsmith_o
     try:
         _run_turn(client)
         provider.force_flush()
-        tree = _only_trace(server, spans=3)
+        tree = only_trace(server, spans=3)
     finally:
         provider.shutdown()
 

@@ -42,6 +42,7 @@ from typing import Any
 import pytest
 from tests.compat.expected import anthropic_cost, anthropic_usage, nonzero, openai_cost
 from tests.compat.isolated import run_app
+from tests.compat.traces import shape, tree_of
 
 from conftest import LiveServer
 from providers.anthropic_api import AnthropicAPI, serve_anthropic_api
@@ -116,19 +117,7 @@ def _run(
     assert openai_api.pending == 0 and anthropic_api.pending == 0
     for turn in facts["turns"]:
         assert turn["outputs"] == ["Hello from the stand-in."] * len(turn["outputs"])
-    return [_trace(server, turn["trace_id"]) for turn in facts["turns"]]
-
-
-def _trace(server: LiveServer, trace_id: str) -> dict[str, Any]:
-    response = server.get(f"/api/v1/traces/{trace_id}")
-    assert response.status_code == 200, response.text
-    tree: dict[str, Any] = response.json()
-    return tree
-
-
-def _shape(tree: dict[str, Any]) -> list[tuple[str, str | None, str]]:
-    names = {node["span_id"]: node["name"] for node in tree["spans"]}
-    return [(node["name"], names.get(node["parent_span_id"]), node["kind"]) for node in tree["spans"]]
+    return [tree_of(server, turn["trace_id"]) for turn in facts["turns"]]
 
 
 def _call(
@@ -245,8 +234,8 @@ def test_request_spans_price_cache_reads_cache_writes_and_reasoning_of_each_call
 
     openai_turn, anthropic_turn = _run(server, stand_ins, plan, USE_OTEL_LITELLM_REQUEST_SPAN="true")
 
-    assert _shape(openai_turn) == REQUEST_SPANS_TURN
-    assert _shape(anthropic_turn) == REQUEST_SPANS_TURN
+    assert shape(openai_turn) == REQUEST_SPANS_TURN
+    assert shape(anthropic_turn) == REQUEST_SPANS_TURN
     cached, reasoning = _named(openai_turn, "litellm_request")
     writing, reading = _named(anthropic_turn, "litellm_request")
     raw_cached, raw_reasoning = _named(openai_turn, "raw_gen_ai_request")
@@ -307,9 +296,9 @@ def test_without_request_spans_the_application_span_of_one_call_becomes_that_cal
 
     openai_turn, anthropic_turn = _run(server, stand_ins, plan, LITELLM_PROVIDER="litellm")
 
-    shape = [("support turn", None, "llm"), ("raw_gen_ai_request", "support turn", "llm")]
-    assert _shape(openai_turn) == shape
-    assert _shape(anthropic_turn) == shape
+    one_call = [("support turn", None, "llm"), ("raw_gen_ai_request", "support turn", "llm")]
+    assert shape(openai_turn) == one_call
+    assert shape(anthropic_turn) == one_call
     (cached, raw_cached), (writing, raw_writing) = openai_turn["spans"], anthropic_turn["spans"]
     assert (cached["user_id"], writing["user_id"]) == (USER, USER)  # from llm.user alone
     costs = [
@@ -351,8 +340,8 @@ def test_without_request_spans_every_call_is_counted_once_from_its_raw_request_s
 
     anthropic_turn, ended_turn = _run(server, stand_ins, plan)
 
-    assert [name for name, _, _ in _shape(anthropic_turn)] == ["support turn", *["raw_gen_ai_request"] * 2]
-    assert [name for name, _, _ in _shape(ended_turn)] == ["support turn", "raw_gen_ai_request"]
+    assert [name for name, _, _ in shape(anthropic_turn)] == ["support turn", *["raw_gen_ai_request"] * 2]
+    assert [name for name, _, _ in shape(ended_turn)] == ["support turn", "raw_gen_ai_request"]
     assert "'cache_creation_input_tokens': 2048" in _raw_usage(anthropic_turn["spans"][1], "anthropic")
     assert "'cache_read_input_tokens': 2048" in _raw_usage(anthropic_turn["spans"][2], "anthropic")
     assert "'reasoning_tokens': 512" in _raw_usage(ended_turn["spans"][1], "openai")

@@ -14,7 +14,6 @@ environment has 3.
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from tests.compat.expected import named, nonzero, openai_call, openai_cost, priced_facts
 from tests.compat.isolated import library_python, run_app
+from tests.compat.traces import one, shape, tree_of
 
 from prices import MTOK, per_mtok
 from providers import openai_api as stand_in
@@ -116,16 +116,6 @@ def expected_shape(root: str, *, indexing: bool, client_spans: bool) -> list[tup
     return shape
 
 
-def shape(tree: dict[str, Any]) -> list[tuple[str, str | None, str]]:
-    names = {node["span_id"]: node["name"] for node in tree["spans"]}
-    return [(node["name"], names.get(node["parent_span_id"]), node["kind"]) for node in tree["spans"]]
-
-
-def one(tree: dict[str, Any], name: str) -> dict[str, Any]:
-    (node,) = named(tree, name)
-    return node
-
-
 @pytest.fixture(scope="module")
 def llama_index_python() -> Path:
     """The Python of LlamaIndex's own virtual environment (built once, cached between runs)."""
@@ -165,22 +155,9 @@ def run_rag_app(
     ]
     assert openai_api.requests[4].body["reasoning_effort"] == "low"
     # openinference-instrumentation-openai adds a span per request: three in ``ask``, two in ``reason``.
-    ask = _trace(server, facts["ask"], spans=23 if openai_instrumentor else 20)
-    reason = _trace(server, facts["reason"], spans=17 if openai_instrumentor else 15)
+    ask = tree_of(server, facts["ask"], spans=23 if openai_instrumentor else 20)
+    reason = tree_of(server, facts["reason"], spans=17 if openai_instrumentor else 15)
     return ask, reason
-
-
-def _trace(server: LiveServer, trace_id: str, *, spans: int, timeout: float = 20.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = server.get(f"/api/v1/traces/{trace_id}")
-        if response.status_code == 200 and response.json()["span_count"] >= spans:
-            tree: dict[str, Any] = response.json()
-            assert tree["span_count"] == spans
-            return tree
-        if time.monotonic() > deadline:
-            raise AssertionError(f"trace {trace_id}: {response.status_code} {response.text[:500]}")
-        time.sleep(0.05)
 
 
 def trace_rows(server: LiveServer) -> dict[str, dict[str, Any]]:

@@ -15,12 +15,12 @@ app's ``session.id`` = ``"\\"s-1\\""``). Its openai autolog spans state the mode
 from __future__ import annotations
 
 import json
-import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tests.compat.expected import nonzero, openai_cost
 from tests.compat.isolated import run_app
+from tests.compat.traces import tree_of
 
 from prices import MTOK, per_mtok
 from providers.openai_api import OpenAIAPI, Reply, ToolCall, openai_api  # noqa: F401
@@ -55,18 +55,6 @@ def run(scenario: str, server: LiveServer, openai_api: OpenAIAPI) -> dict[str, A
             "MLFLOW_TRACKING_URI": server.url,  # never contacted: MLflow only needs one set
         },
     )
-
-
-def tree_of(server: LiveServer, trace_id: str, *, spans: int, timeout: float = 20.0) -> dict[str, Any]:
-    """The trace tree once the server holds its ``spans`` spans."""
-    deadline = time.monotonic() + timeout
-    while True:
-        response = server.get(f"/api/v1/traces/{trace_id}")
-        if response.status_code == 200 and response.json()["span_count"] >= spans:
-            return response.json()
-        if time.monotonic() > deadline:
-            raise AssertionError(f"trace {trace_id}: {response.status_code} {response.text[:500]}")
-        time.sleep(0.05)
 
 
 def trace_row(server: LiveServer, trace_id: str) -> dict[str, Any]:

@@ -9,13 +9,13 @@ cached input and reasoning, so a cached token priced as input, or reasoning coun
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from tests.compat.expected import named, nonzero, openai_call, priced_facts
 from tests.compat.isolated import run_app
+from tests.compat.traces import only_trace, shape
 
 from prices import MTOK, per_mtok
 from providers import openai_api as stand_in
@@ -94,25 +94,6 @@ def _run(
     return facts
 
 
-def _only_trace(server: LiveServer, *, spans: int, timeout: float = 20.0) -> dict[str, Any]:
-    """The one trace the server holds, once it has ``spans`` spans (the app exported and exited)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = server.get("/api/v1/traces", limit=10).json()["traces"]
-        if len(rows) == 1 and rows[0]["span_count"] >= spans:
-            tree: dict[str, Any] = server.get(f"/api/v1/traces/{rows[0]['trace_id']}").json()
-            return tree
-        if time.monotonic() > deadline:
-            raise AssertionError(f"expected one trace of {spans} spans, found {rows}")
-        time.sleep(0.05)
-
-
-def _shape(tree: dict[str, Any]) -> list[tuple[str, str | None, str]]:
-    """The tree's spans, depth-first in start order: (name, parent's name, kind)."""
-    names = {node["span_id"]: node["name"] for node in tree["spans"]}
-    return [(node["name"], names.get(node["parent_span_id"]), node["kind"]) for node in tree["spans"]]
-
-
 def _cost_by_type(model: str, when_ns: int, usage: dict[str, int]) -> dict[str, Decimal]:
     """OpenAI's bill by type: uncached input, cached input at the cache-read rate, all output (reasoning
     included) at the output rate."""
@@ -155,8 +136,8 @@ def test_agent_run_with_a_tool_is_two_priced_calls_with_the_session_from_openinf
     facts = _run(server, openai_api, "context")
 
     assert facts["final_output"] == "It is sunny in Paris."
-    tree = _only_trace(server, spans=len(AGENT_RUN))
-    assert _shape(tree) == AGENT_RUN
+    tree = only_trace(server, spans=len(AGENT_RUN))
+    assert shape(tree) == AGENT_RUN
     total = _assert_priced_calls(tree)
 
     asking, answering = named(tree, "response")
@@ -203,10 +184,10 @@ def test_agent_run_inside_the_apps_span_takes_its_session_and_user_from_there(
     facts = _run(server, openai_api, "root-span")
     assert facts["final_output"] == "It is sunny in Paris."
 
-    tree = _only_trace(server, spans=len(AGENT_RUN) + 1)
+    tree = only_trace(server, spans=len(AGENT_RUN) + 1)
     assert tree["trace_id"] == facts["trace_id"]
     conversation = ("conversation", None, "other")
-    assert _shape(tree) == [
+    assert shape(tree) == [
         conversation,
         *[(name, parent or "conversation", kind) for name, parent, kind in AGENT_RUN],
     ]
@@ -236,13 +217,13 @@ def test_agent_run_with_the_openai_client_instrumented_too_counts_each_call_once
     assert facts["final_output"] == "It is sunny in Paris."
 
     outer_name, inner_name = LAYERS[api]
-    tree = _only_trace(server, spans=len(AGENT_RUN) + 2)
+    tree = only_trace(server, spans=len(AGENT_RUN) + 2)
     layered = []
     for name, parent, kind in AGENT_RUN:
         layered.append((outer_name if name == "response" else name, parent, kind))
         if name == "response":
             layered.append((inner_name, outer_name, "llm"))
-    assert _shape(tree) == layered
+    assert shape(tree) == layered
 
     total = Decimal(0)
     for outer, inner, usage in zip(
@@ -271,8 +252,8 @@ def test_a_refused_model_call_fails_the_run_and_is_billed_nothing(
     facts = _run(server, openai_api, "context", replies=(ASKING_REPLY,))
 
     assert facts["error"].startswith("BadRequestError: Error code: 400")
-    tree = _only_trace(server, spans=len(AGENT_RUN))
-    assert _shape(tree) == AGENT_RUN
+    tree = only_trace(server, spans=len(AGENT_RUN))
+    assert shape(tree) == AGENT_RUN
     asking, refused = named(tree, "response")
     one_call = openai_call(asking, model=GPT_5_MINI, usage=ASKING)
     assert priced_facts(asking) == one_call

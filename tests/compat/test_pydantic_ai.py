@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from tests.compat.expected import gemini_cost, gemini_usage, nonzero, openai_cost
 from tests.compat.isolated import run_app
+from tests.compat.traces import shape, tree_of
 
 from conftest import LiveServer
 from providers import gemini_api as gemini_stand_in
@@ -64,19 +65,7 @@ def _run(server: LiveServer, stand_in_url: str, session: str, **env: str) -> lis
     )
     assert [turn["output"] for turn in facts["turns"]] == list(ANSWERS)
     assert [turn["requests"] for turn in facts["turns"]] == [2, 1]
-    return [_trace(server, turn["trace_id"]) for turn in facts["turns"]]
-
-
-def _trace(server: LiveServer, trace_id: str) -> dict[str, Any]:
-    response = server.get(f"/api/v1/traces/{trace_id}")
-    assert response.status_code == 200, response.text
-    tree: dict[str, Any] = response.json()
-    return tree
-
-
-def _shape(tree: dict[str, Any]) -> list[tuple[str, str | None, str]]:
-    names = {node["span_id"]: node["name"] for node in tree["spans"]}
-    return [(node["name"], names.get(node["parent_span_id"]), node["kind"]) for node in tree["spans"]]
+    return [tree_of(server, turn["trace_id"]) for turn in facts["turns"]]
 
 
 def _shaped(shape: list[tuple[str, str | None, str]], model: str) -> list[tuple[str, str | None, str]]:
@@ -194,8 +183,8 @@ def test_gemini_agent_run_prices_each_request_with_cache_reads_and_thinking_and_
     assert [request.path for request in gemini_api.requests] == [
         f"/v1beta/models/{GEMINI}:generateContent"
     ] * 3
-    assert _shape(first) == _shaped(FIRST_TURN, GEMINI)
-    assert _shape(second) == _shaped(SECOND_TURN, GEMINI)
+    assert shape(first) == _shaped(FIRST_TURN, GEMINI)
+    assert shape(second) == _shaped(SECOND_TURN, GEMINI)
     calls = [*_requests(first), *_requests(second)]
     costs = [
         gemini_cost(GEMINI, call["start_ns"], usage) for call, usage in zip(calls, GEMINI_USAGE, strict=True)
@@ -249,8 +238,8 @@ def test_logfire_google_genai_integration_inside_the_agent_is_the_same_call_coun
     expected_shape = _shaped(FIRST_TURN, GEMINI)
     expected_shape.insert(3, client_span)
     expected_shape.append(client_span)
-    assert _shape(first) == expected_shape
-    assert _shape(second) == [*_shaped(SECOND_TURN, GEMINI), client_span]
+    assert shape(first) == expected_shape
+    assert shape(second) == [*_shaped(SECOND_TURN, GEMINI), client_span]
     outer = [*_requests(first), *_requests(second)]
     inner = [node for tree in trees for node in tree["spans"] if node["name"] == f"generate_content {GEMINI}"]
     costs = []
@@ -325,8 +314,8 @@ def test_openai_agent_run_prices_each_request_with_cache_reads_and_reasoning_and
     trees = _run(server, openai_api.url, "s-pai-openai", PAI_MODEL="openai", PAI_MODEL_NAME=GPT_5_MINI)
 
     first, second = trees
-    assert _shape(first) == _shaped(FIRST_TURN, GPT_5_MINI)
-    assert _shape(second) == _shaped(SECOND_TURN, GPT_5_MINI)
+    assert shape(first) == _shaped(FIRST_TURN, GPT_5_MINI)
+    assert shape(second) == _shaped(SECOND_TURN, GPT_5_MINI)
     calls = [*_requests(first), *_requests(second)]
     for call, usage in zip(calls, OPENAI_USAGE, strict=True):
         assert _priced(call) == _openai_request(usage, call["start_ns"])
@@ -371,8 +360,8 @@ def test_logfire_openai_integration_inside_the_agent_is_the_same_call_counted_on
     expected_shape = _shaped(FIRST_TURN, GPT_5_MINI)
     expected_shape.insert(3, client_span)
     expected_shape.append(client_span)
-    assert _shape(first) == expected_shape
-    assert _shape(second) == [*_shaped(SECOND_TURN, GPT_5_MINI), client_span]
+    assert shape(first) == expected_shape
+    assert shape(second) == [*_shaped(SECOND_TURN, GPT_5_MINI), client_span]
     outer = [*_requests(first), *_requests(second)]
     inner = [node for tree in trees for node in tree["spans"] if node["scope"] == "logfire.openai"]
     costs = []

@@ -35,7 +35,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from tests.compat.expected import anthropic_cost, anthropic_usage, nonzero, openai_call, priced_facts
+from tests.compat.traces import trace_rows, tree_of
 
 from prices import MTOK, per_mtok
 from providers.anthropic_api import AnthropicAPI, anthropic_api  # noqa: F401
@@ -218,26 +218,10 @@ def app(server: LiveServer, openai_api: OpenAIAPI, anthropic_api: AnthropicAPI) 
         )
         assert openai_api.pending == anthropic_api.pending == 0
         for fact in facts.values():
-            fact["tree"] = _trace(server, fact["trace_id"], fact["spans"])
+            fact["tree"] = tree_of(server, fact["trace_id"], spans=fact["spans"])
         return facts
 
     return run
-
-
-def _trace(server: LiveServer, trace_id: str, spans: int) -> dict[str, Any]:
-    deadline = time.monotonic() + 20
-    while True:
-        response = server.get(f"/api/v1/traces/{trace_id}")
-        if response.status_code == 200 and response.json()["span_count"] >= spans:
-            return response.json()
-        assert time.monotonic() < deadline, f"trace {trace_id}: {response.status_code} {response.text[:500]}"
-        time.sleep(0.05)
-
-
-def _rows(server: LiveServer) -> dict[str, dict[str, Any]]:
-    """Every trace's row in ``GET /api/v1/traces``, by trace id."""
-    rows = server.get("/api/v1/traces", limit=100).json()["traces"]
-    return {row["trace_id"]: row for row in rows}
 
 
 # What each telemetry mode's trace of one SDK call looks like.
@@ -329,7 +313,7 @@ def test_openai_calls_are_priced_once_on_the_provider_call_with_cache_reads_and_
 ) -> None:
     facts = app(telemetry)
 
-    rows = _rows(server)
+    rows = trace_rows(server)
     for function_id, (model, reply, usage, function, prompt) in OPENAI_CALLS.items():
         fact = facts[function_id]
         tree = fact["tree"]
@@ -377,7 +361,7 @@ def test_anthropic_cache_write_then_read_are_each_priced_at_their_own_rate(
     # The system prompt was sent with Anthropic's cache_control, both times.
     for request in anthropic_api.requests[:2]:
         assert request.body["system"][0]["cache_control"] == {"type": "ephemeral"}
-    rows = _rows(server)
+    rows = trace_rows(server)
     for function_id, reply in ANTHROPIC_CALLS.items():
         fact = facts[function_id]
         tree = fact["tree"]
@@ -487,7 +471,7 @@ def test_tool_round_trip_is_two_priced_calls_around_a_tool_span_under_one_sdk_ca
     _summed_usage_kept_raw(agent, telemetry, usage)
     assert Decimal(tree["cost"]) == first_call["cost"] + second_call["cost"]
     assert Decimal(agent["subtree_cost"]["total"]) == Decimal(tree["cost"])
-    row = _rows(server)[fact["trace_id"]]
+    row = trace_rows(server)[fact["trace_id"]]
     assert Decimal(row["cost"]) == first_call["cost"] + second_call["cost"]
     assert nonzero(row["usage"]) == usage
     assert not [node["span_id"] for node in nodes if node["duplicate_of"]]
@@ -500,7 +484,7 @@ def test_session_and_user_come_from_the_runtime_context_and_the_session_totals_e
     facts = app(telemetry)
 
     expected = _expected_costs(facts)
-    rows = _rows(server)
+    rows = trace_rows(server)
     for function_id, fact in facts.items():
         row = rows[fact["trace_id"]]
         assert (row["session_id"], row["user_id"]) == (SESSION, USER), function_id
@@ -531,7 +515,7 @@ def test_a_traces_models_are_the_models_that_served_its_calls(
 
     # The SDK call's span names only the model asked for (an alias); the provider call names both. One
     # call served by one model is one model in the trace's list.
-    rows = _rows(server)
+    rows = trace_rows(server)
     served = {
         **{function_id: call[1].model for function_id, call in OPENAI_CALLS.items()},
         **dict.fromkeys([*ANTHROPIC_CALLS, "anthropic-cache-write-1h"], SERVED),

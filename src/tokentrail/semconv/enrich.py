@@ -7,8 +7,9 @@ that payload (:mod:`.payloads`), marked ``usage_source = "payload"`` with the pa
 A span whose attributes state usage but leave parts out (LiteLLM's and Bedrock's input and output only,
 MLflow's token usage without reasoning) has those parts filled in from the payload, each marked
 ``payload``: the cache reads and writes inside input, the reasoning inside output. A part is taken only
-when it fits inside the whole the attributes state, so a payload describing something else cannot add
-tokens that were never billed; what the attributes state is never replaced.
+when it fits inside the whole the attributes state (or when the span's emitter is known to leave it out of
+that whole), so a payload describing something else cannot add tokens that were never billed; what the
+attributes state is never replaced.
 
 Last, what the span's emitter means by its counts (:mod:`.emitters`) is applied: an input that leaves
 cached tokens out is made whole, usage known to be incomplete is said so on the span.
