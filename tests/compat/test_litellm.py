@@ -42,7 +42,7 @@ from typing import Any
 import pytest
 from tests.compat.expected import anthropic_cost, anthropic_usage, nonzero, openai_cost
 from tests.compat.isolated import run_app
-from tests.compat.traces import shape, tree_of
+from tests.compat.traces import assert_session, shape, tree_of
 
 from conftest import LiveServer
 from providers.anthropic_api import AnthropicAPI, serve_anthropic_api
@@ -186,20 +186,6 @@ def _counted(tree: dict[str, Any]) -> list[dict[str, Any]]:
     return [node for node in tree["spans"] if node["kind"] == "llm" and not node["duplicate_of"]]
 
 
-def _assert_session(server: LiveServer, session: str, trees: list[dict[str, Any]], total: Decimal) -> None:
-    rows = {row["trace_id"]: row for row in server.get("/api/v1/traces", limit=20).json()["traces"]}
-    for tree in trees:
-        row = rows[tree["trace_id"]]
-        assert (row["session_id"], row["user_id"]) == (session, USER)
-        assert Decimal(row["cost"]) == Decimal(tree["cost"])
-    response = server.get(f"/api/v1/sessions/{session}")
-    assert response.status_code == 200, response.text
-    conversation = response.json()
-    assert conversation["user_id"] == USER
-    assert [t["trace_id"] for t in conversation["traces"]] == [tree["trace_id"] for tree in trees]
-    assert Decimal(conversation["cost"]) == total
-
-
 def _raw_usage(node: dict[str, Any], provider: str) -> str:
     """The provider's own usage object that ``raw_gen_ai_request`` keeps (a Python ``str(dict)``)."""
     assert node["name"] == "raw_gen_ai_request"
@@ -274,7 +260,7 @@ def test_request_spans_price_cache_reads_cache_writes_and_reasoning_of_each_call
     assert (cached["user_id"], reasoning["user_id"]) == (USER, None)
     assert Decimal(openai_turn["cost"]) == costs[0] + costs[1]
     assert Decimal(anthropic_turn["cost"]) == costs[2] + costs[3]
-    _assert_session(server, "s-litellm", [openai_turn, anthropic_turn], sum(costs, Decimal(0)))
+    assert_session(server, "s-litellm", USER, [openai_turn, anthropic_turn], sum(costs, Decimal(0)))
 
 
 # Without USE_OTEL_LITELLM_REQUEST_SPAN (LiteLLM's default): the call is written onto the app's span.
@@ -315,7 +301,7 @@ def test_without_request_spans_the_application_span_of_one_call_becomes_that_cal
     )
     assert Decimal(openai_turn["cost"]) == costs[0]
     assert Decimal(anthropic_turn["cost"]) == costs[1]
-    _assert_session(server, "s-litellm-default", [openai_turn, anthropic_turn], sum(costs, Decimal(0)))
+    assert_session(server, "s-litellm-default", USER, [openai_turn, anthropic_turn], sum(costs, Decimal(0)))
 
 
 def test_without_request_spans_every_call_is_counted_once_from_its_raw_request_span(
@@ -365,4 +351,4 @@ def test_without_request_spans_every_call_is_counted_once_from_its_raw_request_s
     assert counted(ended_turn) == [("openai", O4_MINI_SERVED, REASONING, costs[2])]
     assert Decimal(anthropic_turn["cost"]) == costs[0] + costs[1]
     assert Decimal(ended_turn["cost"]) == costs[2]
-    _assert_session(server, "s-litellm-shared", [anthropic_turn, ended_turn], sum(costs, Decimal(0)))
+    assert_session(server, "s-litellm-shared", USER, [anthropic_turn, ended_turn], sum(costs, Decimal(0)))

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from tests.compat.expected import gemini_cost, gemini_usage, nonzero, openai_cost
 from tests.compat.isolated import run_app
-from tests.compat.traces import shape, tree_of
+from tests.compat.traces import assert_session, shape, tree_of
 
 from conftest import LiveServer
 from providers import gemini_api as gemini_stand_in
@@ -114,20 +114,6 @@ def _assert_agent_runs_count_their_requests_once(trees: list[dict[str, Any]], co
         assert Decimal(tree["cost"]) == turn_cost
 
 
-def _assert_session(server: LiveServer, session: str, trees: list[dict[str, Any]], total: Decimal) -> None:
-    rows = {row["trace_id"]: row for row in server.get("/api/v1/traces", limit=10).json()["traces"]}
-    for tree in trees:
-        row = rows[tree["trace_id"]]
-        assert (row["session_id"], row["user_id"]) == (session, USER)
-        assert Decimal(row["cost"]) == Decimal(tree["cost"])
-    response = server.get(f"/api/v1/sessions/{session}")
-    assert response.status_code == 200, response.text
-    conversation = response.json()
-    assert conversation["user_id"] == USER
-    assert [t["trace_id"] for t in conversation["traces"]] == [tree["trace_id"] for tree in trees]
-    assert Decimal(conversation["cost"]) == total
-
-
 # Gemini: GoogleModel over the stand-in Gemini Developer API; gemini-2.5-flash thinks and reads a context
 # cache.
 
@@ -213,7 +199,7 @@ def test_gemini_agent_run_prices_each_request_with_cache_reads_and_thinking_and_
     assert nonzero(root["subtree_usage"]) == {
         key: GEMINI_USAGE[0][key] + GEMINI_USAGE[1][key] for key in GEMINI_USAGE[0]
     }
-    _assert_session(server, "s-pai-gemini", trees, sum(costs, Decimal(0)))
+    assert_session(server, "s-pai-gemini", USER, trees, sum(costs, Decimal(0)))
 
 
 def test_logfire_google_genai_integration_inside_the_agent_is_the_same_call_counted_once(
@@ -262,7 +248,7 @@ def test_logfire_google_genai_integration_inside_the_agent_is_the_same_call_coun
         assert nonzero(wrapper["usage"]) == usage  # the same call, the same breakdown
         costs.append(cost)
     _assert_agent_runs_count_their_requests_once(trees, costs)
-    _assert_session(server, "s-pai-gemini-2", trees, sum(costs, Decimal(0)))
+    assert_session(server, "s-pai-gemini-2", USER, trees, sum(costs, Decimal(0)))
 
 
 # OpenAI: OpenAIChatModel over the stand-in Chat Completions API. gpt-5-mini reasons and caches.
@@ -336,7 +322,7 @@ def test_openai_agent_run_prices_each_request_with_cache_reads_and_reasoning_and
     assert nonzero(root["subtree_usage"]) == {
         key: OPENAI_USAGE[0][key] + OPENAI_USAGE[1][key] for key in OPENAI_USAGE[0]
     }
-    _assert_session(server, "s-pai-openai", trees, sum(costs, Decimal(0)))
+    assert_session(server, "s-pai-openai", USER, trees, sum(costs, Decimal(0)))
 
 
 def test_logfire_openai_integration_inside_the_agent_is_the_same_call_counted_once(
@@ -378,4 +364,4 @@ def test_logfire_openai_integration_inside_the_agent_is_the_same_call_counted_on
         assert nonzero(wrapper["usage"]) == usage
         costs.append(openai_cost(GPT_5_MINI, call["start_ns"], usage))
     _assert_agent_runs_count_their_requests_once(trees, costs)
-    _assert_session(server, "s-pai-openai-2", trees, sum(costs, Decimal(0)))
+    assert_session(server, "s-pai-openai-2", USER, trees, sum(costs, Decimal(0)))

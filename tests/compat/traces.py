@@ -4,12 +4,13 @@ asynchronous, so each read waits until the server holds the spans the test expec
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from conftest import LiveServer
 
-__all__ = ["one", "only_trace", "shape", "trace_rows", "tree_of"]
+__all__ = ["assert_session", "one", "only_trace", "shape", "trace_rows", "tree_of"]
 
 
 def tree_of(server: LiveServer, trace_id: str, *, spans: int = 1, timeout: float = 20.0) -> dict[str, Any]:
@@ -53,3 +54,21 @@ def one(tree: dict[str, Any], name: str) -> dict[str, Any]:
     """The tree's one span called ``name``."""
     (node,) = [node for node in tree["spans"] if node["name"] == name]
     return node
+
+
+def assert_session(
+    server: LiveServer, session: str, user: str, trees: list[dict[str, Any]], total: Decimal
+) -> None:
+    """Each of ``trees`` is a trace of ``session`` and ``user`` whose row costs what its tree does, and the
+    session lists them in order and costs ``total``."""
+    rows = trace_rows(server)
+    for tree in trees:
+        row = rows[tree["trace_id"]]
+        assert (row["session_id"], row["user_id"]) == (session, user)
+        assert Decimal(row["cost"]) == Decimal(tree["cost"])
+    response = server.get(f"/api/v1/sessions/{session}")
+    assert response.status_code == 200, response.text
+    conversation = response.json()
+    assert conversation["user_id"] == user
+    assert [t["trace_id"] for t in conversation["traces"]] == [tree["trace_id"] for tree in trees]
+    assert Decimal(conversation["cost"]) == total
