@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tokentrail.semconv.payloads import COVERAGE, FORMATS, usage_from_payload
+from tokentrail.semconv.payloads import COVERAGE, FORMATS, may_state_parts, usage_from_payload
 from tokentrail.semconv.values import truncate
 
 
@@ -232,3 +232,32 @@ def test_a_python_literal_is_read_as_data_and_code_is_never_run() -> None:
         "{**{'prompt_tokens': 1}, 'completion_tokens': 2}",
     ):
         assert usage_from_payload(code) is None
+
+
+@pytest.mark.parametrize(
+    ("payload", "parts", "may"),
+    [
+        (
+            '{"usage": {"prompt_tokens": 9, "prompt_tokens_details": {"cached_tokens": 0}}}',
+            {"cache_read"},
+            False,
+        ),
+        (
+            '{"usage": {"prompt_tokens": 9, "prompt_tokens_details": {"cached_tokens": 8}}}',
+            {"cache_read"},
+            True,
+        ),
+        (
+            '{"usage": {"prompt_tokens": 9, "prompt_tokens_details": {"cached_tokens": 8}}}',
+            {"reasoning"},
+            False,
+        ),
+        ("{'prompt_tokens_details': D(cache_write_tokens=2048)}", {"cache_write"}, True),
+        ('{"usageMetadata": {"thoughtsTokenCount": 480}}', {"reasoning"}, True),
+        ('{"message": {"content": "no usage here"}}', {"cache_read", "reasoning"}, False),
+    ],
+)
+def test_the_cheap_test_before_a_fill_in_looks_for_nonzero_counts_of_the_lacking_parts(
+    payload: str, parts: set[str], may: bool
+) -> None:
+    assert may_state_parts(payload, frozenset(parts)) is may

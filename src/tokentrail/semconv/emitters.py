@@ -22,6 +22,7 @@ carries the last request's usage metadata only.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -145,14 +146,19 @@ for _quirk in USAGE_QUIRKS:
 
 def quirk_of(span: Span) -> UsageQuirk | None:
     """The quirk of the span's emitter that applies to it, if any."""
-    scope = span.scope
+    quirks = _quirks_of_scope(span.scope)
+    return next((quirk for quirk in quirks if quirk.applies_to(span)), None) if quirks else None
+
+
+@functools.lru_cache(maxsize=1024)  # scope names come from the network: bounded
+def _quirks_of_scope(scope: str) -> tuple[UsageQuirk, ...]:
     # botocore names a tracer per service ("...botocore.bedrock-runtime"); older versions one for all.
     while scope:
         quirks = _BY_SCOPE.get(scope)
         if quirks is not None:
-            return next((quirk for quirk in quirks if quirk.applies_to(span)), None)
+            return quirks
         scope = scope.rpartition(".")[0]
-    return None
+    return ()
 
 
 def read_usage_as_meant(span: Span, quirk: UsageQuirk) -> None:

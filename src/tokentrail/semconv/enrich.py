@@ -27,7 +27,7 @@ from tokentrail.model import PRICED_BY_USAGE, USAGE_TYPES, Span, SpanKind, Usage
 from tokentrail.semconv.common import USAGE_PARTS
 from tokentrail.semconv.emitters import quirk_of, read_usage_as_meant
 from tokentrail.semconv.litellm import RAW_USAGE
-from tokentrail.semconv.payloads import PayloadUsage, usage_from_payload
+from tokentrail.semconv.payloads import PayloadUsage, may_state_parts, usage_from_payload
 
 __all__ = ["PAYLOAD_ATTRIBUTES", "RESPONSE_ID", "enrich"]
 
@@ -46,6 +46,8 @@ PAYLOAD_ATTRIBUTES: Mapping[str, str] = {
     **RAW_USAGE,
 }
 
+_PAYLOAD_NAMES = frozenset(PAYLOAD_ATTRIBUTES)
+
 #: A provider response id inside a payload: OpenAI Chat Completions (``chatcmpl-``), Completions
 #: (``cmpl-``), Responses (``resp_``), Anthropic Messages (``msg_``). Tool-call ids (``call_``,
 #: ``toolu_``) and framework ids (LangChain's ``run-``) do not match. The first one in the payload is
@@ -53,9 +55,7 @@ PAYLOAD_ATTRIBUTES: Mapping[str, str] = {
 RESPONSE_ID = re.compile(r'"id"\s*:\s*"((?:chatcmpl-|cmpl-|resp_|msg_)[A-Za-z0-9_-]{6,})"')
 
 _PAYLOAD_SOURCE = UsageSource.PAYLOAD.value
-#: The parts a provider payload may state that attributes often leave out; a span stating all of them
-#: has nothing to gain from parsing its payload.
-_PARTS_FOUND_IN_PAYLOADS = ("cache_read", "cache_write", "reasoning")
+_USAGE_PARTS = frozenset(USAGE_PARTS)
 
 
 def enrich(span: Span) -> None:
@@ -67,19 +67,19 @@ def enrich(span: Span) -> None:
         if match is not None:
             span.response_id = match[1]
     quirk = quirk_of(span) if span.scope else None
-    if not span.usage or not all(part in span.usage for part in _PARTS_FOUND_IN_PAYLOADS):
-        _read_payloads(span, quirk.input_excludes if quirk is not None else ())
+    _read_payloads(span, quirk.input_excludes if quirk is not None else ())
     if quirk is not None:
         read_usage_as_meant(span, quirk)
 
 
 def _read_payloads(span: Span, outside_input: tuple[str, ...]) -> None:
-    payloads = [
-        (span.output, ""),
-        *((span.attributes.get(name, ""), shape) for name, shape in PAYLOAD_ATTRIBUTES.items()),
-    ]
+    attributes = span.attributes
+    payloads = [(span.output, "")]
+    if not _PAYLOAD_NAMES.isdisjoint(attributes):
+        payloads += ((attributes.get(name, ""), shape) for name, shape in PAYLOAD_ATTRIBUTES.items())
+    lacking = _USAGE_PARTS.difference(span.usage) if span.usage else None
     for payload, shape in payloads:
-        if not payload:
+        if not payload or (lacking is not None and not may_state_parts(payload, lacking)):
             continue
         found = usage_from_payload(payload, provider=shape or span.provider, model=span.model)
         if found is None:

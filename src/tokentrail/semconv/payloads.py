@@ -42,9 +42,10 @@ from genai_prices.types import Provider, UsageExtractor
 
 from tokentrail.model import USAGE_TYPES
 from tokentrail.pricing.catalog import PROVIDER_IDS, USAGE_KEYS
+from tokentrail.semconv.common import USAGE_PARTS
 from tokentrail.semconv.values import PYTHON_LITERAL_LIMIT, TRUNCATION_MARKER, python_literal
 
-__all__ = ["COVERAGE", "FORMATS", "PayloadFormat", "PayloadUsage", "usage_from_payload"]
+__all__ = ["COVERAGE", "FORMATS", "PayloadFormat", "PayloadUsage", "may_state_parts", "usage_from_payload"]
 
 Path = tuple[str, ...]
 
@@ -157,6 +158,52 @@ _TRUNCATED = re.compile(re.escape(TRUNCATION_MARKER).replace(r"\{\}", r"\d+") + 
 _SNAKE = re.compile(r"_([a-z])")
 _DONE = "[DONE]"
 _PYTHON_OPENERS = ("{", "[")
+
+
+#: Part keys too generic to tell anything: Gemini's per-modality ``tokenCount`` and Bedrock's per-lifetime
+#: ``inputTokens`` (also Converse's whole input) are in every response of theirs.
+_GENERIC_KEYS = frozenset({"tokenCount", "inputTokens"})
+
+
+def _part_keys() -> dict[str, list[str]]:
+    """Per usage part (cache, reasoning, audio, image): the keys under which any genai-prices extractor
+    finds it, with the snake_case spelling of camelCase ones (SDK dumps)."""
+    keys: dict[str, set[str]] = {part: set() for part in USAGE_PARTS}
+    for provider in get_snapshot().providers:
+        for extractor in provider.extractors or ():
+            for mapping in extractor.mappings:
+                part = _CANONICAL.get(mapping.dest)
+                last = mapping.path if isinstance(mapping.path, str) else mapping.path[-1]
+                if part in keys and isinstance(last, str) and last not in _GENERIC_KEYS:
+                    keys[part].update((last, _UPPER.sub(lambda m: "_" + m[0].lower(), last)))
+    return {part: sorted(names) for part, names in keys.items()}
+
+
+_UPPER = re.compile(r"[A-Z]")
+_PART_KEYS = _part_keys()
+
+
+@functools.lru_cache(maxsize=256)  # one per set of parts: at most 2**len(USAGE_PARTS)
+def _part_count(parts: frozenset[str]) -> re.Pattern[str] | None:
+    """A nonzero count under a key that names one of ``parts``, in JSON (``"cached_tokens": 80``) or a
+    Python literal (``'cached_tokens': 80``, ``cached_tokens=80``); one pattern, so a payload is scanned
+    once."""
+    keys = sorted({key for part in parts for key in _PART_KEYS.get(part, ())}, key=len, reverse=True)
+    if not keys:
+        return None
+    return re.compile("(?:{})[\"']?\\s*[:=]\\s*[1-9]".format("|".join(map(re.escape, keys))))
+
+
+def may_state_parts(payload: str, parts: frozenset[str]) -> bool:
+    """Whether ``payload`` may state a nonzero count of one of ``parts``: the cheap test before one is
+    parsed only for the parts a span's attributes lack (most responses state zero for most parts)."""
+    pattern = _part_count(parts)
+    if pattern is None or _MARKER not in payload:
+        return False
+    # Every format's usage object sits under a key naming usage (usage, usageMetadata, tokenUsage): the
+    # counts are after the first one, usually at the end of a response. No such key: a usage object alone.
+    found = [index for index in (payload.find("usage"), payload.find("Usage")) if index >= 0]
+    return pattern.search(payload, min(found) if found else 0) is not None
 
 
 def usage_from_payload(payload: str, *, provider: str = "", model: str = "") -> PayloadUsage | None:
