@@ -89,3 +89,40 @@ def test_costs_over_a_time_range_and_by_origin(server, spend):
 
 def test_unknown_grouping_is_a_400(server):
     assert server.get("/api/v1/costs", group_by="planet").status_code == 400
+
+
+def test_one_api_is_one_provider_in_cost_by_provider_whatever_the_instrumentation_calls_it(server):
+    # The Gemini API as the OpenTelemetry google-genai instrumentation, OpenInference and pydantic-ai name it.
+    trace_id = new_trace_id()
+    spellings = [
+        {"gen_ai.system": "gemini"},
+        {"llm.provider": "google"},
+        {"gen_ai.provider.name": "google"},
+        {"gen_ai.provider.name": "gcp.gen_ai"},
+    ]
+    calls = [
+        span(
+            f"call {n}",
+            trace_id,
+            start_ns=NOW_NS + n,
+            attributes={
+                **spelling,
+                "gen_ai.operation.name": "chat",
+                "gen_ai.request.model": "gemini-2.5-flash",
+                "gen_ai.usage.input_tokens": 1000,
+                "gen_ai.usage.output_tokens": 100,
+            },
+        )
+        for n, spelling in enumerate(spellings)
+    ]
+    server.post_otlp(protobuf_request(calls), "application/x-protobuf")
+
+    by_provider = server.get("/api/v1/costs", group_by="provider").json()
+    day = {"start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"}
+    over_time = server.get("/api/v1/costs/timeseries", group_by="provider", **day).json()
+
+    prices = per_mtok("gemini-2.5-flash", "google", NOW_NS)
+    one_call = (1000 * prices["input_mtok"] + 100 * prices["output_mtok"]) / MTOK
+    (group,) = by_provider["groups"]
+    assert (group["key"], Decimal(group["cost"])) == ("gcp.gemini", 4 * one_call)
+    assert over_time["keys"] == ["gcp.gemini"]

@@ -36,7 +36,7 @@ router = APIRouter(tags=["costs"])
 @router.get("/costs", summary="Costs grouped")
 async def get_costs(
     request: Request,
-    group_by: Literal["model", "kind", "service", "session", "user", "tag", "day"] = "model",
+    group_by: Literal["model", "provider", "kind", "service", "session", "user", "tag", "day"] = "model",
     project: Project = None,
     start: Start = None,
     end: End = None,
@@ -95,7 +95,7 @@ def bucket_seconds(start_ns: int, end_ns: int, buckets: int) -> int:
 @router.get("/costs/timeseries", summary="Cost over time, stacked by a group")
 async def get_cost_timeseries(
     request: Request,
-    group_by: Literal["model", "kind", "service", "user"] = "model",
+    group_by: Literal["model", "provider", "kind", "service", "user"] = "model",
     project: Project = None,
     start: Start = None,
     end: End = None,

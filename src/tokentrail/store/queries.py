@@ -153,6 +153,7 @@ TRACE_SORTS: dict[str, tuple[str, str, type]] = {
 #: Cost groupings: name -> (SQL key expression, the per-trace aggregate it needs or "").
 COST_GROUPS: dict[str, tuple[str, str]] = {
     "model": ("if(s.response_model != '', s.response_model, s.request_model)", ""),
+    "provider": ("s.provider", ""),
     "kind": ("s.kind", ""),
     "service": ("s.service", ""),
     "day": ("toString(toDate(fromUnixTimestamp64Nano(s.start_ns)))", ""),

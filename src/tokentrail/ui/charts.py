@@ -12,7 +12,7 @@ from tokentrail.ui.views import Query
 __all__ = ["PALETTE", "STACKS", "stacked_bars"]
 
 #: What a cost chart can be stacked by (``/api/v1/costs/timeseries`` group_by values).
-STACKS = ("model", "kind", "service", "user")
+STACKS = ("model", "provider", "kind", "service", "user")
 #: Series colours, distinguishable in both themes; the folded "other" series is grey.
 PALETTE = ("#3b6fd9", "#d9822b", "#2f9e6e", "#a054c8", "#d64550", "#1f9bb4", "#b8912a", "#6b7a8f")
 OTHER_COLOUR = "#9aa3ad"
