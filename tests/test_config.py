@@ -38,6 +38,7 @@ def test_environment_variables_and_explicit_overrides():
         ({"TOKENTRAIL_PORT": "http"}, "TOKENTRAIL_PORT='http'"),
         ({"TOKENTRAIL_MAX_BODY_BYTES": "-1"}, "positive"),
         ({"TOKENTRAIL_PROJECTS": "checkout"}, "key=value"),
+        ({"TOKENTRAIL_CLICKHOUSE_CLUSTER": "a b"}, "TOKENTRAIL_CLICKHOUSE_CLUSTER='a b': a cluster name"),
     ],
 )
 def test_bad_values_name_the_variable(env, words):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tokentrail.limits import DEFAULT_MAX_COST_USD, DEFAULT_MAX_TOKENS, Limits
+from tokentrail.store.cluster import check_cluster_name
 
 __all__ = ["SETTINGS", "ConfigError", "Settings", "parse_mapping"]
 
@@ -67,6 +68,8 @@ class Settings:
     #: ``chdb://<dir>`` (embedded, the default: ``<data_dir>/chdb``) or ``http(s)://host:8123[/database]``.
     store: str = ""
     database: str = "tokentrail"
+    #: A ClickHouse cluster (``remote_servers``) the schema is created on; "" for one server.
+    clickhouse_cluster: str = ""
     host: str = "127.0.0.1"
     port: int = 4318
     max_body_bytes: int = 32 * 1024 * 1024
@@ -139,6 +142,12 @@ SETTINGS: dict[str, SettingSpec] = {
         "Store URL: chdb://DIR (embedded, default DATA_DIR/chdb) or http(s)://host:8123 (ClickHouse server).",
     ),
     "database": SettingSpec("TOKENTRAIL_DATABASE", str, "ClickHouse database name (default tokentrail)."),
+    "clickhouse_cluster": SettingSpec(
+        "TOKENTRAIL_CLICKHOUSE_CLUSTER",
+        check_cluster_name,
+        "ClickHouse cluster to create the schema on (replicated tables, one Distributed table each; "
+        "needs an http(s) store); unset: one server.",
+    ),
     "host": SettingSpec("TOKENTRAIL_HOST", str, "Address to listen on (default 127.0.0.1)."),
     "port": SettingSpec("TOKENTRAIL_PORT", _positive_int, "HTTP port for OTLP and the API (default 4318)."),
     "max_body_bytes": SettingSpec(

@@ -43,3 +43,8 @@ def test_a_relative_chdb_directory_is_made_absolute(chdb_url, monkeypatch):
 def test_a_chdb_url_without_a_directory_is_refused():
     with pytest.raises(ValueError, match="data directory"):
         Store("chdb://")
+
+
+def test_a_cluster_needs_a_clickhouse_server(chdb_url):
+    with pytest.raises(ValueError, match="cluster needs a server"):
+        Store(chdb_url, "test_cluster", cluster="main")

@@ -42,7 +42,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = store or Store(settings.store_url, settings.database)
+        app.state.store = store or Store(
+            settings.store_url, settings.database, cluster=settings.clickhouse_cluster or None
+        )
         app.state.writer = SpanWriter(
             app.state.store,
             settings.wal_dir(app.state.store.database),

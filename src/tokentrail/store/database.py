@@ -18,11 +18,19 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from tokentrail.errors import StoreUnavailable
+from tokentrail.store.cluster import check_cluster_name, render
 from tokentrail.store.schema import MIGRATIONS
 
-__all__ = ["DATA_ERROR_CODES", "RowsRefused", "Store", "StoreError"]
+__all__ = ["DATA_ERROR_CODES", "MIGRATIONS_TABLE", "RowsRefused", "Store", "StoreError"]
 
 StoreError = ClickHouseError
+
+#: Where the applied migrations are recorded. Replacing by version: servers that start at once and
+#: apply the same migration record it once (its statements may run twice, so each can).
+MIGRATIONS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, description String, "
+    "applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version"
+)
 
 #: ClickHouse error codes that mean an insert's data was refused, so the same rows would be refused
 #: again: parse errors (6, 26, 27, 32, 33, 38, 41, 72, 130, 563), values a column cannot hold (53, 69,
@@ -38,18 +46,22 @@ class RowsRefused(Exception):
 
 
 class Store:
-    """A ClickHouse database holding tokentrail's tables, created and migrated on open."""
+    """A ClickHouse database holding tokentrail's tables, created and migrated on open; with ``cluster``,
+    on every node of that ClickHouse cluster (see tokentrail.store.cluster)."""
 
-    def __init__(self, url: str, database: str = "tokentrail") -> None:
+    def __init__(self, url: str, database: str = "tokentrail", *, cluster: str | None = None) -> None:
         if not database.replace("_", "").isalnum():
             raise ValueError(f"database name must be letters, digits and '_': {database!r}")
         self.url = url
         self.database = database
+        self.cluster = None if cluster is None else check_cluster_name(cluster)
         self._local = threading.local()
         self._clients: list[Client] = []
         self._clients_lock = threading.Lock()
         scheme = urlparse(url).scheme
         if scheme == "chdb":
+            if cluster is not None:
+                raise ValueError("a ClickHouse cluster needs a server store URL (http:// or https://)")
             # chdb://DIR, relative or absolute: always handed on as one absolute directory.
             directory = Path(_chdb_path(url)).expanduser().resolve()
             directory.mkdir(parents=True, exist_ok=True)
@@ -57,7 +69,7 @@ class Store:
         elif scheme not in ("http", "https"):
             raise ValueError(f"store URL must start with chdb://, http:// or https://, got {url!r}")
         bootstrap = self._new_client(database=None)
-        bootstrap.command(f"CREATE DATABASE IF NOT EXISTS {database}")
+        self._apply(bootstrap, f"CREATE DATABASE IF NOT EXISTS {database}")
         self.migrate()
 
     @property
@@ -75,17 +87,14 @@ class Store:
     def migrate(self) -> list[int]:
         """Apply the migrations this database has not seen; returns the versions applied now."""
         client = self.client()
-        client.command(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, description String, "
-            "applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version"
-        )
+        self._apply(client, MIGRATIONS_TABLE)
         done = {row[0] for row in client.query("SELECT version FROM schema_migrations").result_rows}
         applied = []
         for migration in MIGRATIONS:
             if migration.version in done:
                 continue
             for statement in migration.statements:
-                client.command(statement)
+                self._apply(client, statement)
             client.insert(
                 "schema_migrations",
                 [(migration.version, migration.description)],
@@ -93,6 +102,10 @@ class Store:
             )
             applied.append(migration.version)
         return applied
+
+    def _apply(self, client: Client, statement: str) -> None:
+        for rendered in render(statement, cluster=self.cluster, database=self.database):
+            client.command(rendered)
 
     def schema_version(self) -> int:
         rows = self.client().query("SELECT max(version) FROM schema_migrations").result_rows
