@@ -21,9 +21,7 @@ from tokentrail.errors import StoreUnavailable
 from tokentrail.store.cluster import check_cluster_name, render
 from tokentrail.store.schema import MIGRATIONS
 
-__all__ = ["DATA_ERROR_CODES", "MIGRATIONS_TABLE", "RowsRefused", "Store", "StoreError"]
-
-StoreError = ClickHouseError
+__all__ = ["DATA_ERROR_CODES", "MIGRATIONS_TABLE", "RowsRefused", "Store"]
 
 #: Where the applied migrations are recorded. Replacing by version: servers that start at once and
 #: apply the same migration record it once (its statements may run twice, so each can).
