@@ -91,3 +91,50 @@ def test_after_a_refused_row_and_a_kill_the_server_starts_and_serves_everything_
     finally:
         second.terminate()
         second.communicate(timeout=30)
+
+
+def _llm_layer(name: str, trace_id: str, span_id: str, parent: str = "") -> dict:
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "gpt-4o-mini",
+        "gen_ai.usage.input_tokens": 1000,
+        "gen_ai.usage.output_tokens": 100,
+    }
+    return span(name, trace_id, span_id, parent, attributes=attributes)
+
+
+@pytest.mark.slow
+def test_two_servers_writing_the_two_layers_of_one_call_in_turns_count_it_once(tmp_path):
+    # Nothing decides the marks in a server's memory: the second server, started on the same store after
+    # the first one stopped, re-marks the trace from what the store holds.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    trace_id = "d" * 32
+    headers = {"content-type": "application/x-protobuf"}
+    layers = [
+        _llm_layer("framework", trace_id, "00000000000000f1"),
+        _llm_layer("sdk", trace_id, "00000000000000f2", parent="00000000000000f1"),
+    ]
+    for layer in layers:
+        server = _serve(tmp_path, port)
+        try:
+            _healthy(url, server)
+            response = httpx.post(url + "/v1/traces", content=protobuf_request([layer]), headers=headers)
+            assert response.status_code == 200
+        finally:
+            server.terminate()  # a clean stop inserts what the log holds
+            server.communicate(timeout=30)
+
+    server = _serve(tmp_path, port)
+    try:
+        _healthy(url, server)
+        tree = httpx.get(url + f"/api/v1/traces/{trace_id}", timeout=10).json()
+        framework, sdk = tree["spans"]
+        assert (framework["duplicate_of"], sdk["duplicate_of"]) == (sdk["span_id"], None)
+        assert Decimal(tree["cost"]) == Decimal(sdk["cost"]["total"])
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)

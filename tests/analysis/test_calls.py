@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tokentrail.analysis.calls import CallNode, mark_duplicates
+from tokentrail.analysis.calls import CallNode, node_of, resolve
 from tokentrail.model import Span, SpanKind
 
 
@@ -14,6 +14,14 @@ def _llm(span_id, parent="", model="gpt-4o", tokens=(100, 20), kind=SpanKind.LLM
 
 def _chain(span_id, parent=""):
     return Span("p", "t" * 32, span_id, parent, span_id, "svc", 0, 1, kind=SpanKind.CHAIN)
+
+
+def mark_duplicates(spans, stored=None):
+    """Resolve a trace of ``spans`` (and ``stored`` call nodes) and set the marks on ``spans``."""
+    found = resolve([*(stored or {}).values(), *map(node_of, spans)])
+    for span in spans:
+        span.duplicate_of, span.duplicate_reason = found.get(span.span_id, ("", ""))
+    return sum(1 for span in spans if span.duplicate_of)
 
 
 def _marks(spans):
@@ -53,7 +61,7 @@ def test_nested_calls_with_different_usage_or_models_are_separate():
 
 
 def test_a_later_layer_joins_the_stored_counted_span():
-    inner_stored = {"inner": CallNode("inner", "outer", frozenset({"gpt-4o"}), 100, 20)}
+    inner_stored = {"inner": CallNode("inner", "outer", frozenset({"gpt-4o"}), 100, 20, llm=True)}
     outer = _llm("outer")
 
     mark_duplicates([outer], inner_stored)
@@ -61,13 +69,14 @@ def test_a_later_layer_joins_the_stored_counted_span():
     assert outer.duplicate_of == "inner"
 
 
-def test_a_span_below_a_stored_counted_layer_is_the_duplicate():
-    outer_stored = {"outer": CallNode("outer", "", frozenset({"gpt-4o"}), 100, 20)}
+def test_the_inner_layer_is_counted_whichever_layer_arrived_first():
+    # The marks are resolved over the whole trace each time: a stored outer layer is re-marked.
+    outer_stored = CallNode("outer", "", frozenset({"gpt-4o"}), 100, 20, llm=True)
     inner = _llm("inner", parent="outer")
 
-    mark_duplicates([inner], outer_stored)
+    found = resolve([outer_stored, node_of(inner)])
 
-    assert inner.duplicate_of == "outer"
+    assert {span_id: mark[0] for span_id, mark in found.items()} == {"outer": "inner"}
 
 
 def _usageless(span_id, parent="", model="gpt-4o"):
@@ -88,8 +97,8 @@ def test_a_model_span_without_usage_around_a_call_is_its_wrapper_not_a_call():
 def test_a_wrapper_arriving_after_its_stored_call_points_at_the_counted_span():
     # The wrapper ends last, so an exporter sends it last; the call below it was itself a second layer.
     stored = {
-        "framework": CallNode("framework", "w", frozenset({"gpt-4o"}), 100, 20, "sdk", "", 0, True),
-        "sdk": CallNode("sdk", "framework", frozenset({"gpt-4o"}), 100, 20, "", "", 1, True),
+        "framework": CallNode("framework", "w", frozenset({"gpt-4o"}), 100, 20, "", 0, True),
+        "sdk": CallNode("sdk", "framework", frozenset({"gpt-4o"}), 100, 20, "", 1, True),
     }
     wrapper = _usageless("w")
 
@@ -153,8 +162,8 @@ def test_nested_calls_with_equal_usage_but_different_response_ids_both_count():
     assert mark_duplicates([outer, inner], {}) == 0
 
 
-def test_a_stored_counted_span_with_the_same_response_stays_the_counted_one():
-    stored = CallNode("sdk", "root", frozenset({"gpt-4o"}), 100, 20, "", "chatcmpl-9", 5)
+def test_of_two_layers_naming_one_response_the_one_that_started_inside_counts_whichever_came_first():
+    stored = CallNode("sdk", "root", frozenset({"gpt-4o"}), 100, 20, "chatcmpl-9", 5, True)
     late = _responding("framework", "chatcmpl-9", parent="root", start_ns=1)
 
     mark_duplicates([late], {"sdk": stored})

@@ -302,11 +302,6 @@ def test_an_outer_layer_sent_again_leaves_the_call_counted_once(server):
     assert Decimal(tree["cost"]) == ONE_CALL
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="limit: two layers of one call with a span between them are recognised only if that span has "
-    "arrived by the time the second layer does; marks are made at ingest and never revised",
-)
 def test_layers_linked_by_a_span_that_arrives_after_both_count_once(server):
     trace_id = new_trace_id()
     root = span("turn", trace_id)

@@ -15,24 +15,24 @@ Two LLM spans of one trace are recognised as the same call when
 
 Within each group the layer closest to the provider is counted (the innermost one; among siblings, the
 one that started last, inside the other's wrapper); the others get ``duplicate_of`` pointing at it and a
-reason. A span already stored and counted stays counted: a later arrival joins its group as the
-duplicate, so no stored row ever needs rewriting.
+reason. :func:`resolve` decides this for a whole trace from its spans alone, whatever order they arrived
+in, so the store can be re-marked after every insert (:mod:`tokentrail.ingest.duplicates`) and any number
+of servers, restarts and late arrivals give the same marks.
 
 A wrapper is not a call: an LLM or embedding span without usage of its own that has a counted call of the
 same model below it (LlamaIndex's ``OpenAI.predict`` around ``OpenAI.chat``, a framework span around the
 SDK's) is the outer layer of that call. It gets ``duplicate_of`` pointing at the call (the first one it
-wraps, when it wraps several), so it is neither counted nor reported unpriced. The wrapper must arrive with
-or after the call it wraps, as it does when spans are exported as they end.
+wraps, when it wraps several), so it is neither counted nor reported unpriced.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from tokentrail.model import PRICED_BY_USAGE, Span
 
-__all__ = ["CallNode", "find_duplicates", "mark_duplicates", "node_of"]
+__all__ = ["CallNode", "node_of", "resolve"]
 
 #: How many parent links to follow looking for a wrapping layer (spans in between may be chains, HTTP...).
 MAX_LAYER_DISTANCE = 16
@@ -46,7 +46,6 @@ class CallNode(NamedTuple):
     models: frozenset[str] = frozenset()
     input: int = 0
     output: int = 0
-    duplicate_of: str = ""
     response_id: str = ""
     start_ns: int = 0
     #: An LLM or embedding span, with usage or without.
@@ -67,9 +66,7 @@ _NO_MODELS: frozenset[str] = frozenset()
 
 def node_of(span: Span) -> CallNode:
     if span.kind not in PRICED_BY_USAGE:
-        return CallNode(
-            span.span_id, span.parent_span_id, _NO_MODELS, 0, 0, span.duplicate_of, "", span.start_ns
-        )
+        return CallNode(span.span_id, span.parent_span_id, _NO_MODELS, 0, 0, "", span.start_ns)
     models = frozenset(m for m in (span.request_model, span.response_model) if m)
     return CallNode(
         span.span_id,
@@ -77,7 +74,6 @@ def node_of(span: Span) -> CallNode:
         models,
         span.usage.get("input", 0),
         span.usage.get("output", 0),
-        span.duplicate_of,
         span.response_id,
         span.start_ns,
         True,
@@ -108,41 +104,22 @@ def _ancestors(span_id: str, nodes: Mapping[str, CallNode]) -> Iterable[str]:
         current = nodes.get(current.parent_span_id)
 
 
-def mark_duplicates(spans: list[Span], known: Mapping[str, CallNode]) -> int:
-    """Set ``duplicate_of``/``duplicate_reason`` on the new ``spans`` of one trace; returns how many.
-
-    ``known`` holds the trace's spans stored earlier (their duplicate marks are final).
-    """
-    found = find_duplicates([node_of(span) for span in spans], known)
-    for span in spans:
-        if span.span_id in found:
-            span.duplicate_of, span.duplicate_reason = found[span.span_id]
-    return len(found)
-
-
-def find_duplicates(new: Sequence[CallNode], known: Mapping[str, CallNode]) -> dict[str, tuple[str, str]]:
-    """For the new spans of one trace that repeat a call: span id -> (the span counted instead, why).
-
-    ``known`` holds the trace's spans stored earlier (their duplicate marks are final).
-    """
-    new_by_id = {node.span_id: node for node in new}
-    nodes = {**known, **new_by_id}
-    calls = [node for node in nodes.values() if node.is_call]
+def resolve(nodes: Iterable[CallNode]) -> dict[str, tuple[str, str]]:
+    """The marks of one trace's spans: span id -> (the span counted instead, why), for every span that
+    repeats or wraps a call. Decided from the spans alone: their stored marks are not read."""
+    by_id = {node.span_id: node for node in nodes}
+    calls = [node for node in by_id.values() if node.is_call]
     groups = _by_response_id(calls)
     grouped = {span_id for group in groups for span_id in group}
-    groups += _by_layering([node for node in calls if node.span_id not in grouped], nodes)
+    groups += _by_layering([node for node in calls if node.span_id not in grouped], by_id)
     found: dict[str, tuple[str, str]] = {}
     for layers in groups:
-        stored_counted = [s for s in layers if s in known and not known[s].duplicate_of]
-        # A stored, counted span stays counted; otherwise the layer closest to the provider (listed last).
-        keeper = stored_counted[0] if stored_counted else layers[-1]
-        for span_id in layers:
-            node = new_by_id.get(span_id)
-            if node is not None and span_id != keeper:
-                found[span_id] = (keeper, _reason(node, keeper))
-    wrappers = [node for node in new if node.may_wrap and not node.duplicate_of]
+        keeper = layers[-1]  # the layer closest to the provider
+        for span_id in layers[:-1]:
+            found[span_id] = (keeper, _reason(by_id[span_id], keeper))
+    wrappers = [node for node in by_id.values() if node.may_wrap]
     if wrappers:
-        found.update(_wrappers(wrappers, calls, nodes, found))
+        found.update(_wrappers(wrappers, calls, by_id, found))
     return found
 
 
@@ -178,9 +155,7 @@ def _wrappers(
     for span_id, inner in wrapped.items():
         counted = sorted(
             {
-                marked[call.span_id][0]
-                if call.span_id in marked
-                else call.duplicate_of or call.span_id: call.start_ns
+                marked[call.span_id][0] if call.span_id in marked else call.span_id: call.start_ns
                 for call in inner
             }.items(),
             key=lambda item: item[1],

@@ -16,7 +16,7 @@ from tokentrail.api import costs, errors, live, otlp, prices, quarantine, repric
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.config import Settings
 from tokentrail.errors import Overloaded, TokentrailError
-from tokentrail.ingest.call_index import CallIndex
+from tokentrail.ingest.duplicates import DuplicateResolver
 from tokentrail.ingest.worker import IngestWorker, default_processes
 from tokentrail.pricing.reprice import Repricer
 from tokentrail.pricing.rule_store import RuleStore, read_rules_file
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             batch_max_spans=settings.batch_max_spans,
             max_pending_spans=settings.max_pending_spans,
             flush_interval_s=settings.flush_interval_ms / 1000,
+            resolve=DuplicateResolver(app.state.store),
         )
         processes = settings.ingest_processes
         app.state.ingest = IngestWorker(
@@ -59,7 +60,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             processes=default_processes() if processes is None else processes,
         )
         app.state.ingest.warm()
-        app.state.calls = CallIndex(app.state.store)
         app.state.rules = RuleStore(app.state.store)
         app.state.repricer = Repricer(
             app.state.store, lambda: app.state.rules.book, app.state.ingest.processes

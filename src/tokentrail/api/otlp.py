@@ -56,7 +56,6 @@ async def export_traces(request: Request) -> Response:
             request.headers.get(PROJECT_HEADER),
             settings,
             request.app.state.writer,
-            request.app.state.calls,
             request.app.state.rules.book,
         )
         await asyncio.wrap_future(written)

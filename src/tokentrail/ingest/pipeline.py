@@ -1,8 +1,7 @@
 """One OTLP request through decode, normalize, enrich and price into rows, then to the writer.
 
 :func:`prepare_rows` is the CPU work, pure and picklable so it can run in an ingest process;
-:func:`commit_rows` marks LLM calls reported twice and hands the rows to the writer, in the server's own
-process (the call index remembers recent traces across requests).
+:func:`commit_rows` hands the rows to the writer, in the server's own process.
 """
 
 from __future__ import annotations
@@ -13,10 +12,8 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from tokentrail.analysis.calls import CallNode, node_of
 from tokentrail.config import Settings
 from tokentrail.errors import BadRequest
-from tokentrail.ingest.call_index import CallIndex, SpanKey
 from tokentrail.ingest.otlp import DecodedBatch, decode_request, decompress
 from tokentrail.limits import check_stated_cost, check_usage
 from tokentrail.model import Span
@@ -25,7 +22,7 @@ from tokentrail.pricing.rules import RuleBook
 from tokentrail.semconv import normalize
 from tokentrail.semconv.common import SERVICE_NAME
 from tokentrail.semconv.enrich import enrich
-from tokentrail.store.writer import SpanWriter, span_row, with_duplicate
+from tokentrail.store.writer import SpanWriter, span_row
 
 __all__ = [
     "PROJECT_HEADER",
@@ -102,15 +99,16 @@ def _reject(decoded: DecodedBatch, span_id: str, name: str, exc: Exception) -> N
     decoded.rejected.append(f"span {span_id} {name!r}: could not be read ({exc!r:.200})")
 
 
+SpanKey = tuple[str, str, str]  # project, trace id, span id
+
+
 @dataclass(slots=True)
 class PreparedRows:
-    """One request's spans encoded as store rows, with what duplicate detection needs: plain data, so it
-    can cross from an ingest process to the server's."""
+    """One request's spans encoded as store rows: plain data, so it can cross from an ingest process to
+    the server's."""
 
     decoded: DecodedBatch  # the rejections and warnings for the answer; its spans are not kept
-    keys: list[SpanKey]
-    nodes: list[CallNode]
-    rows: list[bytes]  # encoded with empty duplicate columns, see :func:`commit_rows`
+    rows: dict[SpanKey, bytes]
 
 
 def prepare_rows(
@@ -125,27 +123,18 @@ def prepare_rows(
     prepared = prepare_otlp(body, media_type, content_encoding, project, settings, rules)
     now = time.time_ns()
     decoded = prepared.decoded
-    result = PreparedRows(DecodedBatch(rejected=decoded.rejected, warnings=decoded.warnings), [], [], [])
+    result = PreparedRows(DecodedBatch(rejected=decoded.rejected, warnings=decoded.warnings), {})
     for span in prepared.spans:
         try:
             row = span_row(span, now)
         except Exception as exc:  # a value the row format cannot hold: this span only
             _reject(result.decoded, span.span_id, span.name, exc)
             continue
-        result.keys.append((span.project, span.trace_id, span.span_id))
-        result.nodes.append(node_of(span))
-        result.rows.append(row)
+        result.rows[(span.project, span.trace_id, span.span_id)] = row
     return result
 
 
-def commit_rows(prepared: PreparedRows, writer: SpanWriter, calls: CallIndex) -> Future[int]:
-    """Mark the rows that repeat an LLM call already counted and hand them to the writer.
-
-    Runs on one thread (the call index is not shared); the future resolves once the rows are durable.
-    """
-    marks = calls.duplicates(prepared.keys, prepared.nodes)
-    rows: dict[SpanKey, bytes] = {}
-    for key, row in zip(prepared.keys, prepared.rows, strict=True):
-        mark = marks.get(key)
-        rows[key] = row if mark is None else with_duplicate(row, *mark)
-    return writer.submit_rows(rows)
+def commit_rows(prepared: PreparedRows, writer: SpanWriter) -> Future[int]:
+    """Hand a request's rows to the writer; the future resolves once they are durable. Which of them
+    repeat or wrap a call is decided once they are in the store (:mod:`tokentrail.ingest.duplicates`)."""
+    return writer.submit_rows(prepared.rows)

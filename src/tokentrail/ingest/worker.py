@@ -21,7 +21,6 @@ from concurrent.futures.process import BrokenProcessPool
 
 from tokentrail.config import Settings
 from tokentrail.errors import Overloaded
-from tokentrail.ingest.call_index import CallIndex
 from tokentrail.ingest.otlp import DecodedBatch
 from tokentrail.ingest.pipeline import commit_rows, prepare_rows
 from tokentrail.pricing.catalog import default_catalog
@@ -84,7 +83,6 @@ class IngestWorker:
         project: str | None,
         settings: Settings,
         writer: SpanWriter,
-        calls: CallIndex,
         rules: RuleBook | None = None,
     ) -> tuple[DecodedBatch, Future[int]]:
         """Prepare a body into rows and hand them to the writer; the future resolves once durable."""
@@ -100,7 +98,7 @@ class IngestWorker:
             except BrokenProcessPool:
                 self._prepare = self._new_pool()
                 raise Overloaded("an ingest process stopped while decoding; it was restarted") from None
-            written = await loop.run_in_executor(self._commit, commit_rows, prepared, writer, calls)
+            written = await loop.run_in_executor(self._commit, commit_rows, prepared, writer)
         finally:
             self._queued -= 1
         return prepared.decoded, written

@@ -4,8 +4,9 @@ Callers hand over a list of spans and get a future that resolves once they are d
 into rows in the caller's thread. The log thread appends everything queued as one record of the
 :class:`~tokentrail.store.wal.WriteAheadLog` (one write, one fsync: a group commit) and resolves those
 futures. The insert thread takes what the log holds and inserts it into ClickHouse when a batch is full,
-when the oldest row has waited ``flush_interval_s``, or when :meth:`SpanWriter.flush` asks; then it deletes
-the segments it covered, and tells its listeners which traces the batch touched (the live tail). Large
+when the oldest row has waited ``flush_interval_s``, or when :meth:`SpanWriter.flush` asks; then it has the
+traces the batch touched resolved (``resolve``: which spans repeat or wrap a call, decided from the store),
+deletes the segments it covered, and tells its listeners which traces the batch touched (the live tail). Large
 inserts are the point: ClickHouse pays about 15 ms per insert and merges
 every part it makes, so inserting per request cost more CPU than decoding and normalizing the spans.
 
@@ -35,7 +36,7 @@ from tokentrail.store.quarantine import Quarantine
 from tokentrail.store.schema import SPAN_COLUMNS
 from tokentrail.store.wal import WriteAheadLog
 
-__all__ = ["InsertListener", "SpanWriter", "span_row", "with_duplicate"]
+__all__ = ["InsertListener", "Resolver", "SpanWriter", "span_row"]
 
 logger = logging.getLogger(__name__)
 
@@ -94,19 +95,12 @@ def span_row(span: Span, ingested_ns: int) -> bytes:
     )
 
 
-_UNMARKED_END = b',"",""]'  # the empty duplicate_of and duplicate_reason that end a row
-
-
-def with_duplicate(row: bytes, duplicate_of: str, reason: str) -> bytes:
-    """An unmarked row marked as reporting the same LLM call as span ``duplicate_of``."""
-    if not row.endswith(_UNMARKED_END):
-        raise ValueError("the row is already marked")
-    return row[: -len(_UNMARKED_END)] + b"," + orjson.dumps([duplicate_of, reason])[1:]
-
-
 _Key = tuple[str, str, str]  # project, trace id, span id
 #: Called on the insert thread with the (project, trace id) pairs of each batch once it is queryable.
 InsertListener = Callable[[frozenset[tuple[str, str]]], None]
+#: Called on the insert thread with the traces each batch touched, before its log segments are deleted;
+#: raising :class:`StoreUnavailable` keeps them and retries.
+Resolver = Callable[[frozenset[tuple[str, str]]], object]
 
 
 class _Request(NamedTuple):
@@ -127,8 +121,12 @@ class SpanWriter:
         batch_max_spans: int = 50_000,
         max_pending_spans: int = 500_000,
         flush_interval_s: float = 0.5,
+        resolve: Resolver | None = None,
     ):
         self._store = store
+        self._resolve = resolve
+        self._unresolved: set[tuple[str, str]] = set()  # traces inserted, not yet resolved
+        self._unresolved_rows = 0  # rows of those batches: not final yet, so still pending
         self._batch_max = batch_max_spans
         self._max_pending = max_pending_spans
         self._flush_interval = flush_interval_s
@@ -237,7 +235,7 @@ class SpanWriter:
     def _pending(self) -> int:
         # A key both in flight and buffered counts twice, rightly: the buffered copy is newer and
         # still has to be inserted after the one in flight.
-        return self._queued_rows + len(self._buffer) + len(self._inflight)
+        return self._queued_rows + len(self._buffer) + len(self._inflight) + self._unresolved_rows
 
     # -- the log thread: group commits ------------------------------------------------------------------
 
@@ -290,6 +288,7 @@ class SpanWriter:
                 sealed += self._wal.rotate()
             try:
                 inserted = self._insert_inflight()
+                self._resolve_touched()
             except StoreUnavailable as exc:
                 logger.warning("inserting %d spans failed; retrying: %s", len(self._inflight), exc)
                 with self._cond:
@@ -332,9 +331,30 @@ class SpanWriter:
             with self._cond:
                 for key, _ in chunk:
                     del self._inflight[key]
+                if self._resolve is not None:
+                    self._unresolved.update((project, trace_id) for (project, trace_id, _), _ in chunk)
+                    self._unresolved_rows += written
                 self._written += written
                 self._cond.notify_all()
         return inserted
+
+    def _resolve_touched(self) -> None:
+        """Resolve the traces inserted since the last resolution that succeeded; a store that fails keeps
+        them for the retry (and their log segments with them)."""
+        with self._cond:
+            traces = frozenset(self._unresolved)
+        if self._resolve is None or not traces:
+            return
+        try:
+            self._resolve(traces)
+        except StoreUnavailable:
+            raise
+        except Exception:  # a resolver's bug must not stop the inserts
+            logger.exception("resolving the duplicate calls of %d traces failed", len(traces))
+        with self._cond:
+            self._unresolved.clear()
+            self._unresolved_rows = 0
+            self._cond.notify_all()
 
     def _hold(self, key: _Key | None, row: bytes, reason: str) -> None:
         try:
