@@ -17,8 +17,8 @@ import pytest
 
 from otlp_builders import protobuf_request, span
 from tokentrail.model import Span
+from tokentrail.store.rows import encode_span
 from tokentrail.store.wal import WriteAheadLog
-from tokentrail.store.writer import span_row
 
 
 def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
@@ -56,7 +56,7 @@ def test_after_a_refused_row_and_a_kill_the_server_starts_and_serves_everything_
     refused = Span("default", "c" * 32, "00000000000000cc", "", "huge", "old", 1_000, 2_000)
     refused.cost = {"tool": Decimal("1e21")}  # more than Decimal(38, 18) holds
     wal = WriteAheadLog(tmp_path / "wal" / "tokentrail")
-    wal.append(span_row(refused, 1))
+    wal.append(encode_span(refused, 1))
     wal.close()
 
     first = _serve(tmp_path, port)

@@ -12,8 +12,9 @@ import pytest
 from tokentrail.errors import Overloaded, StoreUnavailable
 from tokentrail.model import Span
 from tokentrail.store.database import Store
+from tokentrail.store.rows import encode_span
 from tokentrail.store.wal import WriteAheadLog
-from tokentrail.store.writer import SpanWriter, span_row
+from tokentrail.store.writer import SpanWriter
 
 
 def _spans(count, trace_id="a" * 32, project="default"):
@@ -95,7 +96,7 @@ def test_the_same_span_sent_twice_is_stored_once(store, tmp_path):
 
 def test_what_a_stopped_server_logged_but_never_inserted_is_inserted_at_start(store, tmp_path):
     wal = WriteAheadLog(tmp_path)
-    wal.append(b"\n".join(span_row(span, 1) for span in _spans(6)))
+    wal.append(b"\n".join(encode_span(span, 1) for span in _spans(6)))
     wal.close()
 
     writer = SpanWriter(store, tmp_path)
@@ -107,7 +108,7 @@ def test_what_a_stopped_server_logged_but_never_inserted_is_inserted_at_start(st
 
 def test_a_record_torn_by_a_crash_is_skipped_and_the_rest_replayed(store, tmp_path):
     wal = WriteAheadLog(tmp_path)
-    wal.append(b"\n".join(span_row(span, 1) for span in _spans(2)))
+    wal.append(b"\n".join(encode_span(span, 1) for span in _spans(2)))
     wal.close()
     (segment,) = tmp_path.glob("*.wal")
     with segment.open("ab") as file:
@@ -260,7 +261,7 @@ def test_a_row_the_store_refuses_is_quarantined_and_every_other_row_inserted(sto
 
 def test_a_refused_row_in_the_log_does_not_stop_a_start(store, tmp_path):
     wal = WriteAheadLog(tmp_path)
-    wal.append(b"\n".join(span_row(span, 1) for span in [*_spans(3), _refused()]))
+    wal.append(b"\n".join(encode_span(span, 1) for span in [*_spans(3), _refused()]))
     wal.append(b"not a row at all")
     wal.close()
 
@@ -282,7 +283,7 @@ def test_a_refused_row_in_the_log_does_not_stop_a_start(store, tmp_path):
 def test_a_store_that_is_down_at_start_does_not_stop_the_start(chdb_url, tmp_path, monkeypatch):
     monkeypatch.setattr("tokentrail.store.writer.RETRY_INTERVAL_S", 0.05)
     wal = WriteAheadLog(tmp_path)
-    wal.append(b"\n".join(span_row(span, 1) for span in _spans(4)))
+    wal.append(b"\n".join(encode_span(span, 1) for span in _spans(4)))
     wal.close()
     store = FlakyStore(chdb_url, "test_writer_down_at_start", failures=3)
 

@@ -22,7 +22,8 @@ from tokentrail.pricing.rules import RuleBook
 from tokentrail.semconv import normalize
 from tokentrail.semconv.common import SERVICE_NAME
 from tokentrail.semconv.enrich import enrich
-from tokentrail.store.writer import SpanWriter, span_row
+from tokentrail.store.rows import encode_span
+from tokentrail.store.writer import SpanWriter
 
 __all__ = [
     "PROJECT_HEADER",
@@ -126,7 +127,7 @@ def prepare_rows(
     result = PreparedRows(DecodedBatch(rejected=decoded.rejected, warnings=decoded.warnings), {})
     for span in prepared.spans:
         try:
-            row = span_row(span, now)
+            row = encode_span(span, now)
         except Exception as exc:  # a value the row format cannot hold: this span only
             _reject(result.decoded, span.span_id, span.name, exc)
             continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MIGRATIONS", "SPAN_COLUMNS", "Migration"]
+__all__ = ["MIGRATIONS", "Migration"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,50 +17,6 @@ class Migration:
     description: str
     statements: tuple[str, ...]
 
-
-#: Columns of ``spans`` that the writer fills, in insert order.
-SPAN_COLUMNS = (
-    "project",
-    "trace_id",
-    "span_id",
-    "parent_span_id",
-    "name",
-    "service",
-    "scope",
-    "start_ns",
-    "end_ns",
-    "kind",
-    "status",
-    "error_type",
-    "error_message",
-    "error_stack",
-    "provider",
-    "request_model",
-    "response_model",
-    "usage",
-    "usage_source",
-    "cost",
-    "cost_total",
-    "cost_origin",
-    "unpriced_reason",
-    "price_source",
-    "session_id",
-    "user_id",
-    "trace_name",
-    "tags",
-    "metadata",
-    "input",
-    "output",
-    "attributes",
-    "resource",
-    "events",
-    "ingested_ns",
-    "response_id",
-    "usage_parser",
-    # Last, so that a row encoded before duplicate detection can be marked by rewriting its tail.
-    "duplicate_of",
-    "duplicate_reason",
-)
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(

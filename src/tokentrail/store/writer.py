@@ -27,72 +27,19 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import NamedTuple
 
-import orjson
-
 from tokentrail.errors import Overloaded, StoreUnavailable
 from tokentrail.model import Span
 from tokentrail.store.database import RowsRefused, Store
 from tokentrail.store.quarantine import Quarantine
-from tokentrail.store.schema import SPAN_COLUMNS
+from tokentrail.store.rows import SPAN_COLUMNS, encode_span, row_key
 from tokentrail.store.wal import WriteAheadLog
 
-__all__ = ["InsertListener", "Resolver", "SpanWriter", "span_row"]
+__all__ = ["InsertListener", "Resolver", "SpanWriter"]
 
 logger = logging.getLogger(__name__)
 
 #: Seconds between attempts while the store refuses inserts.
 RETRY_INTERVAL_S = 1.0
-
-
-def span_row(span: Span, ingested_ns: int) -> bytes:
-    """The ``spans`` row for a span as one ``JSONCompactEachRow`` line, in :data:`SPAN_COLUMNS` order.
-
-    JSON keeps the Python side of an insert to one compiled ``orjson.dumps`` per span; ClickHouse
-    parses it outside the GIL. Money travels as decimal strings, so no float ever touches it.
-    """
-    return orjson.dumps(
-        (
-            span.project,
-            span.trace_id,
-            span.span_id,
-            span.parent_span_id,
-            span.name,
-            span.service,
-            span.scope,
-            span.start_ns,
-            span.end_ns,
-            span.kind,
-            span.status,
-            span.error_type,
-            span.error_message,
-            span.error_stack,
-            span.provider,
-            span.request_model,
-            span.response_model,
-            span.usage,
-            span.usage_source,
-            {key: str(amount) for key, amount in span.cost.items()},
-            str(span.cost_total),
-            span.cost_origin or "",
-            span.unpriced_reason or "",
-            span.price_source,
-            span.session_id,
-            span.user_id,
-            span.trace_name,
-            span.tags,
-            span.metadata,
-            span.input,
-            span.output,
-            span.attributes,
-            span.resource,
-            span.events,
-            ingested_ns,
-            span.response_id,
-            span.usage_parser,
-            span.duplicate_of,
-            span.duplicate_reason,
-        )
-    )
 
 
 _Key = tuple[str, str, str]  # project, trace id, span id
@@ -168,11 +115,12 @@ class SpanWriter:
         """Encode and queue spans; the future resolves to their count once they are durable."""
         now = time.time_ns()
         return self.submit_rows(
-            {(span.project, span.trace_id, span.span_id): span_row(span, now) for span in spans}
+            {(span.project, span.trace_id, span.span_id): encode_span(span, now) for span in spans}
         )
 
     def submit_rows(self, rows: dict[_Key, bytes]) -> Future[int]:
-        """Queue encoded rows (:func:`span_row`) by key; the future resolves once they are durable.
+        """Queue encoded rows (:func:`~tokentrail.store.rows.encode_span`) by key; the future resolves
+        once they are durable.
 
         A span sent twice in one request is one key; a span sent again before its first copy reached
         the store replaces it in the buffer; after that, the table's dedup key keeps one copy.
@@ -407,7 +355,7 @@ class SpanWriter:
             for payload in WriteAheadLog.read(segment):
                 for row in payload.split(b"\n"):
                     rows += 1
-                    key = _key_of(row)
+                    key = row_key(row)
                     if key is None:
                         self._hold(None, row, "the row in the write-ahead log cannot be read")
                     else:
@@ -419,14 +367,3 @@ class SpanWriter:
             logger.info("replaying %d spans from the write-ahead log", rows)
         else:
             self._wal.remove(segments)  # nothing in them survived a crash, or all of it was refused
-
-
-def _key_of(row: bytes) -> _Key | None:
-    try:
-        values = orjson.loads(row)
-        project, trace_id, span_id = values[0], values[1], values[2]
-    except (orjson.JSONDecodeError, TypeError, IndexError, KeyError):
-        return None
-    if not all(isinstance(value, str) for value in (project, trace_id, span_id)):
-        return None
-    return project, trace_id, span_id
