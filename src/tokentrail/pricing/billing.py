@@ -1,5 +1,5 @@
-"""How each provider's own API counts tokens, as data: whether its input count includes the prompt-cache
-reads and writes, and whether its output count includes reasoning.
+"""Usage made whole the way each provider's own API counts tokens: whether its input count includes the
+prompt-cache reads and writes, and whether its output count includes reasoning.
 
 tokentrail's usage always means input including the cache and output including reasoning (see
 :mod:`tokentrail.model`). Conventions say so too, and the tables read each convention in its own meaning;
@@ -8,46 +8,16 @@ can only be read the provider's way (a part larger than its whole: 2,048 cache r
 :func:`make_whole` adds the parts back as that provider's API defines them, and marks the whole
 ``derived``. Counts that fit both readings are left as the convention says: they cannot be told apart.
 
-Sources: OpenAI usage objects (``prompt_tokens_details.cached_tokens`` inside ``prompt_tokens``,
-``completion_tokens_details.reasoning_tokens`` inside ``completion_tokens``); Anthropic Messages
-(``input_tokens`` excludes ``cache_creation_input_tokens`` and ``cache_read_input_tokens``; thinking is
-billed inside ``output_tokens``); Gemini ``usageMetadata`` (``cachedContentTokenCount`` inside
-``promptTokenCount``, ``thoughtsTokenCount`` outside ``candidatesTokenCount``); Bedrock Converse
-(``inputTokens`` excludes ``cacheReadInputTokens`` and ``cacheWriteInputTokens``, for every model family).
+The counting rules, with their sources, are data: ``cache_in_input`` and ``reasoning_in_output`` per
+provider in ``providers.toml`` (:data:`~tokentrail.pricing.providers.PROVIDER_COUNTING`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 from tokentrail.model import Span, UsageSource
+from tokentrail.pricing.providers import PROVIDER_COUNTING
 
-__all__ = ["PROVIDER_COUNTING", "Counting", "make_whole"]
-
-
-@dataclass(frozen=True, slots=True)
-class Counting:
-    cache_in_input: bool
-    reasoning_in_output: bool
-
-
-_OPENAI = Counting(cache_in_input=True, reasoning_in_output=True)
-_GEMINI = Counting(cache_in_input=True, reasoning_in_output=False)
-_ANTHROPIC = Counting(cache_in_input=False, reasoning_in_output=True)
-
-#: OpenTelemetry provider name -> how its API counts.
-PROVIDER_COUNTING: Mapping[str, Counting] = {
-    "openai": _OPENAI,
-    "azure.ai.openai": _OPENAI,
-    "x_ai": _OPENAI,
-    "deepseek": _OPENAI,
-    "anthropic": _ANTHROPIC,
-    "aws.bedrock": _ANTHROPIC,
-    "gcp.gemini": _GEMINI,
-    "gcp.vertex_ai": _GEMINI,
-    "gcp.gen_ai": _GEMINI,
-}
+__all__ = ["make_whole"]
 
 _CACHE_PARTS = ("cache_read", "cache_write")
 _DERIVED = UsageSource.DERIVED.value

@@ -32,32 +32,9 @@ from genai_prices.units import UnitDef, _get_registry
 from genai_prices.validation import validate_priced_units
 
 from tokentrail.model import Unpriced
+from tokentrail.pricing.providers import PROVIDER_IDS
 
-__all__ = ["PROVIDER_IDS", "USAGE_KEYS", "PriceCatalog", "Priced", "default_catalog"]
-
-#: OTel ``gen_ai.provider.name`` -> genai-prices provider id. A provider missing here is handed to
-#: genai-prices as is (its own ``provider_match`` rules know e.g. "together_ai" and "openrouter").
-PROVIDER_IDS: Mapping[str, str] = MappingProxyType(
-    {
-        "openai": "openai",
-        "anthropic": "anthropic",
-        "gcp.gemini": "google",
-        "gcp.vertex_ai": "google",
-        "gcp.gen_ai": "google",
-        "aws.bedrock": "aws",
-        # genai-prices' Azure entry falls back to OpenAI, Anthropic, DeepSeek, xAI and Moonshot prices;
-        # passed through, "azure.ai.openai" would match OpenAI's provider_match ("contains openai").
-        "azure.ai.openai": "azure",
-        "azure.ai.inference": "azure",
-        "mistral_ai": "mistral",
-        "x_ai": "x-ai",
-        "cohere": "cohere",
-        "deepseek": "deepseek",
-        "groq": "groq",
-        "perplexity": "perplexity",
-        "moonshot_ai": "moonshotai",
-    }
-)
+__all__ = ["USAGE_KEYS", "PriceCatalog", "Priced", "default_catalog"]
 
 #: Canonical usage type -> genai-prices usage key. Both count cached tokens inside input and reasoning
 #: tokens inside output (genai-prices prices a unit as the remainder after its priced sub-units).

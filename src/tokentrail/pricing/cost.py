@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 
 from tokentrail.limits import INVALID_COST_ATTRIBUTE, INVALID_USAGE_ATTRIBUTE, MAX_STORABLE_COST
 from tokentrail.model import FAILED_CALL, PRICED_BY_USAGE, CostOrigin, Span, Status, Unpriced
 from tokentrail.pricing.billing import make_whole
 from tokentrail.pricing.catalog import PriceCatalog, Priced, default_catalog
+from tokentrail.pricing.providers import BATCH_DISCOUNTS
 from tokentrail.pricing.rules import CALL_PRICE, RuleBook
 
-__all__ = [
-    "BATCH_DISCOUNTS",
-    "CALL_NAME_ATTRIBUTES",
-    "PRICING_ATTRIBUTES",
-    "REPORTED",
-    "price_span",
-]
+__all__ = ["CALL_NAME_ATTRIBUTES", "PRICING_ATTRIBUTES", "REPORTED", "price_span"]
 
 #: ``price_source`` of a span whose cost came from the span itself.
 REPORTED = "reported"
@@ -27,22 +21,6 @@ _NO_RULES = RuleBook()
 #: Attributes naming the tool (or other step) a call rule is matched against, before the span's model
 #: and name: GenAI, OpenInference, Vercel AI, OpenLLMetry.
 CALL_NAME_ATTRIBUTES = ("gen_ai.tool.name", "tool.name", "ai.toolCall.name", "traceloop.entity.name")
-
-#: What a span says about how it was billed -> the share of the list price it pays, per provider.
-#: OpenAI's Batch API and ``flex`` service tier, Anthropic's Message Batches, Gemini's and Bedrock's batch
-#: modes all bill half the list price. ``tokentrail.batch`` is our attribute for an app to say so.
-BATCH_DISCOUNTS: Mapping[tuple[str, str], Mapping[str, Decimal]] = {
-    ("tokentrail.batch", "true"): {
-        "openai": Decimal("0.5"),
-        "anthropic": Decimal("0.5"),
-        "gcp.gemini": Decimal("0.5"),
-        "gcp.vertex_ai": Decimal("0.5"),
-        "aws.bedrock": Decimal("0.5"),
-        "azure.ai.openai": Decimal("0.5"),
-    },
-    ("openai.response.service_tier", "flex"): {"openai": Decimal("0.5")},
-    ("openai.request.service_tier", "flex"): {"openai": Decimal("0.5")},
-}
 
 #: Every raw attribute pricing reads: what a re-pricing job has to select besides the usage.
 PRICING_ATTRIBUTES = tuple(

@@ -41,7 +41,8 @@ from genai_prices.data_snapshot import find_provider_by_id, get_snapshot
 from genai_prices.types import Provider, UsageExtractor
 
 from tokentrail.model import USAGE_TYPES
-from tokentrail.pricing.catalog import PROVIDER_IDS, USAGE_KEYS
+from tokentrail.pricing.catalog import USAGE_KEYS
+from tokentrail.pricing.providers import PROVIDER_IDS
 from tokentrail.semconv.common import USAGE_PARTS
 from tokentrail.semconv.values import PYTHON_LITERAL_LIMIT, TRUNCATION_MARKER, python_literal
 
