@@ -31,7 +31,7 @@ from tokentrail.ingest.worker import default_processes, settle_heap
 from tokentrail.pricing.cost import PRICING_ATTRIBUTES, REPORTED
 from tokentrail.pricing.reprice import RepriceJob, _chunks, reprice  # the job's own chunking too
 from tokentrail.pricing.rules import RuleBook, parse_rule
-from tokentrail.store import queries
+from tokentrail.store import reprice as store_reprice
 from tokentrail.store.database import Store
 
 TARGET_SPANS_PER_S = 100_000
@@ -54,11 +54,11 @@ CHANGES = {
 
 
 def _scan_only(store: Store, since_ns: int) -> float:
-    scope = queries.RepriceScope("default", since_ns, None, keep_source=REPORTED, priced_only=True)
+    scope = store_reprice.RepriceScope("default", since_ns, None, keep_source=REPORTED, priced_only=True)
     started = time.perf_counter()
-    total, _, sample = queries.reprice_scope(store, scope, samples=20_000)
+    total, _, sample = store_reprice.reprice_scope(store, scope, samples=20_000)
     read = sum(
-        len(queries.reprice_scan(store, scope, keys, PRICING_ATTRIBUTES).splitlines())
+        len(store_reprice.reprice_scan(store, scope, keys, PRICING_ATTRIBUTES).splitlines())
         for keys in _chunks(sorted(set(sample)), total)
     )
     assert read == total, (read, total)

@@ -180,8 +180,10 @@ def test_every_chunk_of_many_traces_is_repriced(server, monkeypatch):
     _send(server, [_llm(trace_id) for trace_id in trace_ids])
     _put_rule(server, "negotiated", RULE)
     scans = []
-    scan = reprice_module.queries.reprice_scan
-    monkeypatch.setattr(reprice_module.queries, "reprice_scan", lambda *a: scans.append(a[2]) or scan(*a))
+    scan = reprice_module.store_reprice.reprice_scan
+    monkeypatch.setattr(
+        reprice_module.store_reprice, "reprice_scan", lambda *a: scans.append(a[2]) or scan(*a)
+    )
 
     job = _reprice(server)
 

@@ -9,7 +9,8 @@ import pytest
 from otlp_builders import NOW_NS, new_trace_id, protobuf_request, span
 from prices import MTOK, per_mtok
 from tokentrail.analysis.retries import RETRY_ATTRIBUTES
-from tokentrail.store import queries
+from tokentrail.store.costs import retry_candidates
+from tokentrail.store.sql import CostFilter
 
 PROTOBUF = "application/x-protobuf"
 MS = 1_000_000
@@ -203,9 +204,7 @@ def test_candidates_cover_orphans_and_leave_out_traces_without_retries(server, r
     server.settle()
 
     names = [attribute.name for attribute in RETRY_ATTRIBUTES]
-    candidates = queries.retry_candidates(
-        server.store, server.settings.default_project, queries.CostFilter(), names
-    )
+    candidates = retry_candidates(server.store, server.settings.default_project, CostFilter(), names)
 
     assert {row["trace_id"] for row in candidates} == {retried["first"], retried["second"], orphans}
     assert server.get(f"/api/v1/traces/{orphans}").json()["retried_attempts"] == 1

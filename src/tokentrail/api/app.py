@@ -15,12 +15,13 @@ from tokentrail import __version__
 from tokentrail.api import costs, errors, live, otlp, prices, quarantine, reprice, sessions, traces
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.config import Settings
-from tokentrail.errors import Overloaded, TokentrailError
+from tokentrail.errors import BadRequest, Overloaded, TokentrailError
 from tokentrail.ingest.duplicates import DuplicateResolver
 from tokentrail.ingest.worker import IngestWorker, default_processes
 from tokentrail.pricing.reprice import Repricer
 from tokentrail.pricing.rule_store import RuleStore, read_rules_file
 from tokentrail.store.database import Store
+from tokentrail.store.sql import InvalidQuery
 from tokentrail.store.writer import SpanWriter
 from tokentrail.ui import routes as ui_routes
 
@@ -87,6 +88,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     @app.exception_handler(TokentrailError)
     async def tokentrail_error(request: Request, exc: TokentrailError) -> Response:
         return error_response(exc)
+
+    @app.exception_handler(InvalidQuery)
+    async def invalid_query(request: Request, exc: InvalidQuery) -> Response:
+        return error_response(BadRequest(str(exc)))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

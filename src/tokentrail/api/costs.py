@@ -25,8 +25,10 @@ from tokentrail.api.params import FIRST_TIME, End, Limit, Project, Start, projec
 from tokentrail.api.views import iso
 from tokentrail.errors import BadRequest
 from tokentrail.money import sum_money
-from tokentrail.store import queries
+from tokentrail.store import costs as stored_costs
 from tokentrail.store.database import Store
+from tokentrail.store.sql import CostFilter
+from tokentrail.store.traces import spans_of_traces
 
 __all__ = ["router"]
 
@@ -43,11 +45,11 @@ async def get_costs(
 ) -> dict[str, Any]:
     """Cost (by type and origin), usage and counts of the spans that started in the range, grouped."""
     store, name = request.app.state.store, project_of(request, project)
-    where = queries.CostFilter(start_ns=to_ns(start), end_ns=to_ns(end))
-    rows = await run_in_threadpool(queries.costs, store, name, group_by, where)
+    where = CostFilter(start_ns=to_ns(start), end_ns=to_ns(end))
+    rows = await run_in_threadpool(stored_costs.costs, store, name, group_by, where)
     if group_by == "tag":
         # A trace counts once toward each of its tags: the groups can add up to more than the total.
-        total = await run_in_threadpool(queries.cost_total, store, name, where)
+        total = await run_in_threadpool(stored_costs.cost_total, store, name, where)
     else:
         total = sum_money(row["cost"] for row in rows)
     groups = [
@@ -56,9 +58,13 @@ async def get_costs(
             "cost": money(row["cost"]),
             "cost_by_type": money_map(row["cost_by_type"]),
             "cost_by_origin": {
-                origin: money(row[f"cost_{origin}"])
-                for origin in ("provided", "inferred", "custom")
-                if row[f"cost_{origin}"]
+                origin: money(amount)
+                for origin, amount in (
+                    ("provided", row["cost_provided"]),
+                    ("inferred", row["cost_inferred"]),
+                    ("custom", row["cost_custom"]),
+                )
+                if amount
             },
             "usage": {key: int(value) for key, value in sorted(row["usage"].items()) if value},
             "span_count": row["span_count"],
@@ -114,11 +120,11 @@ async def get_cost_timeseries(
     width_s = bucket_seconds(start_ns, end_ns, buckets)
     width = width_s * 10**9
     rows = await run_in_threadpool(
-        queries.cost_series,
+        stored_costs.cost_series,
         request.app.state.store,
         project_of(request, project),
         group_by,
-        queries.CostFilter(start_ns=start_ns, end_ns=end_ns),
+        CostFilter(start_ns=start_ns, end_ns=end_ns),
         width_ns=width,
         top=top,
     )
@@ -160,10 +166,10 @@ async def get_unpriced(
 ) -> dict[str, Any]:
     """The counted spans that started in the range without a price, by reason, provider and model."""
     report = await run_in_threadpool(
-        queries.unpriced,
+        stored_costs.unpriced,
         request.app.state.store,
         project_of(request, project),
-        queries.CostFilter(start_ns=to_ns(start), end_ns=to_ns(end)),
+        CostFilter(start_ns=to_ns(start), end_ns=to_ns(end)),
     )
     groups = [
         {
@@ -214,7 +220,7 @@ async def get_retries(
         _retry_report,
         request.app.state.store,
         project_of(request, project),
-        queries.CostFilter(start_ns=to_ns(start), end_ns=to_ns(end)),
+        CostFilter(start_ns=to_ns(start), end_ns=to_ns(end)),
     )
     return {
         "total_waste": money(report.total_waste),
@@ -237,15 +243,15 @@ async def get_retries(
     }
 
 
-def _retry_report(store: Store, project: str, where: queries.CostFilter) -> RetryReport:
+def _retry_report(store: Store, project: str, where: CostFilter) -> RetryReport:
     # SQL picks the traces that may hold a retry; each is then computed exactly as its tree shows it.
     names = [attribute.name for attribute in RETRY_ATTRIBUTES]
-    candidates = queries.retry_candidates(store, project, where, names)
+    candidates = stored_costs.retry_candidates(store, project, where, names)
 
     def traces() -> Iterator[tuple[str, str, TraceRetries]]:
         for first in range(0, len(candidates), _RETRY_BATCH):
             batch = candidates[first : first + _RETRY_BATCH]
-            spans = queries.spans_of_traces(store, project, [row["trace_id"] for row in batch])
+            spans = spans_of_traces(store, project, [row["trace_id"] for row in batch])
             for row in batch:
                 tree = build_tree(row["trace_id"], spans[row["trace_id"]])
                 yield row["trace_id"], row["name"], retries_in_tree(tree)

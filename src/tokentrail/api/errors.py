@@ -15,8 +15,9 @@ from tokentrail.api.params import End, Limit, Project, Start, project_of, to_ns
 from tokentrail.api.views import iso
 from tokentrail.errors import BadRequest
 from tokentrail.money import sum_money
-from tokentrail.store import queries
 from tokentrail.store.database import Store
+from tokentrail.store.failures import failure_spans, failures
+from tokentrail.store.sql import CostFilter
 
 __all__ = ["SAMPLES", "FailureGroup", "failure_groups", "failure_origin", "router"]
 
@@ -49,7 +50,7 @@ async def get_errors(
         failure_groups,
         request.app.state.store,
         project_of(request, project),
-        queries.CostFilter(start_ns=start_ns, end_ns=end_ns),
+        CostFilter(start_ns=start_ns, end_ns=end_ns),
     )
     return {
         "trace_count": sum(group.trace_count for group in groups),
@@ -107,7 +108,7 @@ class FailureGroup:
         self.samples = sorted([*self.samples, *samples])[:SAMPLES]
 
 
-def failure_groups(store: Store, project: str, where: queries.CostFilter) -> list[FailureGroup]:
+def failure_groups(store: Store, project: str, where: CostFilter) -> list[FailureGroup]:
     """Every failing trace of the window in exactly one group, the groups ordered as listed."""
     groups: dict[GroupKey, FailureGroup] = {}
 
@@ -115,7 +116,7 @@ def failure_groups(store: Store, project: str, where: queries.CostFilter) -> lis
         return groups.setdefault(key, FailureGroup(key))
 
     unsettled = []
-    for row in queries.failures(store, project, where):
+    for row in failures(store, project, where):
         samples = [(int(negative_start), str(trace_id)) for negative_start, trace_id in row["samples"]]
         if row["unsettled"]:
             unsettled.append((row, samples))
@@ -132,7 +133,7 @@ def failure_groups(store: Store, project: str, where: queries.CostFilter) -> lis
     # The rest are settled on their trees (an error may sit beneath a span that did not fail).
     for first in range(0, len(unsettled), _TREE_BATCH):
         batch = unsettled[first : first + _TREE_BATCH]
-        spans = queries.failure_spans(store, project, [row["unsettled"] for row, _ in batch])
+        spans = failure_spans(store, project, [row["unsettled"] for row, _ in batch])
         for row, samples in batch:
             origin = failure_origin(build_tree(row["unsettled"], spans[row["unsettled"]]))
             if origin is None:  # the trace's error spans changed since: it is counted next time

@@ -20,8 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from tokentrail.api.params import Project, project_of
 from tokentrail.api.views import trace_row
-from tokentrail.store import queries
 from tokentrail.store.database import Store
+from tokentrail.store.traces import trace_rows
 from tokentrail.store.writer import SpanWriter
 
 __all__ = ["KEEPALIVE_S", "TraceFeed", "router"]
@@ -107,7 +107,7 @@ async def _events(request: Request, feed: TraceFeed, keepalive_s: float) -> Asyn
             elif not trace_ids:
                 yield ": keepalive\n\n"
             else:
-                rows = await run_in_threadpool(queries.trace_rows, store, feed.project, trace_ids)
+                rows = await run_in_threadpool(trace_rows, store, feed.project, trace_ids)
                 for row in sorted(rows, key=lambda row: (row["start_ns"], row["trace_id"])):
                     yield f"event: trace\ndata: {json.dumps(trace_row(row))}\n\n"
     finally:

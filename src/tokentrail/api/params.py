@@ -4,7 +4,7 @@ A number the store cannot hold (a cost past ``Decimal(38, 18)``, a time or durat
 nanoseconds) would fail the query or be wrapped into another number, and NaN or an infinity means
 nothing as a filter: each is a 400 whose message starts with the parameter's name. FastAPI checks these
 types for the API; the pages, which call the API's functions directly, check theirs with :func:`checked`.
-Cursors are checked where they are decoded (:mod:`tokentrail.store.queries`).
+Cursors are checked where they are decoded (:mod:`tokentrail.store.sql`).
 """
 
 from __future__ import annotations

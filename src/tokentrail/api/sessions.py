@@ -13,7 +13,8 @@ from tokentrail.api.params import End, Limit, Project, Start, project_of, to_ns
 from tokentrail.api.views import iso, trace_row
 from tokentrail.errors import NotFound
 from tokentrail.money import exact, sum_money
-from tokentrail.store import queries
+from tokentrail.store import sessions as stored_sessions
+from tokentrail.store.sessions import SessionRow
 
 __all__ = ["router"]
 
@@ -35,7 +36,7 @@ async def list_sessions(
 ) -> dict[str, Any]:
     """Sessions, most recently active (or costliest) first, with trace count, tokens, cost and errors."""
     page = await run_in_threadpool(
-        queries.sessions,
+        stored_sessions.sessions,
         request.app.state.store,
         project_of(request, project),
         start_ns=to_ns(start),
@@ -52,7 +53,7 @@ async def list_sessions(
 async def get_session(request: Request, session_id: str, project: Project = None) -> dict[str, Any]:
     """The traces of a conversation in the order they started, with the session's totals."""
     rows = await run_in_threadpool(
-        queries.session_traces, request.app.state.store, project_of(request, project), session_id
+        stored_sessions.session_traces, request.app.state.store, project_of(request, project), session_id
     )
     if not rows:
         raise NotFound(f"no session {session_id!r}")
@@ -88,7 +89,7 @@ async def get_session(request: Request, session_id: str, project: Project = None
     }
 
 
-def _session_row(row: dict[str, Any]) -> dict[str, Any]:
+def _session_row(row: SessionRow) -> dict[str, Any]:
     usage = {key: int(value) for key, value in sorted(row["usage"].items()) if value}
     return {
         "session_id": row["session_id"],

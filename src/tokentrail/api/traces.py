@@ -15,7 +15,8 @@ from tokentrail.api.params import DurationMs, End, Limit, Money, Project, Start,
 from tokentrail.api.views import node_json, trace_row, tree_json
 from tokentrail.errors import BadRequest, NotFound
 from tokentrail.semconv.emitters import INCOMPLETE_USAGE
-from tokentrail.store import queries
+from tokentrail.store import traces as stored_traces
+from tokentrail.store.sql import TraceFilter
 
 __all__ = ["router"]
 
@@ -49,7 +50,7 @@ async def list_traces(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> dict[str, Any]:
     """Traces with duration, span count, tokens, cost and error count; paged with ``next_cursor``."""
-    where = queries.TraceFilter(
+    where = TraceFilter(
         start_ns=to_ns(start),
         end_ns=to_ns(end),
         name=name,
@@ -64,7 +65,7 @@ async def list_traces(
         q=q,
     )
     page = await run_in_threadpool(
-        queries.traces,
+        stored_traces.traces,
         request.app.state.store,
         project_of(request, project),
         where,
@@ -98,7 +99,7 @@ async def get_span(request: Request, trace_id: str, span_id: str, project: Proje
     if node is None:
         raise NotFound(f"trace {tree.trace_id} has no span {span_id}")
     payload = await run_in_threadpool(
-        queries.span_payloads,
+        stored_traces.span_payloads,
         request.app.state.store,
         project_of(request, project),
         tree.trace_id,
@@ -127,7 +128,7 @@ async def _tree(request: Request, trace_id: str, project: str | None, *, payload
 
 async def _read_tree(request: Request, trace_id: str, project: str, *, payloads: bool) -> TraceTree:
     spans = await run_in_threadpool(
-        queries.trace_spans,
+        stored_traces.trace_spans,
         request.app.state.store,
         project,
         trace_id,

@@ -5,10 +5,10 @@ themselves (a reported cost always wins, so no rule can change it). It splits th
 chunks of about :data:`CHUNK_SPANS` spans by trace id (ClickHouse's sort order, so each chunk is one
 narrow read), and for each chunk
 
-1. reads what pricing needs of every span (:func:`~tokentrail.store.queries.reprice_scan`), as JSON lines;
+1. reads what pricing needs of every span (:func:`~tokentrail.store.reprice.reprice_scan`), as JSON lines;
 2. prices each span with :func:`~tokentrail.pricing.cost.price_span`, exactly as ingest would now;
 3. uploads only the spans whose price changed, and has ClickHouse copy their stored rows with the new
-   cost and a newer version (:func:`~tokentrail.store.queries.write_repriced`), so no row travels whole.
+   cost and a newer version (:func:`~tokentrail.store.reprice.write_repriced`), so no row travels whole.
 
 Jobs run one at a time, on a thread of their own, and report their progress as they go. Re-pricing is
 idempotent: a job interrupted (a restart) is simply run again.
@@ -36,7 +36,7 @@ from tokentrail.money import sum_money
 from tokentrail.pricing.catalog import PriceCatalog, default_catalog
 from tokentrail.pricing.cost import PRICING_ATTRIBUTES, REPORTED, price_span
 from tokentrail.pricing.rules import RuleBook
-from tokentrail.store import queries
+from tokentrail.store import reprice as store_reprice
 from tokentrail.store.database import Store
 
 __all__ = ["CHUNK_SPANS", "JobState", "RepriceJob", "Repricer", "reprice", "reprice_rows", "split_lines"]
@@ -93,24 +93,24 @@ def reprice(
     one chunk is priced, the next is read and the last one written on two helper threads: ClickHouse
     works outside the GIL, so reading and writing cost little more than the pricing itself.
     """
-    scope = queries.RepriceScope(
+    scope = store_reprice.RepriceScope(
         job.project,
         job.since_ns,
         job.until_ns,
         keep_source=REPORTED,
         priced_only=not rules.has_call_rules(job.project),
     )
-    total, cost, sample = queries.reprice_scope(store, scope, samples=_SAMPLES_PER_CHUNK * 1000)
+    total, cost, sample = store_reprice.reprice_scope(store, scope, samples=_SAMPLES_PER_CHUNK * 1000)
     job.total_spans, job.cost_before, job.cost_after = total, cost, cost
     table = f"reprice_{job.id}"
     if not job.dry_run:
-        queries.create_repriced_table(store, table)
+        store_reprice.create_repriced_table(store, table)
     chunks = list(_chunks(sorted(set(sample)), total))
     try:
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"reprice-{job.id}") as pool:
 
-            def scan(keys: queries.KeyRange) -> Future[bytes]:
-                return pool.submit(queries.reprice_scan, store, scope, keys, PRICING_ATTRIBUTES)
+            def scan(keys: store_reprice.KeyRange) -> Future[bytes]:
+                return pool.submit(store_reprice.reprice_scan, store, scope, keys, PRICING_ATTRIBUTES)
 
             reading = scan(chunks[0])
             writing: Future[None] | None = None
@@ -131,7 +131,9 @@ def reprice(
                     writing.result()  # one chunk at a time through the scratch table
                     writing = None
                 if changed and not job.dry_run:
-                    writing = pool.submit(queries.write_repriced, store, table, job.project, keys, changed)
+                    writing = pool.submit(
+                        store_reprice.write_repriced, store, table, job.project, keys, changed
+                    )
                 job.done_spans += count
                 job.changed_spans += len(changed)
                 job.cost_after = sum_money((job.cost_after, delta))
@@ -141,12 +143,12 @@ def reprice(
                 writing.result()
     finally:
         if not job.dry_run:
-            queries.drop_repriced_table(store, table)
+            store_reprice.drop_repriced_table(store, table)
     job.state, job.finished_ns = JobState.DONE, time.time_ns()
     return job
 
 
-def _chunks(sample: list[str], total: int) -> Iterator[queries.KeyRange]:
+def _chunks(sample: list[str], total: int) -> Iterator[store_reprice.KeyRange]:
     """Trace id ranges covering every trace, each about :data:`CHUNK_SPANS` spans by the sample."""
     count = max(1, -(-total // CHUNK_SPANS))
     step = len(sample) / count
@@ -175,8 +177,8 @@ def split_lines(block: bytes, parts: int) -> list[bytes]:
 def reprice_rows(
     block: bytes, project: str, rules: RuleBook, catalog: PriceCatalog | None = None
 ) -> tuple[list[bytes], Decimal, int]:
-    """Price the spans of one block of :func:`~tokentrail.store.queries.reprice_scan` lines again: the
-    rows of :data:`~tokentrail.store.queries.REPRICED_COLUMNS` for those whose price changed, how much
+    """Price the spans of one block of :func:`~tokentrail.store.reprice.reprice_scan` lines again: the
+    rows of :data:`~tokentrail.store.reprice.REPRICED_COLUMNS` for those whose price changed, how much
     the counted spans' total moved, and how many spans the block held. Runs in any process."""
     catalog = catalog or default_catalog()
     lines = block.splitlines()

@@ -31,8 +31,8 @@ from pathlib import Path
 
 from tokentrail.errors import BadRequest
 from tokentrail.pricing.rules import PriceRule, RuleBook, parse_rule, rule_row
-from tokentrail.store import queries
 from tokentrail.store.database import Store
+from tokentrail.store.rules import price_rules, save_price_rule
 
 __all__ = ["RuleStore", "read_rules_file"]
 
@@ -62,7 +62,7 @@ class RuleStore:
 
     def save(self, rule: PriceRule) -> PriceRule:
         with self._lock:
-            queries.save_price_rule(self._store, rule_row(rule))
+            save_price_rule(self._store, rule_row(rule))
             self.book = RuleBook(self._load())
         return rule
 
@@ -72,9 +72,9 @@ class RuleStore:
             found = next((r for r in self.book.rules if r.project == project and r.id == rule_id), None)
             if found is None:
                 return False
-            queries.save_price_rule(self._store, rule_row(found), deleted=True)
+            save_price_rule(self._store, rule_row(found), deleted=True)
             self.book = RuleBook(self._load())
         return True
 
     def _load(self) -> tuple[PriceRule, ...]:
-        return tuple(parse_rule(row, source=row["source"]) for row in queries.price_rules(self._store))
+        return tuple(parse_rule(row, source=row["source"]) for row in price_rules(self._store))

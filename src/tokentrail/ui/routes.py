@@ -23,6 +23,7 @@ from tokentrail.api import sessions as sessions_api
 from tokentrail.api import traces as traces_api
 from tokentrail.api.params import DurationMs, Money, Time, checked
 from tokentrail.errors import BadRequest, TokentrailError
+from tokentrail.store.sql import InvalidQuery
 from tokentrail.ui import charts, format, messages, views
 
 __all__ = ["STATIC_DIR", "router"]
@@ -51,16 +52,17 @@ P = ParamSpec("P")
 
 
 def page(handler: Callable[P, Awaitable[Response]]) -> Callable[P, Awaitable[Response]]:
-    """A page that answers an API error (a bad filter, an unknown trace) with the error, as HTML."""
+    """A page that answers an error (a bad filter or cursor, an unknown trace) with the error, as HTML."""
 
     @wraps(handler)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         try:
             return await handler(*args, **kwargs)
-        except TokentrailError as exc:
+        except (TokentrailError, InvalidQuery) as exc:
             request = kwargs.get("request") or args[0]
             assert isinstance(request, Request)
-            return render(request, "error.html", {"message": str(exc)}, status_code=exc.status_code)
+            status = exc.status_code if isinstance(exc, TokentrailError) else BadRequest.status_code
+            return render(request, "error.html", {"message": str(exc)}, status_code=status)
 
     return wrapper
 

@@ -1,0 +1,146 @@
+"""Reads of sessions (conversations): paged session lists with their totals, one session's traces."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, TypedDict, cast
+
+from tokentrail.store.database import Store
+from tokentrail.store.sql import (
+    MONEY_SUM_TYPE,
+    InvalidQuery,
+    Page,
+    TraceFilter,
+    decode_cursor,
+    encode_cursor,
+    per_trace,
+    trace_conditions,
+)
+from tokentrail.store.traces import TRACE_COLUMNS, TRACE_ROW_AGGREGATES, TraceRow
+
+__all__ = ["SESSION_SORTS", "SessionRow", "SessionTraceRow", "session_traces", "sessions"]
+
+
+class SessionRow(TypedDict):
+    """One session with its totals over its traces, as a list shows it."""
+
+    session_id: str
+    trace_count: int
+    first_ns: int
+    last_ns: int
+    cost: Decimal
+    cost_by_type: dict[str, Decimal]
+    usage: dict[str, int]
+    error_count: int
+    span_count: int
+    #: "" when no trace names one.
+    user_id: str
+
+
+class SessionTraceRow(TraceRow):
+    """One trace of a session, with its cost by type and its root span's input and output."""
+
+    cost_by_type: dict[str, Decimal]
+    input: str
+    output: str
+
+
+#: Sort keys for session lists, newest activity or costliest first: API name -> result column, its
+#: ClickHouse type and the Python type of a cursor value.
+SESSION_SORTS: dict[str, tuple[str, str, type]] = {
+    "time": ("last_ns", "Int64", int),
+    "cost": ("cost", MONEY_SUM_TYPE, Decimal),
+}
+
+
+def sessions(
+    store: Store,
+    project: str,
+    *,
+    start_ns: int | None = None,
+    end_ns: int | None = None,
+    user_id: str | None = None,
+    sort: str = "time",
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[SessionRow]:
+    """Sessions with their trace count and totals, most recently active (or costliest) first.
+
+    Two steps, as for traces: pick the page's sessions from the few aggregates the sort and filters
+    need, then total those sessions alone (their traces found by the session index).
+    """
+    if sort not in SESSION_SORTS:
+        raise InvalidQuery(f"sort must be one of {', '.join(SESSION_SORTS)}, got {sort!r}")
+    column, column_type, value_type = SESSION_SORTS[sort]
+    params: dict[str, Any] = {"project": project, "limit": limit + 1}
+    # As in trace lists, a trace is in range by its start.
+    filters, filtered = trace_conditions(
+        TraceFilter(start_ns=start_ns, end_ns=end_ns, user_id=user_id or None), params
+    )
+    conditions = ["t_session != ''", *filters]
+    having = []
+    cursor_sort = f"session-{sort}"
+    if cursor:
+        value, session_id = decode_cursor(cursor, cursor_sort, column_type, value_type)
+        params["cursor_value"], params["cursor_id"] = value_type(value), session_id
+        having.append(f"({column}, session_id) < ({{cursor_value:{column_type}}}, {{cursor_id:String}})")
+    sort_value = {"last_ns": "max(t_end)", "cost": "sum(t_cost)"}[column]
+    picked = ["t_session", "t_end" if column == "last_ns" else "t_cost", *filtered]
+    page = store.query(
+        f"SELECT t_session AS session_id, {sort_value} AS {column} FROM ({per_trace(picked)}) "
+        f"WHERE {' AND '.join(conditions)} GROUP BY t_session"
+        + (" HAVING " + " AND ".join(having) if having else "")
+        + f" ORDER BY {column} DESC, session_id DESC LIMIT {{limit:UInt32}}",
+        params,
+    )
+    next_cursor = None
+    if len(page) > limit:
+        page = page[:limit]
+        next_cursor = encode_cursor(cursor_sort, page[-1][1], page[-1][0])
+    if not page:
+        return Page([], next_cursor)
+    params["ids"] = [session_id for session_id, _ in page]
+    # Only traces with a span naming one of the sessions can resolve to it.
+    candidates = (
+        "AND trace_id IN (SELECT trace_id FROM spans WHERE project = {project:String} "
+        "AND session_id IN {ids:Array(String)})"
+    )
+    needed = [
+        "t_session",
+        "t_user",
+        "t_start",
+        "t_end",
+        "t_cost",
+        "t_cost_by_type",
+        "t_usage",
+        "t_errors",
+        "t_spans",
+    ]
+    rows = store.query_dicts(
+        "SELECT t_session AS session_id, count() AS trace_count, min(t_start) AS first_ns, "
+        "max(t_end) AS last_ns, sum(t_cost) AS cost, sumMap(t_cost_by_type) AS cost_by_type, "
+        "sumMap(t_usage) AS usage, "
+        "sum(t_errors) AS error_count, sum(t_spans) AS span_count, "
+        f"argMinIf(t_user, t_start, t_user != '') AS user_id FROM ({per_trace(needed, candidates)}) "
+        f"WHERE t_session IN {{ids:Array(String)}} AND {' AND '.join(conditions)} GROUP BY t_session",
+        params,
+    )
+    by_session = {row["session_id"]: cast(SessionRow, row) for row in rows}
+    return Page([by_session[session_id] for session_id, _ in page], next_cursor)
+
+
+def session_traces(store: Store, project: str, session_id: str) -> list[SessionTraceRow]:
+    """The traces of one session in the order they started, with their root spans' input and output."""
+    # Only traces with a span naming the session can resolve to it: look at those alone.
+    candidates = (
+        "AND trace_id IN (SELECT trace_id FROM spans WHERE project = {project:String} "
+        "AND session_id = {session_id:String})"
+    )
+    needed = [*TRACE_ROW_AGGREGATES, "t_cost_by_type", "t_input", "t_output"]
+    sql = (
+        f"SELECT {TRACE_COLUMNS}, t_cost_by_type AS cost_by_type, t_input AS input, t_output AS output "
+        f"FROM ({per_trace(needed, candidates)}) "
+        "WHERE t_session = {session_id:String} ORDER BY t_start, trace_id"
+    )
+    rows = store.query_dicts(sql, {"project": project, "session_id": session_id})
+    return cast(list[SessionTraceRow], rows)
