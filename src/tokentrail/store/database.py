@@ -67,7 +67,9 @@ class Store:
         elif scheme not in ("http", "https"):
             raise ValueError(f"store URL must start with chdb://, http:// or https://, got {url!r}")
         bootstrap = self._new_client(database=None)
-        self._apply(bootstrap, f"CREATE DATABASE IF NOT EXISTS {database}")
+        # On a cluster every DDL statement waits for all nodes: a start with nothing to create runs none.
+        if not bootstrap.command(f"EXISTS DATABASE {database}"):
+            self._apply(bootstrap, f"CREATE DATABASE IF NOT EXISTS {database}")
         self.migrate()
 
     @property
@@ -85,7 +87,8 @@ class Store:
     def migrate(self) -> list[int]:
         """Apply the migrations this database has not seen; returns the versions applied now."""
         client = self.client()
-        self._apply(client, MIGRATIONS_TABLE)
+        if not client.command("EXISTS TABLE schema_migrations"):
+            self._apply(client, MIGRATIONS_TABLE)
         done = {row[0] for row in client.query("SELECT version FROM schema_migrations").result_rows}
         applied = []
         for migration in MIGRATIONS:
