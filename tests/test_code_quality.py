@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -26,3 +27,31 @@ def test_ruff_finds_nothing():
 def test_mypy_finds_nothing():
     result = _run(sys.executable, "-m", "mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """The modules a source file imports, by their full names."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_the_pages_do_not_import_the_api():
+    """The HTML pages and the JSON API are two presenters of the same reads: neither is built on the
+    other (the app, in ``tokentrail.api.app``, mounts both)."""
+    ui = ROOT / "src" / "tokentrail" / "ui"
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name
+            for name in _imported_modules(path)
+            if name == "tokentrail.api" or name.startswith("tokentrail.api.")
+        )
+        for path in sorted(ui.rglob("*.py"))
+    }
+    assert not {path: names for path, names in offenders.items() if names}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from otlp_builders import NOW_NS, new_trace_id, protobuf_request, span
-from tokentrail.api.views import iso
+from tokentrail.documents.encoding import iso
 
 PROTOBUF = "application/x-protobuf"
 MS = 1_000_000

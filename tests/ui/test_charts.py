@@ -6,7 +6,7 @@ from urllib.parse import parse_qs
 
 from starlette.datastructures import QueryParams
 
-from tokentrail.api.views import iso
+from tokentrail.documents.encoding import iso
 from tokentrail.ui.charts import HEIGHT, LABEL_CHAR_W, OTHER_COLOUR, WIDTH, stacked_bars
 from tokentrail.ui.views import Query
 

@@ -18,8 +18,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from tokentrail.api.params import Project, project_of
-from tokentrail.api.views import trace_row
+from tokentrail.documents.traces import trace_row
+from tokentrail.params import Project, project_of
 from tokentrail.store.database import Store
 from tokentrail.store.traces import trace_rows
 from tokentrail.store.writer import SpanWriter

@@ -13,9 +13,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from tokentrail.api.encoding import money
-from tokentrail.api.params import Time, project_of, to_ns
+from tokentrail.documents.encoding import money
 from tokentrail.errors import NotFound
+from tokentrail.params import Time, project_of, to_ns
 from tokentrail.pricing import default_catalog
 from tokentrail.pricing.rules import ALL_PROJECTS, PriceRule, parse_rule
 

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from tokentrail.api.params import Limit
-from tokentrail.api.views import iso
+from tokentrail.documents.encoding import iso
 from tokentrail.ingest.pipeline import valid_project
+from tokentrail.params import Limit
 
 __all__ = ["router"]
 

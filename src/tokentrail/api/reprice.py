@@ -8,10 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from tokentrail.api.encoding import money
-from tokentrail.api.params import Project, project_of, to_ns
-from tokentrail.api.views import iso
+from tokentrail.documents.encoding import iso, money
 from tokentrail.errors import BadRequest, NotFound
+from tokentrail.params import Project, project_of, to_ns
 from tokentrail.pricing.reprice import RepriceJob
 
 __all__ = ["router"]

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from tokentrail.api.views import iso
+from tokentrail.documents.encoding import iso
 from tokentrail.ui.views import Query
 
 __all__ = ["PALETTE", "STACKS", "stacked_bars"]

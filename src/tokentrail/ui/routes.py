@@ -1,4 +1,5 @@
-"""The pages: each reads what it shows through the REST API's own functions, then renders a template.
+"""The pages: each reads what it shows as the REST API does (the same store reads and analysis, shaped
+into the same documents by :mod:`tokentrail.documents`), then renders a template.
 
 No SQL here and no totals computed: the numbers are the API's, so a page and its JSON never disagree.
 """
@@ -15,16 +16,25 @@ from typing import Any, ParamSpec
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
-from tokentrail.api import costs as costs_api
-from tokentrail.api import errors as errors_api
-from tokentrail.api import sessions as sessions_api
-from tokentrail.api import traces as traces_api
-from tokentrail.api.params import DurationMs, Money, Time, checked
+from tokentrail.analysis.costs import cost_groups, cost_over_time
+from tokentrail.analysis.failures import failure_groups
+from tokentrail.analysis.sessions import read_session
+from tokentrail.analysis.traces import read_span, read_tree
+from tokentrail.documents.costs import cost_groups_json, cost_series_json, unpriced_json
+from tokentrail.documents.failures import failures_json
+from tokentrail.documents.sessions import session_json, session_list
+from tokentrail.documents.traces import span_json, trace_list, tree_json
 from tokentrail.errors import BadRequest, TokentrailError
-from tokentrail.store.sql import InvalidQuery
-from tokentrail.ui import charts, format, messages, views
+from tokentrail.params import DurationMs, Money, checked, project_of, to_ns
+from tokentrail.store import sessions as stored_sessions
+from tokentrail.store import traces as stored_traces
+from tokentrail.store.costs import unpriced
+from tokentrail.store.database import Store
+from tokentrail.store.sql import InvalidQuery, TraceFilter
+from tokentrail.ui import charts, format, messages, ranges, views
 
 __all__ = ["STATIC_DIR", "router"]
 
@@ -35,16 +45,6 @@ format.install(templates.env)
 
 router = APIRouter(include_in_schema=False)
 
-#: The time ranges the picker offers: name -> how far back from now (None: no start).
-RANGES: dict[str, timedelta | None] = {
-    "15m": timedelta(minutes=15),
-    "1h": timedelta(hours=1),
-    "24h": timedelta(hours=24),
-    "7d": timedelta(days=7),
-    "30d": timedelta(days=30),
-    "all": None,
-}
-DEFAULT_RANGE = "24h"
 PAGE_SIZE = 50
 TRACE_FILTERS = ("name", "service", "session", "user", "model", "tag", "q", "min_cost", "min_duration_ms")
 
@@ -82,67 +82,29 @@ def _nav(request: Request, project: str | None) -> list[dict[str, Any]]:
     ]
 
 
-class TimeRange:
-    """The picker's choice, from ``range`` (or ``start``/``end`` for a custom one) in the URL."""
-
-    def __init__(self, request: Request) -> None:
-        params = request.query_params
-        self.name = params.get("range") or DEFAULT_RANGE
-        self.start: datetime | None = None
-        self.end: datetime | None = None
-        if params.get("start") or params.get("end"):
-            self.name = "custom"
-            self.start, self.end = _moment(params, "start"), _moment(params, "end")
-        elif self.name not in RANGES:
-            raise BadRequest(
-                f"range must be one of {', '.join(RANGES)} or a custom start/end, got {self.name!r}"
-            )
-        elif (back := RANGES[self.name]) is not None:
-            self.start = datetime.now(UTC) - back
-
-    @property
-    def fields(self) -> dict[str, str]:
-        """The URL parameters that carry this range to another page."""
-        if self.name != "custom":
-            return {"range": self.name}
-        return {
-            key: value.isoformat().replace("+00:00", "Z")
-            for key, value in (("start", self.start), ("end", self.end))
-            if value is not None
-        }
-
-
-def _moment(params: QueryParams, name: str) -> datetime | None:
-    """An ISO time, UTC when it names no zone, that the store holds."""
-    text = params.get(name)
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"{name}: {text!r} is not an ISO time, e.g. 2026-12-01T09:00") from None
-    return checked(Time, name, moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-
-
 @router.get("/")
 async def home(request: Request) -> Response:
     return RedirectResponse(request.url_for("traces_page").include_query_params(**request.query_params))
+
+
+def _reading(request: Request) -> tuple[Store, str]:
+    """The store and the project a page reads (the server's default unless the URL names one)."""
+    return request.app.state.store, project_of(request, request.query_params.get("project") or None)
 
 
 @router.get("/traces", name="traces_page")
 @page
 async def traces_page(request: Request) -> Response:
     params = request.query_params
-    project = params.get("project") or None
-    when = TimeRange(request)
+    when = ranges.TimeRange(request)
     filters = {key: params.get(key, "") for key in TRACE_FILTERS}
     errors_only = params.get("errors") == "1"
     sort = params.get("sort") or "time"
-    listed = await traces_api.list_traces(
-        request,
-        project=project,
-        start=when.start,
-        end=when.end,
+    min_cost = _number(params, "min_cost", Money)
+    min_duration_ms = _number(params, "min_duration_ms", DurationMs)
+    where = TraceFilter(
+        start_ns=to_ns(when.start),
+        end_ns=to_ns(when.end),
         name=filters["name"] or None,
         session_id=filters["session"] or None,
         user_id=filters["user"] or None,
@@ -151,15 +113,23 @@ async def traces_page(request: Request) -> Response:
         tag=filters["tag"] or None,
         q=filters["q"] or None,
         has_error=True if errors_only else None,
-        min_cost=_number(params, "min_cost", Money),
-        min_duration_ms=_number(params, "min_duration_ms", DurationMs),
-        sort=_choice("sort", sort, ("time", "cost", "duration")),  # type: ignore[arg-type]
-        order="desc",
-        limit=PAGE_SIZE,
-        cursor=params.get("cursor") or None,
+        min_cost=min_cost,
+        min_duration_ns=None if min_duration_ms is None else int(min_duration_ms * 1_000_000),
+    )
+    store, project = _reading(request)
+    listed = trace_list(
+        await run_in_threadpool(
+            stored_traces.traces,
+            store,
+            project,
+            where,
+            sort=_choice("sort", sort, ("time", "cost", "duration")),
+            limit=PAGE_SIZE,
+            cursor=params.get("cursor") or None,
+        )
     )
     filtered = any(filters.values()) or errors_only
-    anything = bool(listed["traces"]) or await _has_traces(request, project)
+    anything = bool(listed["traces"]) or await _has_traces(store, project)
     return render(
         request,
         "traces.html",
@@ -167,7 +137,7 @@ async def traces_page(request: Request) -> Response:
             "traces": listed["traces"],
             "next_cursor": listed["next_cursor"],
             "range": when,
-            "ranges": list(RANGES),
+            "ranges": list(ranges.RANGES),
             "filters": filters,
             "errors_only": errors_only,
             "sort": sort,
@@ -179,25 +149,27 @@ async def traces_page(request: Request) -> Response:
     )
 
 
-async def _has_traces(request: Request, project: str | None) -> bool:
-    any_trace = await traces_api.list_traces(request, project=project, limit=1, sort="time", order="desc")
-    return bool(any_trace["traces"])
+async def _has_traces(store: Store, project: str) -> bool:
+    any_trace = await run_in_threadpool(stored_traces.traces, store, project, TraceFilter(), limit=1)
+    return bool(any_trace.items)
 
 
 @router.get("/traces/{trace_id}", name="trace_page")
 @page
 async def trace_page(request: Request, trace_id: str) -> Response:
-    project = request.query_params.get("project") or None
-    tree = await traces_api.get_trace(request, trace_id, project=project, payloads=False)
-    selected_id = request.query_params.get("span") or tree["root_span_ids"][0]
-    selected = await traces_api.get_span(request, trace_id, selected_id, project=project)
+    store, project = _reading(request)
+    # One tree for the page: the whole of it, and the selected span's place in it.
+    tree = await run_in_threadpool(read_tree, store, project, trace_id, payloads=False)
+    shown = tree_json(tree, payloads=False)
+    selected_id = request.query_params.get("span") or shown["root_span_ids"][0]
+    selected = await run_in_threadpool(read_span, store, project, tree, selected_id)
     return render(
         request,
         "trace.html",
         {
-            "trace": tree,
-            "rows": views.tree_rows(tree),
-            "span": views.span_detail(selected),
+            "trace": shown,
+            "rows": views.tree_rows(shown),
+            "span": views.span_detail(span_json(selected)),
             "selected": selected_id,
         },
     )
@@ -207,8 +179,9 @@ async def trace_page(request: Request, trace_id: str) -> Response:
 @page
 async def span_panel(request: Request, trace_id: str, span_id: str) -> Response:
     """The detail panel of one span, swapped into the trace page when a span is selected."""
-    project = request.query_params.get("project") or None
-    span = await traces_api.get_span(request, trace_id, span_id, project=project)
+    store, project = _reading(request)
+    tree = await run_in_threadpool(read_tree, store, project, trace_id, payloads=False)
+    span = span_json(await run_in_threadpool(read_span, store, project, tree, span_id))
     return render(request, "span_panel.html", {"span": views.span_detail(span), "trace_id": trace_id})
 
 
@@ -216,18 +189,21 @@ async def span_panel(request: Request, trace_id: str, span_id: str) -> Response:
 @page
 async def sessions_page(request: Request) -> Response:
     params = request.query_params
-    project = params.get("project") or None
-    when = TimeRange(request)
+    when = ranges.TimeRange(request)
     sort = params.get("sort") or "time"
-    listed = await sessions_api.list_sessions(
-        request,
-        project=project,
-        start=when.start,
-        end=when.end,
-        user_id=params.get("user") or None,
-        sort=_choice("sort", sort, ("time", "cost")),  # type: ignore[arg-type]
-        limit=PAGE_SIZE,
-        cursor=params.get("cursor") or None,
+    store, project = _reading(request)
+    listed = session_list(
+        await run_in_threadpool(
+            stored_sessions.sessions,
+            store,
+            project,
+            start_ns=to_ns(when.start),
+            end_ns=to_ns(when.end),
+            user_id=params.get("user") or None,
+            sort=_choice("sort", sort, ("time", "cost")),
+            limit=PAGE_SIZE,
+            cursor=params.get("cursor") or None,
+        )
     )
     return render(
         request,
@@ -236,7 +212,7 @@ async def sessions_page(request: Request) -> Response:
             "sessions": listed["sessions"],
             "next_cursor": listed["next_cursor"],
             "range": when,
-            "ranges": list(RANGES),
+            "ranges": list(ranges.RANGES),
             "sort": sort,
             "user": params.get("user", ""),
             "query": views.Query(params),
@@ -247,8 +223,8 @@ async def sessions_page(request: Request) -> Response:
 @router.get("/sessions/{session_id}", name="session_page")
 @page
 async def session_page(request: Request, session_id: str) -> Response:
-    project = request.query_params.get("project") or None
-    session = await sessions_api.get_session(request, session_id, project=project)
+    store, project = _reading(request)
+    session = session_json(await run_in_threadpool(read_session, store, project, session_id))
     return render(
         request,
         "session.html",
@@ -260,45 +236,49 @@ async def session_page(request: Request, session_id: str) -> Response:
 @page
 async def costs_page(request: Request) -> Response:
     params = request.query_params
-    project = params.get("project") or None
-    when = TimeRange(request)
+    when = ranges.TimeRange(request)
     group_by = _choice("group_by", params.get("group_by") or "model", charts.STACKS)
     end = when.end or datetime.now(UTC)
     start = when.start or end - timedelta(days=30)
+    store, project = _reading(request)
+    window = when.window
     # The chart, the total, the top traces and the unpriced callout come with the page; the slower
     # panels (each a read of every span in the range) load after it, so the page never waits on them.
-    series, top_traces, unpriced = await asyncio.gather(
-        costs_api.get_cost_timeseries(
-            request,
-            group_by=group_by,  # type: ignore[arg-type]  # checked against charts.STACKS
-            project=project,
-            start=start,
-            end=end,
-            buckets=30,
+    series, top_traces, unpriced_report = await asyncio.gather(
+        run_in_threadpool(
+            cost_over_time, store, project, group_by, to_ns(start), to_ns(end), buckets=30, top=CHART_GROUPS
         ),
-        traces_api.list_traces(
-            request, project=project, start=when.start, end=when.end, sort="cost", order="desc", limit=10
+        run_in_threadpool(
+            stored_traces.traces,
+            store,
+            project,
+            TraceFilter(start_ns=window.start_ns, end_ns=window.end_ns),
+            sort="cost",
+            limit=10,
         ),
-        costs_api.get_unpriced(request, project=project, start=when.start, end=when.end),
+        run_in_threadpool(unpriced, store, project, window),
     )
+    chart = cost_series_json(series, group_by)
     return render(
         request,
         "costs.html",
         {
             "range": when,
-            "ranges": list(RANGES),
+            "ranges": list(ranges.RANGES),
             "group_by": group_by,
             "stacks": charts.STACKS,
-            "chart": charts.stacked_bars(series, views.Query(params)),
-            "total": series["total"],
-            "top_traces": top_traces["traces"],
-            "unpriced": unpriced,
+            "chart": charts.stacked_bars(chart, views.Query(params)),
+            "total": chart["total"],
+            "top_traces": trace_list(top_traces)["traces"],
+            "unpriced": unpriced_json(unpriced_report),
             "query": views.Query(params),
             "panel_query": "?" + str(params) if params else "",
         },
     )
 
 
+#: How many groups the costs page's chart names (the rest are stacked as one).
+CHART_GROUPS = 8
 COSTS_PANELS = ("kinds", "sessions", "users")
 
 
@@ -308,22 +288,26 @@ async def costs_panel(request: Request, panel: str) -> Response:
     """One of the costs page's slower panels, for the page's script to put in place (same filters)."""
     _choice("panel", panel, COSTS_PANELS)
     params = request.query_params
-    project = params.get("project") or None
-    when = TimeRange(request)
+    when = ranges.TimeRange(request)
+    store, project = _reading(request)
+    window = when.window
     context: dict[str, Any] = {"panel": panel, "query": views.Query(params)}
     if panel == "kinds":
-        context["kinds"] = await costs_api.get_costs(
-            request, group_by="kind", project=project, start=when.start, end=when.end
-        )
+        kinds = await run_in_threadpool(cost_groups, store, project, "kind", window)
+        context["kinds"] = cost_groups_json(kinds, "kind")
     elif panel == "sessions":
-        listed = await sessions_api.list_sessions(
-            request, project=project, start=when.start, end=when.end, sort="cost", limit=10
+        top = await run_in_threadpool(
+            stored_sessions.sessions,
+            store,
+            project,
+            start_ns=window.start_ns,
+            end_ns=window.end_ns,
+            sort="cost",
+            limit=10,
         )
-        context["top_sessions"] = listed["sessions"]
+        context["top_sessions"] = session_list(top)["sessions"]
     else:
-        users = await costs_api.get_costs(
-            request, group_by="user", project=project, start=when.start, end=when.end
-        )
+        users = cost_groups_json(await run_in_threadpool(cost_groups, store, project, "user", window), "user")
         context["top_users"] = [group for group in users["groups"] if group["key"]][:10]
     return render(request, "costs_panel.html", context)
 
@@ -331,14 +315,23 @@ async def costs_panel(request: Request, panel: str) -> Response:
 @router.get("/errors", name="errors_page")
 @page
 async def errors_page(request: Request) -> Response:
-    project = request.query_params.get("project") or None
-    when = TimeRange(request)
-    report = await errors_api.get_errors(request, project=project, start=when.start, end=when.end, limit=100)
+    when = ranges.TimeRange(request)
+    store, project = _reading(request)
+    groups = await run_in_threadpool(failure_groups, store, project, when.window)
     return render(
         request,
         "errors.html",
-        {"report": report, "range": when, "ranges": list(RANGES), "query": views.Query(request.query_params)},
+        {
+            "report": failures_json(groups, ERROR_GROUPS),
+            "range": when,
+            "ranges": list(ranges.RANGES),
+            "query": views.Query(request.query_params),
+        },
     )
+
+
+#: How many failure groups the errors page lists.
+ERROR_GROUPS = 100
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:

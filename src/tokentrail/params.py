@@ -1,9 +1,10 @@
-"""Query parameters shared by the read endpoints, and the rules their values are held to.
+"""Query parameters shared by the read routes of the API and the pages, and the rules their values are
+held to.
 
 A number the store cannot hold (a cost past ``Decimal(38, 18)``, a time or duration past ``Int64``
 nanoseconds) would fail the query or be wrapped into another number, and NaN or an infinity means
 nothing as a filter: each is a 400 whose message starts with the parameter's name. FastAPI checks these
-types for the API; the pages, which call the API's functions directly, check theirs with :func:`checked`.
+types for the API; the pages, which read their parameters themselves, check theirs with :func:`checked`.
 Cursors are checked where they are decoded (:mod:`tokentrail.store.sql`).
 """
 

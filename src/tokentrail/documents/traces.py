@@ -1,37 +1,30 @@
-"""Store rows and trees shaped into API JSON (costs as exact decimal strings, times in ns and ISO)."""
+"""Traces as documents: a row of a trace list, a trace tree with its totals, one span of a tree."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from tokentrail.analysis.retries import RetriedAttempt, TraceRetries, retries_in_tree
+from tokentrail.analysis.traces import SpanDetail
 from tokentrail.analysis.tree import TraceTree, TreeNode, critical_path
-from tokentrail.api.encoding import money, money_map
+from tokentrail.documents.encoding import iso, money, money_map, tokens, usage
 from tokentrail.money import sum_money
 from tokentrail.semconv.emitters import INCOMPLETE_USAGE
+from tokentrail.store.sql import Page
+from tokentrail.store.traces import TraceRow
 
-__all__ = ["iso", "node_json", "trace_row", "tree_json"]
-
-
-def iso(ns: int) -> str:
-    """An ISO 8601 UTC time (microsecond precision) for Unix nanoseconds."""
-    return datetime.fromtimestamp(ns / 1e9, UTC).isoformat().replace("+00:00", "Z")
+__all__ = ["node_json", "span_json", "trace_list", "trace_row", "tree_json"]
 
 
-def _usage(usage: Mapping[str, int]) -> dict[str, int]:
-    return {key: int(value) for key, value in sorted(usage.items()) if value}
+def trace_list(page: Page[TraceRow]) -> dict[str, Any]:
+    """One page of a trace list."""
+    return {"traces": [trace_row(row) for row in page.items], "next_cursor": page.next_cursor}
 
 
-def _tokens(usage: Mapping[str, int]) -> int:
-    return int(usage.get("input", 0)) + int(usage.get("output", 0))
-
-
-def trace_row(row: Mapping[str, Any]) -> dict[str, Any]:
+def trace_row(row: TraceRow) -> dict[str, Any]:
     """One trace of a list (or of a session), with its totals."""
-    usage = _usage(row["usage"])
+    counts = usage(row["usage"])
     return {
         "trace_id": row["trace_id"],
         "name": row["name"],
@@ -40,8 +33,8 @@ def trace_row(row: Mapping[str, Any]) -> dict[str, Any]:
         "end_ns": row["end_ns"],
         "duration_ns": row["duration_ns"],
         "span_count": row["span_count"],
-        "tokens": _tokens(usage),
-        "usage": usage,
+        "tokens": tokens(counts),
+        "usage": counts,
         "cost": money(row["cost"]),
         "error_count": row["error_count"],
         "unpriced_count": row["unpriced_count"],
@@ -117,11 +110,11 @@ def node_json(
         "request_model": span["request_model"] or None,
         "response_model": span["response_model"] or None,
         "response_id": span["response_id"] or None,
-        "usage": _usage(span["usage"]),
+        "usage": usage(span["usage"]),
         "usage_source": dict(sorted(span["usage_source"].items())),
         "usage_parser": span["usage_parser"] or None,
         "usage_incomplete": span["attributes"].get(INCOMPLETE_USAGE) or None,
-        "subtree_usage": _usage(node.subtree_usage),
+        "subtree_usage": usage(node.subtree_usage),
         "cost": {
             "total": money(span["cost_total"]),
             "by_type": money_map(span["cost"]),
@@ -153,3 +146,8 @@ def node_json(
             events=json.loads(span["events"]) if span["events"] else [],
         )
     return node_view
+
+
+def span_json(detail: SpanDetail) -> dict[str, Any]:
+    """One span of a tree with its payloads, as :func:`tree_json` lists it."""
+    return node_json(detail.node, detail.retried, critical=detail.critical)
