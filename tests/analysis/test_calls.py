@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from tokentrail.analysis.calls import CallNode, node_of, resolve
 from tokentrail.model import Span, SpanKind
 
@@ -197,3 +199,11 @@ def test_usageless_spans_without_a_model_never_stand_for_one_another():
     outer, inner = _usageless("outer", model=""), _usageless("inner", parent="outer", model="")
 
     assert mark_duplicates([outer, inner], {}) == 0
+
+
+def test_a_model_span_with_a_cost_of_its_own_is_no_wrapper():
+    # A stated cost without usage (a gateway's bill): the span counts for itself.
+    stated, below = _usageless("stated"), _llm("sdk", parent="stated")
+    stated.cost = {"input": Decimal("0.25")}
+
+    assert mark_duplicates([stated, below], {}) == 0

@@ -50,6 +50,8 @@ class CallNode(NamedTuple):
     start_ns: int = 0
     #: An LLM or embedding span, with usage or without.
     llm: bool = False
+    #: It has a cost of its own (a stated one, without usage): it is no wrapper.
+    costed: bool = False
 
     @property
     def is_call(self) -> bool:
@@ -57,8 +59,9 @@ class CallNode(NamedTuple):
 
     @property
     def may_wrap(self) -> bool:
-        """A model span without usage of its own: a wrapper if a counted call of its model is below it."""
-        return self.llm and not self.is_call
+        """A model span with neither usage nor cost of its own: a wrapper if a call of its model is below
+        it."""
+        return self.llm and not self.is_call and not self.costed
 
 
 _NO_MODELS: frozenset[str] = frozenset()
@@ -77,6 +80,7 @@ def node_of(span: Span) -> CallNode:
         span.response_id,
         span.start_ns,
         True,
+        bool(span.cost_total),
     )
 
 

@@ -39,7 +39,8 @@ def call_nodes(store: Store, project: str, trace_ids: Sequence[str]) -> list[Sto
     rows = store.query_dicts(
         "SELECT trace_id, span_id, parent_span_id, request_model, response_model, "
         "kind IN ('llm', 'embedding') AS llm, if(llm, usage['input'], 0) AS input, "
-        "if(llm, usage['output'], 0) AS output, response_id, start_ns, duplicate_of, duplicate_reason "
+        "if(llm, usage['output'], 0) AS output, response_id, start_ns, cost_total != 0 AS costed, "
+        "duplicate_of, duplicate_reason "
         "FROM spans FINAL WHERE project = {project:String} AND trace_id IN ("
         "  SELECT trace_id FROM spans WHERE project = {project:String} AND trace_id IN {ids:Array(String)}"
         "  AND kind IN ('llm', 'embedding') GROUP BY trace_id HAVING uniqExact(span_id) >= {least:UInt32})",
@@ -57,6 +58,7 @@ def call_nodes(store: Store, project: str, trace_ids: Sequence[str]) -> list[Sto
                 row["response_id"],
                 int(row["start_ns"]),
                 bool(row["llm"]),
+                bool(row["costed"]),
             ),
             row["duplicate_of"],
             row["duplicate_reason"],
