@@ -3,10 +3,9 @@
 Decoding, normalizing, enriching, pricing and encoding a request is pure Python, so threads only fight
 over the GIL (measured: a 4-thread pool ingested about 20% fewer spans per second than one thread). With
 ``processes`` > 0 that work runs in a pool of processes started with ``spawn`` (chDB and the server's
-threads must not be forked), and the server's own process only marks duplicate LLM calls and writes;
-with 0 it runs on the commit thread. Either way, one commit thread marks duplicates, since the call
-index remembers recent traces across requests. Requests beyond ``max_queued`` are refused with
-:class:`Overloaded` (503 + Retry-After) rather than left to pile up in memory.
+threads must not be forked), and the server's own process only hands the rows to the writer; with 0 it
+runs on the commit thread. Requests beyond ``max_queued`` are refused with :class:`Overloaded` (503 +
+Retry-After) rather than left to pile up in memory.
 """
 
 from __future__ import annotations
