@@ -55,3 +55,17 @@ def test_the_pages_do_not_import_the_api():
         for path in sorted(ui.rglob("*.py"))
     }
     assert not {path: names for path, names in offenders.items() if names}
+
+
+#: Most lines a source module may have: past it, a module holds more than one job.
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_over_four_hundred_lines():
+    sources = sorted((ROOT / "src" / "tokentrail").rglob("*.py"))
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for path in sources
+        if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert too_long == {}

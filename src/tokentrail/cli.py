@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,8 +18,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from tokentrail.config import SETTINGS, ConfigError, Settings
-from tokentrail.display import duration, signed_usd, usd
-from tokentrail.model import FAILED_CALL
+from tokentrail.display import duration, signed_usd, span_label, usd
 
 app = typer.Typer(help="tokentrail: trace trees of LLM applications with exact costs.", no_args_is_help=True)
 console = Console()
@@ -152,7 +150,7 @@ def show_trace(
     branches: dict[str, Tree] = {}
     for span in data["spans"]:  # depth-first: a parent is always printed before its children
         parent = branches.get(span["parent_span_id"] or "", root) if not span["broken_link"] else root
-        branches[span["span_id"]] = parent.add(_span_label(span))
+        branches[span["span_id"]] = parent.add(span_label(span))
     console.print(root)
 
 
@@ -357,28 +355,6 @@ def _since(value: str | None, option: str = "--since") -> str | None:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _span_label(span: dict[str, Any]) -> str:
-    parts = [f"[bold]{span['name']}[/]", f"[dim]{span['kind']}[/]", duration(span["duration_ns"])]
-    if span["response_model"] or span["request_model"]:
-        parts.append(f"[cyan]{span['response_model'] or span['request_model']}[/]")
-    if span["usage"]:
-        parts.append(f"{span['usage'].get('input', 0):,}→{span['usage'].get('output', 0):,} tok")
-    cost = span["cost"]
-    if cost["unpriced_reason"]:
-        parts.append(f"[yellow]unpriced: {cost['unpriced_reason']}[/]")
-    elif cost["price_source"] == FAILED_CALL:
-        parts.append("[dim]failed, no billed usage[/]")
-    elif Decimal(cost["total"]):
-        parts.append(f"self {usd(cost['total'])} ({cost['origin']})")
-    if span["child_span_ids"] and Decimal(span["subtree_cost"]["total"]):
-        parts.append(f"subtree [bold]{usd(span['subtree_cost']['total'])}[/]")
-    if span["error"]:
-        parts.append(f"[red]✗ {span['error']['type'] or 'error'}: {span['error']['message'][:80]}[/]")
-    if span["broken_link"]:
-        parts.append(f"[yellow]({span['broken_link']})[/]")
-    return "  ".join(parts)
 
 
 def _get(url: str, path: str, params: dict[str, Any]) -> Any:

@@ -1,10 +1,13 @@
-"""How amounts read for people, shared by the command line and the web UI."""
+"""How amounts and spans read for people, shared by the command line and the web UI."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-__all__ = ["duration", "signed_usd", "tokens", "usd"]
+from tokentrail.model import FAILED_CALL
+
+__all__ = ["duration", "signed_usd", "span_label", "tokens", "usd"]
 
 
 def usd(amount: str | Decimal) -> str:
@@ -34,3 +37,26 @@ def duration(ns: int) -> str:
 def tokens(count: int) -> str:
     """``1,234`` tokens; ``1.2M`` from a million."""
     return f"{count / 1_000_000:.1f}M" if count >= 1_000_000 else f"{count:,}"
+
+
+def span_label(span: dict[str, Any]) -> str:
+    """One span of ``GET /api/v1/traces/{id}`` as a line of the command line's tree (rich markup)."""
+    parts = [f"[bold]{span['name']}[/]", f"[dim]{span['kind']}[/]", duration(span["duration_ns"])]
+    if span["response_model"] or span["request_model"]:
+        parts.append(f"[cyan]{span['response_model'] or span['request_model']}[/]")
+    if span["usage"]:
+        parts.append(f"{span['usage'].get('input', 0):,}→{span['usage'].get('output', 0):,} tok")
+    cost = span["cost"]
+    if cost["unpriced_reason"]:
+        parts.append(f"[yellow]unpriced: {cost['unpriced_reason']}[/]")
+    elif cost["price_source"] == FAILED_CALL:
+        parts.append("[dim]failed, no billed usage[/]")
+    elif Decimal(cost["total"]):
+        parts.append(f"self {usd(cost['total'])} ({cost['origin']})")
+    if span["child_span_ids"] and Decimal(span["subtree_cost"]["total"]):
+        parts.append(f"subtree [bold]{usd(span['subtree_cost']['total'])}[/]")
+    if span["error"]:
+        parts.append(f"[red]✗ {span['error']['type'] or 'error'}: {span['error']['message'][:80]}[/]")
+    if span["broken_link"]:
+        parts.append(f"[yellow]({span['broken_link']})[/]")
+    return "  ".join(parts)
