@@ -5,9 +5,9 @@ are compiled, in :data:`PRECEDENCE` order, into one dict from attribute name to 
 :func:`~tokentrail.semconv.normalize.normalize` walks a span's attributes once with one dict lookup
 each. Prefix families (flattened lists, metadata maps) and message events get their own small tables.
 
-Ranks follow :data:`PRECEDENCE`, then the order of rows in each convention (an object's fields and a map
-family's keys rank where their row stands). A convention's flattened lists and message events rank after
-its own rows. Kind hints (a tool name, an HTTP method) are pushed into a tier below every explicit row.
+Ranks are given here (what they decide is described in :mod:`.normalize`): a convention's index in
+:data:`PRECEDENCE` times a stride, plus the row's place in its table; kind hints are pushed into a tier
+below every explicit row.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from typing import Any
 from tokentrail.model import AttributeValue, RawEvent, RawSpan, Span, SpanKind, UsageSource
 from tokentrail.semconv.compile import (
     COST,
+    CUSTOM_COST,
     HINT_TIER,
     INPUT,
     KIND,
@@ -273,7 +274,10 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
     kind: SpanKind = kind_hit[1] if kind_hit is not None else SpanKind.OTHER
     if (kind_hit is None or kind_hit[0] > HINT_TIER) and usage_found and (request_model or response_model):
         kind = SpanKind.LLM
-    usage, reported_cost = usage_and_cost(raw, kind, scalars, usage_found, found.cost, attributes, limit)
+    usage: dict[str, int] = {}
+    reported_cost: dict[str, Decimal] = {}
+    if usage_found or found.cost or CUSTOM_COST in scalars:  # most spans state neither: skip the call
+        usage, reported_cost = usage_and_cost(raw, kind, scalars, usage_found, found.cost, attributes, limit)
     service, resource = resource_fields(raw.resource, limit)
     status, error_type, error_message, error_stack = failure(raw, scalars, limit)
 
