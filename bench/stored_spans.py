@@ -73,8 +73,17 @@ def _span(rng: random.Random, trace_id: str, index: int, parent: str, start_ns: 
     return span
 
 
-def load(store: Store, wal_dir: Path, total_spans: int, *, seed: int = 11, big_trace_spans: int = 200) -> str:
-    """Write ``total_spans`` spans over the last week; returns the id of the one big trace."""
+def load(
+    store: Store,
+    wal_dir: Path,
+    total_spans: int,
+    *,
+    seed: int = 11,
+    big_trace_spans: int = 200,
+    merge: bool = True,
+) -> str:
+    """Write ``total_spans`` spans over the last week; returns the id of the one big trace. With ``merge``,
+    the table's parts are then merged into one; without, it is left as the writer's inserts left it."""
     rng = random.Random(seed)
     writer = SpanWriter(store, wal_dir, batch_max_spans=100_000, max_pending_spans=2_000_000)
     start_ns = time.time_ns() - _WEEK_NS
@@ -94,7 +103,8 @@ def load(store: Store, wal_dir: Path, total_spans: int, *, seed: int = 11, big_t
             batch = []
     writer.write(batch)
     writer.close()
-    store.client().command("OPTIMIZE TABLE spans FINAL")  # a long-running server has merged its parts
+    if merge:
+        store.client().command("OPTIMIZE TABLE spans FINAL")  # a long-running server has merged its parts
     return big_trace
 
 
