@@ -21,7 +21,8 @@ def _llm(trace_id: str, span_id: str, parent: str = "", start_ns: int = NOW_NS) 
 def _stored_marks(store, trace_id: str) -> dict[str, str]:
     return {
         call.node.span_id: call.duplicate_of
-        for call in marks.call_nodes(store, "p", [trace_id])
+        for trace in marks.stored_traces(store, "p", [trace_id]).values()
+        for call in trace.calls
         if call.duplicate_of
     }
 

@@ -97,25 +97,33 @@ def _same_call(a: CallNode, b: CallNode) -> bool:
     return (a.input, a.output) == (b.input, b.output) and _same_model(a.models, b.models)
 
 
-def _ancestors(span_id: str, nodes: Mapping[str, CallNode]) -> Iterable[str]:
+def _ancestors(span_id: str, parents: Mapping[str, str]) -> Iterable[str]:
     seen = {span_id}
-    current = nodes.get(span_id)
+    parent = parents.get(span_id, "")
     for _ in range(MAX_LAYER_DISTANCE):
-        if current is None or not current.parent_span_id or current.parent_span_id in seen:
+        if not parent or parent in seen:
             return
-        seen.add(current.parent_span_id)
-        yield current.parent_span_id
-        current = nodes.get(current.parent_span_id)
+        seen.add(parent)
+        yield parent
+        parent = parents.get(parent, "")
 
 
-def resolve(nodes: Iterable[CallNode]) -> dict[str, tuple[str, str]]:
+def resolve(
+    nodes: Iterable[CallNode], parents: Mapping[str, str] | None = None
+) -> dict[str, tuple[str, str]]:
     """The marks of one trace's spans: span id -> (the span counted instead, why), for every span that
-    repeats or wraps a call. Decided from the spans alone: their stored marks are not read."""
+    repeats or wraps a call. Decided from the spans alone: their stored marks are not read.
+
+    ``nodes`` must hold the trace's model spans; ``parents`` (span id -> parent span id) every span's
+    link, so that layers with other spans between them are found (default: the links of ``nodes``).
+    """
     by_id = {node.span_id: node for node in nodes}
+    if parents is None:
+        parents = {node.span_id: node.parent_span_id for node in by_id.values()}
     calls = [node for node in by_id.values() if node.is_call]
     groups = _by_response_id(calls)
     grouped = {span_id for group in groups for span_id in group}
-    groups += _by_layering([node for node in calls if node.span_id not in grouped], by_id)
+    groups += _by_layering([node for node in calls if node.span_id not in grouped], by_id, parents)
     found: dict[str, tuple[str, str]] = {}
     for layers in groups:
         keeper = layers[-1]  # the layer closest to the provider
@@ -123,14 +131,14 @@ def resolve(nodes: Iterable[CallNode]) -> dict[str, tuple[str, str]]:
             found[span_id] = (keeper, _reason(by_id[span_id], keeper))
     wrappers = [node for node in by_id.values() if node.may_wrap]
     if wrappers:
-        found.update(_wrappers(wrappers, calls, by_id, found))
+        found.update(_wrappers(wrappers, by_id, parents, found))
     return found
 
 
 def _wrappers(
     candidates: list[CallNode],
-    calls: list[CallNode],
     nodes: Mapping[str, CallNode],
+    parents: Mapping[str, str],
     marked: Mapping[str, tuple[str, str]],
 ) -> dict[str, tuple[str, str]]:
     """The usage-less model spans among ``candidates`` that wrap a call of their model, each with the span
@@ -147,7 +155,7 @@ def _wrappers(
     for node in nodes.values():
         if not node.llm:
             continue
-        for depth, ancestor in enumerate(_ancestors(node.span_id, nodes)):
+        for depth, ancestor in enumerate(_ancestors(node.span_id, parents)):
             if ancestor not in candidate_ids:
                 continue
             outer = nodes[ancestor]
@@ -194,15 +202,17 @@ def _by_response_id(calls: list[CallNode]) -> list[list[str]]:
     ]
 
 
-def _by_layering(calls: list[CallNode], nodes: Mapping[str, CallNode]) -> list[list[str]]:
+def _by_layering(
+    calls: list[CallNode], nodes: Mapping[str, CallNode], parents: Mapping[str, str]
+) -> list[list[str]]:
     """Calls along one ancestor chain with equal usage, each group ordered outermost first."""
     counted_for: dict[str, str] = {}  # span id -> the first span id of its group
     # Outer layers first (fewer ancestors), so a group is formed top-down and its innermost member is last.
-    calls = sorted(calls, key=lambda node: sum(1 for _ in _ancestors(node.span_id, nodes)))
+    calls = sorted(calls, key=lambda node: sum(1 for _ in _ancestors(node.span_id, parents)))
     members: dict[str, list[str]] = {}
     for node in calls:
         group = node.span_id
-        for ancestor in _ancestors(node.span_id, nodes):
+        for ancestor in _ancestors(node.span_id, parents):
             parent = nodes.get(ancestor)
             if parent is not None and parent.is_call and ancestor in counted_for and _same_call(parent, node):
                 group = counted_for[ancestor]

@@ -33,14 +33,10 @@ class DuplicateResolver:
             by_project[project].append(trace_id)
         changed = 0
         for project, trace_ids in by_project.items():
-            stored = marks.call_nodes(self._store, project, trace_ids)
-            by_trace: defaultdict[str, list[marks.StoredCall]] = defaultdict(list)
-            for call in stored:
-                by_trace[call.trace_id].append(call)
             updates = []
-            for trace_id, calls in by_trace.items():
-                wanted = resolve(call.node for call in calls)
-                for call in calls:
+            for trace_id, stored in marks.stored_traces(self._store, project, trace_ids).items():
+                wanted = resolve((call.node for call in stored.calls), stored.parents)
+                for call in stored.calls:
                     mark = wanted.get(call.node.span_id, ("", ""))
                     if mark != (call.duplicate_of, call.duplicate_reason):
                         updates.append(marks.Mark(trace_id, call.node.span_id, *mark))

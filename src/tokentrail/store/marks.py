@@ -10,19 +10,26 @@ from typing import NamedTuple
 from tokentrail.analysis.calls import CallNode
 from tokentrail.store.database import Store
 
-__all__ = ["Mark", "StoredCall", "call_nodes", "write_marks"]
+__all__ = ["Mark", "StoredCall", "StoredTrace", "stored_traces", "write_marks"]
 
 #: Traces with fewer model spans than this cannot hold a repeated or wrapped call.
 _MODEL_SPANS_TO_COMPARE = 2
 
 
 class StoredCall(NamedTuple):
-    """One stored span of a trace: its call signature and the mark it carries."""
+    """One stored model span: its call signature and the mark it carries."""
 
-    trace_id: str
     node: CallNode
     duplicate_of: str
     duplicate_reason: str
+
+
+class StoredTrace(NamedTuple):
+    """What resolving one trace needs: its model spans, and every span's parent (layers may have other
+    spans between them)."""
+
+    calls: list[StoredCall]
+    parents: dict[str, str]
 
 
 class Mark(NamedTuple):
@@ -34,37 +41,57 @@ class Mark(NamedTuple):
     duplicate_reason: str
 
 
-def call_nodes(store: Store, project: str, trace_ids: Sequence[str]) -> list[StoredCall]:
-    """Every span of those of ``trace_ids`` that hold two model spans or more, with its stored mark."""
-    rows = store.query_dicts(
-        "SELECT trace_id, span_id, parent_span_id, request_model, response_model, "
-        "kind IN ('llm', 'embedding') AS llm, if(llm, usage['input'], 0) AS input, "
-        "if(llm, usage['output'], 0) AS output, response_id, start_ns, cost_total != 0 AS costed, "
-        "duplicate_of, duplicate_reason "
-        "FROM spans FINAL WHERE project = {project:String} AND trace_id IN ("
-        "  SELECT trace_id FROM spans WHERE project = {project:String} AND trace_id IN {ids:Array(String)}"
-        "  AND kind IN ('llm', 'embedding') GROUP BY trace_id HAVING uniqExact(span_id) >= {least:UInt32})",
-        {"project": project, "ids": list(trace_ids), "least": _MODEL_SPANS_TO_COMPARE},
-    )
-    return [
-        StoredCall(
-            row["trace_id"],
-            CallNode(
-                row["span_id"],
-                row["parent_span_id"],
-                frozenset(model for model in (row["request_model"], row["response_model"]) if model),
-                int(row["input"]),
-                int(row["output"]),
-                row["response_id"],
-                int(row["start_ns"]),
-                bool(row["llm"]),
-                bool(row["costed"]),
-            ),
-            row["duplicate_of"],
-            row["duplicate_reason"],
+_MODEL_KINDS = "kind IN ('llm', 'embedding')"
+
+
+def stored_traces(store: Store, project: str, trace_ids: Sequence[str]) -> dict[str, StoredTrace]:
+    """Those of ``trace_ids`` that hold two model spans or more, by trace id.
+
+    Only the model spans are read whole (with ``FINAL``: their marks must be the latest); the links of the
+    others are two columns, read as columns, so a trace of 100,000 spans costs little to resolve again.
+    """
+    params = {"project": project, "ids": list(trace_ids), "least": _MODEL_SPANS_TO_COMPARE}
+    where = "project = {project:String} AND trace_id IN {ids:Array(String)}"
+    (wanted,) = (
+        store.client()
+        .query(
+            f"SELECT groupArray(trace_id) FROM (SELECT trace_id FROM spans WHERE {where} AND {_MODEL_KINDS} "
+            "GROUP BY trace_id HAVING uniqExact(span_id) >= {least:UInt32})",
+            parameters=params,
         )
-        for row in rows
-    ]
+        .result_rows[0]
+    )
+    if not wanted:
+        return {}
+    params["ids"] = list(wanted)
+    traces = {trace_id: StoredTrace([], {}) for trace_id in wanted}
+    links = (
+        store.client()
+        .query(f"SELECT trace_id, span_id, parent_span_id FROM spans WHERE {where}", parameters=params)
+        .result_columns
+    )
+    for trace_id, span_id, parent in zip(*links, strict=True):
+        traces[trace_id].parents[span_id] = parent
+    calls = store.query_dicts(
+        "SELECT trace_id, span_id, parent_span_id, request_model, response_model, usage['input'] AS input, "
+        "usage['output'] AS output, response_id, start_ns, cost_total != 0 AS costed, duplicate_of, "
+        f"duplicate_reason FROM spans FINAL WHERE {where} AND {_MODEL_KINDS}",
+        params,
+    )
+    for row in calls:
+        node = CallNode(
+            row["span_id"],
+            row["parent_span_id"],
+            frozenset(model for model in (row["request_model"], row["response_model"]) if model),
+            int(row["input"]),
+            int(row["output"]),
+            row["response_id"],
+            int(row["start_ns"]),
+            True,
+            bool(row["costed"]),
+        )
+        traces[row["trace_id"]].calls.append(StoredCall(node, row["duplicate_of"], row["duplicate_reason"]))
+    return traces
 
 
 def write_marks(store: Store, project: str, marks: Sequence[Mark]) -> None:
