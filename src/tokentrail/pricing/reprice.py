@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-import orjson
-
 from tokentrail.errors import Conflict
 from tokentrail.model import CostOrigin, Span, SpanKind, Status, Unpriced
 from tokentrail.money import sum_money
@@ -38,6 +36,7 @@ from tokentrail.pricing.cost import PRICING_ATTRIBUTES, REPORTED, price_span
 from tokentrail.pricing.rules import RuleBook
 from tokentrail.store import reprice as store_reprice
 from tokentrail.store.database import Store
+from tokentrail.store.rows import decode_scanned, encode_repriced
 
 __all__ = ["CHUNK_SPANS", "JobState", "RepriceJob", "Repricer", "reprice", "reprice_rows", "split_lines"]
 
@@ -178,7 +177,7 @@ def reprice_rows(
     block: bytes, project: str, rules: RuleBook, catalog: PriceCatalog | None = None
 ) -> tuple[list[bytes], Decimal, int]:
     """Price the spans of one block of :func:`~tokentrail.store.reprice.reprice_scan` lines again: the
-    rows of :data:`~tokentrail.store.reprice.REPRICED_COLUMNS` for those whose price changed, how much
+    rows of :data:`~tokentrail.store.rows.REPRICED_COLUMNS` for those whose price changed, how much
     the counted spans' total moved, and how many spans the block held. Runs in any process."""
     catalog = catalog or default_catalog()
     lines = block.splitlines()
@@ -191,58 +190,38 @@ def reprice_rows(
     kinds = {kind.value: kind for kind in SpanKind}
     statuses = {status.value: status for status in Status}
     for line in lines:
-        (
-            trace_id,
-            span_id,
-            ingested_ns,
-            kind,
-            status,
-            span.provider,
-            span.request_model,
-            span.response_model,
-            usage,
-            span.usage_source,
-            span.start_ns,
-            span.name,
-            span.attributes,
-            cost,
-            cost_total,
-            cost_origin,
-            unpriced_reason,
-            price_source,
-            duplicate,
-        ) = orjson.loads(line)
-        span.kind, span.status = kinds[kind], statuses[status]
-        span.usage = dict(usage)
+        row = decode_scanned(line)
+        span.kind, span.status = kinds[row.kind], statuses[row.status]
+        span.provider, span.request_model, span.response_model = (
+            row.provider,
+            row.request_model,
+            row.response_model,
+        )
+        span.usage, span.usage_source = dict(row.usage), row.usage_source
+        span.start_ns, span.name, span.attributes = row.start_ns, row.name, row.attributes
         price_span(span, catalog=catalog, rules=rules)
         new_cost = {key: amount.quantize(_STORED_PLACES) for key, amount in span.cost.items()}
         if (
-            span.price_source == price_source
-            and _value(span.cost_origin) == cost_origin
-            and _value(span.unpriced_reason) == unpriced_reason
-            and span.usage == usage
-            and new_cost == {key: Decimal(amount) for key, amount in cost.items()}
+            span.price_source == row.price_source
+            and _value(span.cost_origin) == row.cost_origin
+            and _value(span.unpriced_reason) == row.unpriced_reason
+            and span.usage == row.usage
+            and new_cost == {key: Decimal(amount) for key, amount in row.cost.items()}
         ):
             continue
         new_total = sum_money(new_cost.values())
-        if not duplicate:
-            delta = sum_money((delta, new_total, Decimal(cost_total).copy_negate()))
-        changed.append(
-            orjson.dumps(
-                (
-                    trace_id,
-                    span_id,
-                    ingested_ns,
-                    span.usage,
-                    span.usage_source,
-                    {key: str(amount) for key, amount in new_cost.items()},
-                    str(new_total),
-                    _value(span.cost_origin),
-                    _value(span.unpriced_reason),
-                    span.price_source,
-                )
-            )
+        if not row.duplicate:
+            delta = sum_money((delta, new_total, Decimal(row.cost_total).copy_negate()))
+        priced = (
+            span.usage,
+            span.usage_source,
+            {key: str(amount) for key, amount in new_cost.items()},
+            str(new_total),
+            _value(span.cost_origin),
+            _value(span.unpriced_reason),
+            span.price_source,
         )
+        changed.append(encode_repriced(row, priced))
     return changed, delta, len(lines)
 
 

@@ -11,11 +11,10 @@ from typing import Any
 
 from tokentrail.model import PRICED_BY_USAGE
 from tokentrail.store.database import Store
+from tokentrail.store.rows import PRICED_COLUMNS, REPRICED_COLUMNS, ScannedSpan
 from tokentrail.store.sql import COUNTED_COST
 
 __all__ = [
-    "REPRICED_COLUMNS",
-    "REPRICE_SCAN_COLUMNS",
     "KeyRange",
     "RepriceScope",
     "create_repriced_table",
@@ -43,43 +42,13 @@ class RepriceScope:
 #: A trace id range ``[low, high)`` of the table's order; None leaves that end open.
 KeyRange = tuple[str | None, str | None]
 
-#: What a re-pricing job reads of each span (:func:`reprice_scan`), in this order: the version's key,
-#: what pricing reads, the priced columns it may replace, and whether the span is a duplicate.
-REPRICE_SCAN_COLUMNS = (
-    "trace_id",
-    "span_id",
-    "ingested_ns",
-    "kind",
-    "status",
-    "provider",
-    "request_model",
-    "response_model",
-    "usage",
-    "usage_source",
-    "start_ns",
-    "name",
-    "attributes",
-    "cost",
-    "cost_total",
-    "cost_origin",
-    "unpriced_reason",
-    "price_source",
-    "duplicate",
-)
-#: A re-priced row as :func:`write_repriced` uploads it: the key of the version that was priced, then the
-#: new values (``price_span`` may complete a span's usage as well as price it).
-REPRICED_COLUMNS = (
-    "trace_id",
-    "span_id",
-    "ingested_ns",
-    "usage",
-    "usage_source",
-    "cost",
-    "cost_total",
-    "cost_origin",
-    "unpriced_reason",
-    "price_source",
-)
+# The columns of a ScannedSpan; two are computed.
+_COMPUTED = {
+    "attributes": "mapFilter((k, v) -> has({attributes:Array(String)}, k), attributes)",
+    "duplicate": "duplicate_of != ''",
+}
+_SCANNED = ", ".join(_COMPUTED.get(field, field) for field in ScannedSpan._fields)
+
 _TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
@@ -124,22 +93,17 @@ def reprice_scope(store: Store, scope: RepriceScope, samples: int) -> tuple[int,
 
 def reprice_scan(store: Store, scope: RepriceScope, keys: KeyRange, attributes: Iterable[str]) -> bytes:
     """The spans in scope whose trace id is in ``keys``, as ``JSONCompactEachRow`` lines of
-    :data:`REPRICE_SCAN_COLUMNS` (decimals as strings); of the raw attributes only ``attributes``."""
+    :class:`~tokentrail.store.rows.ScannedSpan` (decimals as strings); of the raw attributes only
+    ``attributes``."""
     params: dict[str, Any] = {"attributes": list(attributes)}
-    sql = (
-        "SELECT trace_id, span_id, ingested_ns, kind, status, provider, request_model, response_model, "
-        "usage, usage_source, start_ns, name, "
-        "mapFilter((k, v) -> has({attributes:Array(String)}, k), attributes), "
-        "cost, cost_total, cost_origin, unpriced_reason, price_source, duplicate_of != '' "
-        f"FROM spans FINAL WHERE {_reprice_where(scope, keys, params)}"
-    )
+    sql = f"SELECT {_SCANNED} FROM spans FINAL WHERE {_reprice_where(scope, keys, params)}"
     settings = {"output_format_json_quote_decimals": 1, "output_format_json_quote_64bit_integers": 0}
     raw = store.client().raw_query(sql, parameters=params, settings=settings, fmt="JSONCompactEachRow")
     return bytes(raw)
 
 
 def create_repriced_table(store: Store, table: str) -> None:
-    """A scratch table for one job's re-priced rows (:data:`REPRICED_COLUMNS`)."""
+    """A scratch table for one job's re-priced rows (:data:`~tokentrail.store.rows.REPRICED_COLUMNS`)."""
     store.client().command(
         f"CREATE TABLE IF NOT EXISTS {_table(table)} (trace_id String, span_id String, ingested_ns Int64, "
         "usage Map(LowCardinality(String), UInt64), "
@@ -156,7 +120,7 @@ def drop_repriced_table(store: Store, table: str) -> None:
 
 def write_repriced(store: Store, table: str, project: str, keys: KeyRange, rows: list[bytes]) -> None:
     """Replace the re-priced spans of one trace id range (``rows``: ``JSONCompactEachRow`` lines of
-    :data:`REPRICED_COLUMNS`), inside ClickHouse.
+    :data:`~tokentrail.store.rows.REPRICED_COLUMNS`), inside ClickHouse.
 
     The rows are uploaded into ``table``, then each span's stored row is copied with the new values
     and ``ingested_ns`` one nanosecond later, so the copy replaces it. Only the version that was priced
@@ -170,7 +134,7 @@ def write_repriced(store: Store, table: str, project: str, keys: KeyRange, rows:
         return
     client.raw_insert(name, list(REPRICED_COLUMNS), insert_block=b"\n".join(rows), fmt="JSONCompactEachRow")
     params: dict[str, Any] = {"project": project}
-    replaced = ", ".join(f"n.{column} AS {column}" for column in REPRICED_COLUMNS[3:])
+    replaced = ", ".join(f"n.{column} AS {column}" for column in PRICED_COLUMNS)
     # The IN reads only the key columns of the range first: the whole rows are read for the matches only.
     matched = f"(s.trace_id, s.span_id) IN (SELECT trace_id, span_id FROM {name})"
     where = " AND ".join(["s.project = {project:String}", *_key_range(keys, params, "s."), matched])

@@ -1,16 +1,27 @@
 """The ``spans`` row codec: the columns the writer fills, how a canonical span is encoded into one row,
-and how a row's key is read back (the write-ahead log replays rows). A row's duplicate-call mark is
-written as a new version of the row (:mod:`tokentrail.store.marks`); re-pricing reads and writes the
-columns :mod:`tokentrail.store.reprice` names.
+how a row's key is read back (the write-ahead log replays rows), and what re-pricing reads of a row
+(:class:`ScannedSpan`) and writes back (:data:`REPRICED_COLUMNS`). A row's duplicate-call mark is written
+as a new version of the row (:mod:`tokentrail.store.marks`).
 """
 
 from __future__ import annotations
+
+from typing import Any, NamedTuple
 
 import orjson
 
 from tokentrail.model import Span
 
-__all__ = ["SPAN_COLUMNS", "encode_span", "row_key"]
+__all__ = [
+    "PRICED_COLUMNS",
+    "REPRICED_COLUMNS",
+    "SPAN_COLUMNS",
+    "ScannedSpan",
+    "decode_scanned",
+    "encode_repriced",
+    "encode_span",
+    "row_key",
+]
 
 #: Columns of ``spans`` that the writer fills, in insert order.
 SPAN_COLUMNS = (
@@ -117,3 +128,44 @@ def row_key(row: bytes) -> tuple[str, str, str] | None:
     if not all(isinstance(value, str) for value in (project, trace_id, span_id)):
         return None
     return project, trace_id, span_id
+
+
+#: The columns pricing fills (usage, as pricing may complete it, then the cost): what re-pricing replaces.
+PRICED_COLUMNS = SPAN_COLUMNS[SPAN_COLUMNS.index("usage") : SPAN_COLUMNS.index("price_source") + 1]
+#: A re-priced row as it is uploaded: the key of the version that was priced, then the new values.
+REPRICED_COLUMNS = ("trace_id", "span_id", "ingested_ns", *PRICED_COLUMNS)
+
+
+class ScannedSpan(NamedTuple):
+    """What a re-pricing job reads of a span (one ``JSONCompactEachRow`` line, decimals as strings): the
+    version's key, what pricing reads, the priced values it may replace, and whether it is a duplicate."""
+
+    trace_id: str
+    span_id: str
+    ingested_ns: int
+    kind: str
+    status: str
+    provider: str
+    request_model: str
+    response_model: str
+    usage: dict[str, int]
+    usage_source: dict[str, str]
+    start_ns: int
+    name: str
+    attributes: dict[str, str]
+    cost: dict[str, str]
+    cost_total: str
+    cost_origin: str
+    unpriced_reason: str
+    price_source: str
+    duplicate: bool
+
+
+def decode_scanned(line: bytes) -> ScannedSpan:
+    return ScannedSpan._make(orjson.loads(line))
+
+
+def encode_repriced(scanned: ScannedSpan, priced: tuple[Any, ...]) -> bytes:
+    """The upload row replacing ``scanned``'s priced columns with ``priced`` (in
+    :data:`PRICED_COLUMNS` order)."""
+    return orjson.dumps((scanned.trace_id, scanned.span_id, scanned.ingested_ns, *priced))
