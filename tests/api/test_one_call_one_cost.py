@@ -128,3 +128,25 @@ def test_a_usageless_model_span_around_the_call_is_a_wrapper_never_an_unpriced_c
     assert Decimal(tree["cost"]) == Decimal(row["cost"]) == Decimal(session["cost"]) == _call_cost()
     page = server.get(f"/traces/{trace_id}").text
     assert '">wrapper</span>' in page and '">unpriced</span>' not in page
+
+
+def test_a_wrapper_sent_before_the_call_it_wraps_is_recognised_once_the_call_arrives(server):
+    trace_id = new_trace_id()
+    predict = span(
+        "OpenAI.predict",
+        trace_id,
+        start_ns=NOW_NS,
+        attributes={"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini"},
+    )
+    chat = _openinference_llm(trace_id, predict["span_id"], NOW_NS + 1)
+    server.post_otlp(protobuf_request([predict]), PROTOBUF)
+    assert server.get("/api/v1/traces").json()["traces"][0]["unpriced_count"] == 1  # alone, it is a call
+    server.post_otlp(protobuf_request([chat]), PROTOBUF)
+
+    tree = server.get(f"/api/v1/traces/{trace_id}").json()
+    (row,) = server.get("/api/v1/traces").json()["traces"]
+
+    wrapper, call = tree["spans"]
+    assert wrapper["duplicate_of"] == call["span_id"]
+    assert row["unpriced_count"] == 0
+    assert Decimal(tree["cost"]) == _call_cost()
