@@ -1,13 +1,17 @@
-"""The errors tokentrail raises on purpose, and the HTTP status each one means.
+"""The errors tokentrail raises on purpose, marked permanent or retryable as the OpenTelemetry Collector
+marks its consumers' errors. What each one means over HTTP is the web layer's business
+(:mod:`tokentrail.documents.errors`): nothing below the receivers knows HTTP.
 
 TokentrailError
-├── BadRequest            400  the payload can never be accepted as sent (permanent)
-│   └── UnsupportedMediaType   415
-├── PayloadTooLarge       413  the body is over the configured limit (permanent)
-├── NotFound              404
-├── Conflict              409  the request clashes with work in progress (e.g. a second re-pricing job)
-└── Overloaded            503  try again later (retryable; sent with Retry-After)
-    └── StoreUnavailable        the store refused or failed a write
+├── PermanentError        the request can never be accepted as sent
+│   ├── BadRequest
+│   │   └── UnsupportedMediaType
+│   └── PayloadTooLarge
+├── NotFound
+├── Conflict              the request clashes with work in progress (e.g. a second re-pricing job)
+└── RetryableError        try again later, after ``retry_after_seconds``
+    └── Overloaded
+        └── StoreUnavailable   the store refused or failed a write
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ __all__ = [
     "NotFound",
     "Overloaded",
     "PayloadTooLarge",
+    "PermanentError",
+    "RetryableError",
     "StoreUnavailable",
     "TokentrailError",
     "UnsupportedMediaType",
@@ -25,32 +31,41 @@ __all__ = [
 
 
 class TokentrailError(Exception):
-    status_code = 500
+    pass
 
 
-class BadRequest(TokentrailError):
-    status_code = 400
+class PermanentError(TokentrailError):
+    """Sending the same request again cannot succeed."""
+
+
+class RetryableError(TokentrailError):
+    """The same request may succeed later."""
+
+    retry_after_seconds = 2
+
+
+class BadRequest(PermanentError):
+    pass
 
 
 class UnsupportedMediaType(BadRequest):
-    status_code = 415
+    pass
 
 
-class PayloadTooLarge(TokentrailError):
-    status_code = 413
+class PayloadTooLarge(PermanentError):
+    pass
 
 
 class NotFound(TokentrailError):
-    status_code = 404
+    pass
 
 
 class Conflict(TokentrailError):
-    status_code = 409
+    pass
 
 
-class Overloaded(TokentrailError):
-    status_code = 503
-    retry_after_seconds = 2
+class Overloaded(RetryableError):
+    pass
 
 
 class StoreUnavailable(Overloaded):

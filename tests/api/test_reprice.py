@@ -13,6 +13,7 @@ import pytest
 from conftest import start_server
 from otlp_builders import NOW_NS, new_trace_id, protobuf_request, span
 from prices import MTOK, per_mtok
+from tokentrail.documents.errors import status_of
 from tokentrail.pricing import reprice as reprice_module
 from tokentrail.pricing.reprice import JobState, RepriceJob, Repricer, split_lines
 from tokentrail.pricing.rules import RuleBook
@@ -221,7 +222,7 @@ def test_a_second_job_while_one_runs_is_a_conflict(store):
     while first.state is JobState.RUNNING and time.monotonic() < deadline:
         time.sleep(0.02)
 
-    assert type(refused.value).__name__ == "Conflict" and refused.value.status_code == 409
+    assert type(refused.value).__name__ == "Conflict" and status_of(refused.value) == 409
     assert first.state is JobState.DONE
     assert [job.id for job in repricer.jobs()] == [first.id]
 

@@ -15,7 +15,8 @@ from tokentrail import __version__
 from tokentrail.api import costs, errors, live, otlp, prices, quarantine, reprice, sessions, traces
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.config import Settings
-from tokentrail.errors import BadRequest, Overloaded, TokentrailError
+from tokentrail.documents.errors import retry_after, status_of
+from tokentrail.errors import TokentrailError
 from tokentrail.ingest.duplicates import DuplicateResolver
 from tokentrail.ingest.worker import IngestWorker, default_processes
 from tokentrail.pricing.reprice import Repricer
@@ -28,12 +29,10 @@ from tokentrail.ui import routes as ui_routes
 __all__ = ["create_app", "error_response"]
 
 
-def error_response(exc: TokentrailError) -> Response:
-    headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, Overloaded) else None
+def error_response(exc: TokentrailError | InvalidQuery) -> Response:
+    status = status_of(exc)
     return ExactJSONResponse(
-        {"error": {"status": exc.status_code, "message": str(exc)}},
-        status_code=exc.status_code,
-        headers=headers,
+        {"error": {"status": status, "message": str(exc)}}, status_code=status, headers=retry_after(exc)
     )
 
 
@@ -91,7 +90,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @app.exception_handler(InvalidQuery)
     async def invalid_query(request: Request, exc: InvalidQuery) -> Response:
-        return error_response(BadRequest(str(exc)))
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -14,7 +14,8 @@ from fastapi.responses import Response
 from google.protobuf import json_format
 from google.rpc import status_pb2
 
-from tokentrail.errors import Overloaded, PayloadTooLarge, TokentrailError
+from tokentrail.documents.errors import retry_after, status_of
+from tokentrail.errors import PayloadTooLarge, TokentrailError
 from tokentrail.ingest.otlp import JSON, encode_response, media_type
 from tokentrail.ingest.pipeline import PROJECT_HEADER
 
@@ -80,14 +81,14 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _status_response(exc: TokentrailError, kind: str) -> Response:
-    status = status_pb2.Status(code=_RPC_CODES.get(exc.status_code, 13), message=str(exc))
+    http_status = status_of(exc)
+    status = status_pb2.Status(code=_RPC_CODES.get(http_status, 13), message=str(exc))
     body = (
         json_format.MessageToJson(status, indent=None).encode()
         if kind == JSON
         else status.SerializeToString()
     )
-    headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, Overloaded) else None
-    return Response(body, status_code=exc.status_code, media_type=kind, headers=headers)
+    return Response(body, status_code=http_status, media_type=kind, headers=retry_after(exc))
 
 
 for _path, _summary in OTLP_PATHS.items():

@@ -24,6 +24,7 @@ from tokentrail.analysis.failures import failure_groups
 from tokentrail.analysis.sessions import read_session
 from tokentrail.analysis.traces import read_span, read_tree
 from tokentrail.documents.costs import cost_groups_json, cost_series_json, unpriced_json
+from tokentrail.documents.errors import status_of
 from tokentrail.documents.failures import failures_json
 from tokentrail.documents.sessions import session_json, session_list
 from tokentrail.documents.traces import span_json, trace_list, tree_json
@@ -61,8 +62,7 @@ def page(handler: Callable[P, Awaitable[Response]]) -> Callable[P, Awaitable[Res
         except (TokentrailError, InvalidQuery) as exc:
             request = kwargs.get("request") or args[0]
             assert isinstance(request, Request)
-            status = exc.status_code if isinstance(exc, TokentrailError) else BadRequest.status_code
-            return render(request, "error.html", {"message": str(exc)}, status_code=status)
+            return render(request, "error.html", {"message": str(exc)}, status_code=status_of(exc))
 
     return wrapper
 
