@@ -36,6 +36,12 @@ def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     )
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def _healthy(url: str, process: subprocess.Popen[bytes]) -> dict:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -49,9 +55,7 @@ def _healthy(url: str, process: subprocess.Popen[bytes]) -> dict:
 
 @pytest.mark.slow
 def test_after_a_refused_row_and_a_kill_the_server_starts_and_serves_everything_else(tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _free_port()
     url = f"http://127.0.0.1:{port}"
     refused = Span("default", "c" * 32, "00000000000000cc", "", "huge", "old", 1_000, 2_000)
     refused.cost = {"tool": Decimal("1e21")}  # more than Decimal(38, 18) holds
@@ -108,9 +112,7 @@ def _llm_layer(name: str, trace_id: str, span_id: str, parent: str = "") -> dict
 def test_two_servers_writing_the_two_layers_of_one_call_in_turns_count_it_once(tmp_path):
     # Nothing decides the marks in a server's memory: the second server, started on the same store after
     # the first one stopped, re-marks the trace from what the store holds.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _free_port()
     url = f"http://127.0.0.1:{port}"
     trace_id = "d" * 32
     headers = {"content-type": "application/x-protobuf"}
