@@ -19,7 +19,12 @@ if TYPE_CHECKING:
 def openai_cost(model: str, when_ns: int, usage: dict[str, int]) -> Decimal:
     """OpenAI's bill for ``usage`` (canonical keys): cached input at the cache-read rate, the rest of the
     input at the input rate, all output (reasoning included) at the output rate."""
-    prices = per_mtok(model, "openai", when_ns)
+    return _cached_input_cost(per_mtok(model, "openai", when_ns), usage)
+
+
+def _cached_input_cost(prices: dict[str, Decimal], usage: dict[str, int]) -> Decimal:
+    """Cached input at the cache-read rate, the rest of the input at the input rate, all output at the
+    output rate: how OpenAI and Gemini bill."""
     cached = usage.get("cache_read", 0)
     total = (usage["input"] - cached) * prices["input_mtok"]
     if cached:
@@ -85,13 +90,7 @@ def gemini_cost(model: str, when_ns: int, usage: dict[str, int]) -> Decimal:
     prices = per_mtok(model, "google", when_ns)
     if "input_mtok" not in prices or "output_mtok" not in prices:
         raise ValueError(f"{model} has tiered prices; gemini_cost only computes flat ones")
-    cached = usage.get("cache_read", 0)
-    total = (usage["input"] - cached) * prices["input_mtok"]
-    if cached:
-        total += cached * prices["cache_read_mtok"]
-    if usage.get("output"):
-        total += usage["output"] * prices["output_mtok"]
-    return total / MTOK
+    return _cached_input_cost(prices, usage)
 
 
 def gemini_call(node: dict[str, Any], *, model: str, usage: dict[str, int]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["APPS", "library_python", "run_app"]
+__all__ = ["APPS", "library_python", "reported_facts", "run_app"]
 
 APPS = Path(__file__).parent / "apps"
 
@@ -88,10 +88,15 @@ def run_app(
     completed = subprocess.run(
         [str(python), str(APPS / script)], capture_output=True, text=True, timeout=timeout, env=environment
     )
+    return reported_facts(completed, script)
+
+
+def reported_facts(completed: subprocess.CompletedProcess[str], app: str) -> dict[str, Any]:
+    """What an app that ran to completion reported: the JSON object on its last output line."""
     if completed.returncode != 0:
-        raise AssertionError(f"{script} exited {completed.returncode}:\n{completed.stderr[-6000:]}")
+        raise AssertionError(f"{app} exited {completed.returncode}:\n{completed.stderr[-6000:]}")
     lines = completed.stdout.strip().splitlines()
     if not lines:
-        raise AssertionError(f"{script} reported nothing:\n{completed.stderr[-3000:]}")
+        raise AssertionError(f"{app} reported nothing:\n{completed.stderr[-3000:]}")
     facts: dict[str, Any] = json.loads(lines[-1])
     return facts

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from tests.compat.expected import anthropic_cost, anthropic_usage, nonzero, openai_call, priced_facts
+from tests.compat.isolated import reported_facts
 from tests.compat.traces import trace_rows, tree_of
 
 from prices import MTOK, per_mtok
@@ -191,13 +192,7 @@ def run_node_app(
         timeout=timeout,
         env=environment,
     )
-    if completed.returncode != 0:
-        raise AssertionError(f"app.mjs exited {completed.returncode}:\n{completed.stderr[-6000:]}")
-    lines = completed.stdout.strip().splitlines()
-    if not lines:
-        raise AssertionError(f"app.mjs reported nothing:\n{completed.stderr[-3000:]}")
-    facts: dict[str, Any] = json.loads(lines[-1])
-    return facts
+    return reported_facts(completed, "app.mjs")
 
 
 App = Callable[[str], dict[str, dict[str, Any]]]
