@@ -59,7 +59,8 @@ _USAGE_PARTS = frozenset(USAGE_PARTS)
 
 
 def enrich(span: Span) -> None:
-    """Fill in usage and the response id from the span's payloads where its attributes had none."""
+    """Fill in usage (or the parts of it the attributes lack) and the response id from the span's
+    payloads, then apply what its emitter's counts mean."""
     if span.kind not in PRICED_BY_USAGE and not (span.kind is SpanKind.OTHER and span.model):
         return
     if not span.response_id and '"id"' in span.output:
