@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from stored_spans import load
-from tokentrail.ingest.worker import default_processes, settle_heap
+from tokentrail.ingest.offload import default_processes, settle_heap
 from tokentrail.pricing.cost import PRICING_ATTRIBUTES, REPORTED
 from tokentrail.pricing.reprice import RepriceJob, _chunks, reprice  # the job's own chunking too
 from tokentrail.pricing.rules import RuleBook, parse_rule

@@ -45,7 +45,7 @@ def serve(
     import uvicorn
 
     from tokentrail.api import create_app
-    from tokentrail.ingest.worker import settle_heap
+    from tokentrail.ingest.offload import settle_heap
 
     try:
         settings = Settings.from_env(host=host, port=port, data_dir=data_dir, store=store, database=database)

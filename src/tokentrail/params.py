@@ -20,8 +20,8 @@ from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
 from tokentrail.errors import BadRequest
-from tokentrail.ingest.pipeline import valid_project
 from tokentrail.limits import MAX_STORABLE_COST, MAX_TIME_NS
+from tokentrail.projects import valid_project
 
 __all__ = [
     "FIRST_TIME",

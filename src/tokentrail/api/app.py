@@ -17,8 +17,11 @@ from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.config import Settings
 from tokentrail.documents.errors import retry_after, status_of
 from tokentrail.errors import TokentrailError
+from tokentrail.ingest.chain import Fanout
 from tokentrail.ingest.duplicates import DuplicateResolver
-from tokentrail.ingest.worker import IngestWorker, default_processes
+from tokentrail.ingest.exporters import StoreExporter
+from tokentrail.ingest.offload import Offload, default_processes
+from tokentrail.ingest.stages import processors
 from tokentrail.pricing.reprice import Repricer
 from tokentrail.pricing.rule_store import RuleStore, read_rules_file
 from tokentrail.store.database import Store
@@ -55,7 +58,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             resolve=DuplicateResolver(app.state.store),
         )
         processes = settings.ingest_processes
-        app.state.ingest = IngestWorker(
+        # The ingest chain: receivers hand it batches; processors run in ingest processes, then the
+        # exporters (the store writer first) take the rows.
+        app.state.ingest = Offload(
+            lambda: processors(settings, app.state.rules.book),
+            Fanout([StoreExporter(app.state.writer)]),
             max_queued=settings.max_queued_requests,
             processes=default_processes() if processes is None else processes,
         )
@@ -70,8 +77,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         try:
             yield
         finally:
-            app.state.ingest.close()
-            app.state.writer.close()
+            app.state.ingest.shutdown()  # the chain's last link closes the writer
             if store is None:
                 app.state.store.close()
 

@@ -16,10 +16,14 @@ from google.rpc import status_pb2
 
 from tokentrail.documents.errors import retry_after, status_of
 from tokentrail.errors import PayloadTooLarge, TokentrailError
+from tokentrail.ingest.chain import Batch
 from tokentrail.ingest.otlp import JSON, encode_response, media_type
-from tokentrail.ingest.pipeline import PROJECT_HEADER
+from tokentrail.projects import valid_project
 
-__all__ = ["router"]
+__all__ = ["PROJECT_HEADER", "router"]
+
+#: Request header that places every span of a request in one project.
+PROJECT_HEADER = "x-tokentrail-project"
 
 router = APIRouter(tags=["otlp"])
 
@@ -45,24 +49,20 @@ OTLP_PATHS = {
 
 async def export_traces(request: Request) -> Response:
     """Accept an OTLP ``ExportTraceServiceRequest`` and answer once its spans are stored."""
-    settings = request.app.state.settings
     kind = JSON
     try:
         kind = media_type(request.headers.get("content-type"))
-        body = await _read_body(request, settings.max_body_bytes)
-        decoded, written = await request.app.state.ingest.accept(
-            body,
-            kind,
-            request.headers.get("content-encoding"),
-            request.headers.get(PROJECT_HEADER),
-            settings,
-            request.app.state.writer,
-            request.app.state.rules.book,
+        project = request.headers.get(PROJECT_HEADER)
+        batch = Batch(
+            body=await _read_body(request, request.app.state.settings.max_body_bytes),
+            media_type=kind,
+            content_encoding=request.headers.get("content-encoding"),
+            project=None if project is None else valid_project(project),
         )
-        await asyncio.wrap_future(written)
+        batch = await asyncio.wrap_future(request.app.state.ingest.consume(batch))
     except TokentrailError as exc:
         return _status_response(exc, kind)
-    return Response(encode_response(decoded, kind), media_type=kind)
+    return Response(encode_response(batch.rejected, batch.warnings, kind), media_type=kind)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

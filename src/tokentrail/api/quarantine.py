@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from tokentrail.documents.encoding import iso
-from tokentrail.ingest.pipeline import valid_project
 from tokentrail.params import Limit
+from tokentrail.projects import valid_project
 
 __all__ = ["router"]
 

@@ -87,12 +87,13 @@ def decode_request(body: bytes, kind: str) -> DecodedBatch:
     return _to_raw_spans(request)
 
 
-def encode_response(batch: DecodedBatch, kind: str) -> bytes:
-    """The ``ExportTraceServiceResponse`` for a batch, in the request's encoding."""
+def encode_response(rejected: list[str], warnings: list[str], kind: str) -> bytes:
+    """The ``ExportTraceServiceResponse`` for a request whose ``rejected`` spans were not taken (one reason
+    each) and some taken with ``warnings``, in the request's encoding."""
     response = ExportTraceServiceResponse()
-    messages = batch.rejected + batch.warnings
+    messages = rejected + warnings
     if messages:
-        response.partial_success.rejected_spans = len(batch.rejected)
+        response.partial_success.rejected_spans = len(rejected)
         response.partial_success.error_message = _summarize(messages)
     if kind == JSON:
         return json_format.MessageToJson(response, indent=None).encode()

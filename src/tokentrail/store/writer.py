@@ -172,13 +172,14 @@ class SpanWriter:
             self._listeners = [known for known in self._listeners if known is not listener]
 
     def close(self, timeout: float = 30.0) -> None:
-        """Log and insert what is queued, then stop the threads."""
+        """Log and insert what is queued, then stop the threads; closing again does nothing."""
         with self._cond:
-            self._closed = True
+            closed_before, self._closed = self._closed, True
             self._cond.notify_all()
         for thread in self._threads:
             thread.join(timeout)
-        self._wal.close()
+        if not closed_before:
+            self._wal.close()
 
     def _pending(self) -> int:
         # A key both in flight and buffered counts twice, rightly: the buffered copy is newer and

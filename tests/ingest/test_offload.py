@@ -1,5 +1,5 @@
-"""The ingest worker with a pool of processes: the same answers as on a thread, duplicates still marked
-across requests (the call index stays in the server's process), and bad bodies still answered 400."""
+"""The chain's processors in a pool of ingest processes: the same answers as on a thread, duplicates still
+marked across requests, and bad bodies and bad spans answered as on a thread."""
 
 from __future__ import annotations
 

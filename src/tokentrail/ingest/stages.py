@@ -1,0 +1,130 @@
+"""The processors of the ingest chain, in order: decode, normalize, enrich, bound, price, encode.
+
+Each is pure (it reads the batch and its own settings, nothing else), so a run of them can be moved to an
+ingest process (:mod:`tokentrail.ingest.offload`); a span one of them cannot read is rejected alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from tokentrail.config import Settings
+from tokentrail.errors import UnsupportedMediaType
+from tokentrail.ingest.chain import Batch, Processor, SpanProcessor
+from tokentrail.ingest.otlp import JSON, PROTOBUF, DecodedBatch, decode_request, decompress
+from tokentrail.limits import Limits, check_stated_cost, check_usage
+from tokentrail.model import Span
+from tokentrail.pricing import price_span
+from tokentrail.pricing.rules import RuleBook
+from tokentrail.semconv import normalize
+from tokentrail.semconv.common import SERVICE_NAME
+from tokentrail.semconv.enrich import enrich
+from tokentrail.store.rows import encode_span
+
+__all__ = ["DECODERS", "Bound", "Decode", "Encode", "Enrich", "Normalize", "Price", "processors"]
+
+#: How a batch's body is decoded into raw spans, by its media type.
+DECODERS: dict[str, Callable[[bytes], DecodedBatch]] = {
+    PROTOBUF: lambda body: decode_request(body, PROTOBUF),
+    JSON: lambda body: decode_request(body, JSON),
+}
+
+
+class Decode(Processor):
+    """The body, inflated within ``max_bytes`` and decoded by its media type, becomes raw spans; a
+    malformed body is a :class:`~tokentrail.errors.BadRequest`, a malformed span a rejection."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__()
+        self.max_bytes = max_bytes
+
+    def process(self, batch: Batch) -> None:
+        decoder = DECODERS.get(batch.media_type)
+        if decoder is None:
+            raise UnsupportedMediaType(f"no decoder for {batch.media_type!r}")
+        decoded = decoder(decompress(batch.body, batch.content_encoding, max_bytes=self.max_bytes))
+        batch.body = b""  # decoded: no later link needs it, and it would cross back from a process
+        batch.raw = decoded.spans
+        batch.rejected += decoded.rejected
+        batch.warnings += decoded.warnings
+
+
+class Normalize(Processor):
+    """Raw spans become canonical spans (:func:`~tokentrail.semconv.normalize`), each in its project:
+    the batch's, else the one its service is mapped to."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def process(self, batch: Batch) -> None:
+        settings = self.settings
+        for raw in batch.raw:
+            project = batch.project or settings.project_for(str(raw.resource.get(SERVICE_NAME, "")))
+            try:
+                span = normalize(raw, project=project, max_payload_chars=settings.max_payload_chars)
+            except Exception as exc:  # a span no stage could read costs itself only, never its batch
+                batch.reject(raw.span_id, raw.name, exc)
+                continue
+            batch.spans.append(span)
+        batch.raw = []
+
+
+class Enrich(SpanProcessor):
+    """What the attributes left out, read from the provider payloads (:func:`~tokentrail.semconv.enrich`)."""
+
+    def process_span(self, span: Span, batch: Batch) -> None:
+        enrich(span)
+
+
+class Bound(SpanProcessor):
+    """A number no provider could bill (:mod:`tokentrail.limits`) is taken off its span, with a warning."""
+
+    def __init__(self, limits: Limits) -> None:
+        super().__init__()
+        self.limits = limits
+
+    def process_span(self, span: Span, batch: Batch) -> None:
+        for check in (check_usage, check_stated_cost):
+            problem = check(span, self.limits)
+            if problem is not None:
+                batch.warnings.append(problem)
+
+
+class Price(SpanProcessor):
+    """Each span's cost, with the user's price rules in force (:func:`~tokentrail.pricing.price_span`)."""
+
+    def __init__(self, rules: RuleBook | None) -> None:
+        super().__init__()
+        self.rules = rules
+
+    def process_span(self, span: Span, batch: Batch) -> None:
+        price_span(span, rules=self.rules)
+
+
+class Encode(Processor):
+    """Spans become store rows (:mod:`tokentrail.store.rows`), keyed by (project, trace id, span id): plain
+    data, cheap to hand back from an ingest process; a value no row can hold rejects its span."""
+
+    def process(self, batch: Batch) -> None:
+        now = time.time_ns()
+        for span in batch.spans:
+            try:
+                row = encode_span(span, now)
+            except Exception as exc:  # a value the row format cannot hold: this span only
+                batch.reject(span.span_id, span.name, exc)
+                continue
+            batch.rows[(span.project, span.trace_id, span.span_id)] = row
+
+
+def processors(settings: Settings, rules: RuleBook | None) -> list[Processor]:
+    """The chain's processors, from a received body to store rows."""
+    return [
+        Decode(settings.max_body_bytes),
+        Normalize(settings),
+        Enrich(),
+        Bound(settings.limits),
+        Price(rules),
+        Encode(),
+    ]
