@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 
+import pytest
+
+from layered_traces import random_layered_trace
 from tokentrail.analysis.calls import CallNode, node_of, resolve
 from tokentrail.model import Span, SpanKind
 
@@ -52,6 +56,28 @@ def test_siblings_with_equal_usage_are_separate_calls():
     spans = [_chain("root"), _llm("x", parent="root"), _llm("y", parent="root")]
 
     assert mark_duplicates(spans, {}) == 0
+
+
+def test_two_calls_below_a_layer_with_the_usage_of_each_both_count_and_the_layer_wraps_the_first():
+    layer, first, second = _llm("layer"), _llm("first", parent="layer"), _llm("second", parent="layer")
+    first.start_ns, second.start_ns = 1, 2
+
+    for order in ([layer, first, second], [second, first, layer]):
+        assert mark_duplicates(order, {}) == 1
+        assert _marks(order) == {"layer": "first"}
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_marks_of_a_trace_do_not_depend_on_the_order_its_spans_are_read_in(seed):
+    rng = random.Random(seed)
+    spans = random_layered_trace(rng, "t" * 32, 80)
+    parents = {span.span_id: span.parent_span_id for span in spans}
+    nodes = [node_of(span) for span in spans]
+    marks = resolve(nodes, parents)
+
+    for _ in range(5):
+        rng.shuffle(nodes)
+        assert resolve(nodes, parents) == marks
 
 
 def test_nested_calls_with_different_usage_or_models_are_separate():

@@ -27,7 +27,7 @@ wraps, when it wraps several), so it is neither counted nor reported unpriced.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
 from tokentrail.model import PRICED_BY_USAGE, Span
@@ -164,23 +164,22 @@ def _wrappers(
             elif not node.is_call and outer.models and outer.models == node.models:
                 unpriced_below.setdefault(ancestor, []).append((depth, node))
     found: dict[str, tuple[str, str]] = {}
+
+    def counted_on(call: CallNode) -> str:
+        return marked[call.span_id][0] if call.span_id in marked else call.span_id
+
     for span_id, inner in wrapped.items():
-        counted = sorted(
-            {
-                marked[call.span_id][0] if call.span_id in marked else call.span_id: call.start_ns
-                for call in inner
-            }.items(),
-            key=lambda item: item[1],
-        )
-        what = "the call" if len(counted) == 1 else f"{len(counted)} calls, the first"
+        first = counted_on(min(inner, key=lambda call: (call.start_ns, call.span_id)))
+        calls = len({counted_on(call) for call in inner})
+        what = "the call" if calls == 1 else f"{calls} calls, the first"
         found[span_id] = (
-            counted[0][0],
-            f"a wrapper, not a call: no usage of its own; it wraps {what} counted on span {counted[0][0]}",
+            first,
+            f"a wrapper, not a call: no usage of its own; it wraps {what} counted on span {first}",
         )
     for span_id, below in unpriced_below.items():
         if span_id in found:
             continue
-        _, innermost = max(below, key=lambda item: item[0])
+        _, innermost = max(below, key=lambda item: (item[0], item[1].start_ns, item[1].span_id))
         found[span_id] = (
             innermost.span_id,
             f"a wrapper, not a call: it wraps span {innermost.span_id}, the call itself, "
@@ -205,21 +204,48 @@ def _by_response_id(calls: list[CallNode]) -> list[list[str]]:
 def _by_layering(
     calls: list[CallNode], nodes: Mapping[str, CallNode], parents: Mapping[str, str]
 ) -> list[list[str]]:
-    """Calls along one ancestor chain with equal usage, each group ordered outermost first."""
-    counted_for: dict[str, str] = {}  # span id -> the first span id of its group
-    # Outer layers first (fewer ancestors), so a group is formed top-down and its innermost member is last.
-    calls = sorted(calls, key=lambda node: sum(1 for _ in _ancestors(node.span_id, parents)))
+    """Calls along one ancestor chain with equal usage, each group ordered outermost first.
+
+    A group is a chain: a call joins the group of its nearest ancestor with the same call only while that
+    ancestor is the group's innermost member. Two sibling calls with a layer's usage are two calls, and the
+    layer wraps one of them (the one that started first), so both count: the answer never depends on the
+    order the spans are read in.
+    """
+    depth = _depths(parents)
+    group_of: dict[str, str] = {}  # span id -> the first span id of its group
     members: dict[str, list[str]] = {}
-    for node in calls:
+    # Outer layers first, so a group is formed top-down and its innermost member is last.
+    for node in sorted(calls, key=lambda node: (depth(node.span_id), node.start_ns, node.span_id)):
         group = node.span_id
         for ancestor in _ancestors(node.span_id, parents):
-            parent = nodes.get(ancestor)
-            if parent is not None and parent.is_call and ancestor in counted_for and _same_call(parent, node):
-                group = counted_for[ancestor]
+            outer = nodes.get(ancestor)
+            if outer is not None and outer.is_call and ancestor in group_of and _same_call(outer, node):
+                if members[group_of[ancestor]][-1] == ancestor:
+                    group = group_of[ancestor]
                 break
         members.setdefault(group, []).append(node.span_id)
-        counted_for[node.span_id] = group
+        group_of[node.span_id] = group
     return [layers for layers in members.values() if len(layers) > 1]
+
+
+def _depths(parents: Mapping[str, str]) -> Callable[[str], int]:
+    """How many stored ancestors a span has (a cycle counted once around), memoized."""
+    known: dict[str, int] = {}
+
+    def depth(span_id: str) -> int:
+        path: list[str] = []
+        seen: set[str] = set()
+        current = span_id
+        while current in parents and current not in known and current not in seen:
+            seen.add(current)
+            path.append(current)
+            current = parents[current]
+        chain = known.get(current, 0)  # spans from ``current`` up, itself included
+        for step in reversed(path):
+            chain = known[step] = chain + 1
+        return known.get(span_id, 1) - 1
+
+    return depth
 
 
 def _reason(node: CallNode, keeper: str) -> str:
