@@ -1,11 +1,12 @@
 """One LLM call, one cost, decided from what the store holds.
 
-The writer hands :class:`DuplicateResolver` the traces each batch touched, once the batch is queryable and
+The writer hands :class:`DuplicateResolver` the spans each batch inserted, once the batch is queryable and
 before its write-ahead log is released (so a crash in between replays the batch and resolves it again). The
-resolver reads those traces' call signatures with the marks they carry, resolves the marks the whole trace
-calls for (:func:`tokentrail.analysis.calls.resolve`) and writes a new version of each span whose mark
-changed. Nothing is kept in process memory: any number of servers on one store, a restart between the two
-layers of a call, or a span that links two layers arriving last all end with the same marks.
+resolver reads their traces' call signatures with the marks they carry (of a big trace, only the subtrees
+the new spans belong to: :func:`tokentrail.store.marks.stored_traces`), resolves the marks those call for
+(:func:`tokentrail.analysis.calls.resolve`) and writes a new version of each span whose mark changed.
+Nothing is kept in process memory: any number of servers on one store, a restart between the two layers of
+a call, or a span that links two layers arriving last all end with the same marks.
 """
 
 from __future__ import annotations
@@ -21,20 +22,20 @@ __all__ = ["DuplicateResolver"]
 
 
 class DuplicateResolver:
-    """Re-marks the traces an insert touched; callable with ``(project, trace id)`` pairs."""
+    """Re-marks where an insert touched; callable with the (project, trace id, span id) keys it inserted."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def __call__(self, traces: Collection[tuple[str, str]]) -> int:
-        """Resolve ``traces``; returns how many spans got a new mark."""
-        by_project: defaultdict[str, list[str]] = defaultdict(list)
-        for project, trace_id in traces:
-            by_project[project].append(trace_id)
+    def __call__(self, inserted: Collection[tuple[str, str, str]]) -> int:
+        """Resolve the traces of the ``inserted`` spans; returns how many spans got a new mark."""
+        by_project: defaultdict[str, defaultdict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for project, trace_id, span_id in inserted:
+            by_project[project][trace_id].append(span_id)
         changed = 0
-        for project, trace_ids in by_project.items():
+        for project, touched in by_project.items():
             updates = []
-            for trace_id, stored in marks.stored_traces(self._store, project, trace_ids).items():
+            for trace_id, stored in marks.stored_traces(self._store, project, touched).items():
                 wanted = resolve((call.node for call in stored.calls), stored.parents)
                 for call in stored.calls:
                     mark = wanted.get(call.node.span_id, ("", ""))

@@ -4,13 +4,13 @@ writing new marks as new row versions (the same replacement re-pricing uses: the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from tokentrail.analysis.calls import CallNode
 from tokentrail.store.database import Store
 
-__all__ = ["Mark", "StoredCall", "StoredTrace", "stored_traces", "write_marks"]
+__all__ = ["WHOLE_TRACE_SPANS", "Mark", "StoredCall", "StoredTrace", "stored_traces", "write_marks"]
 
 #: Traces with fewer model spans than this cannot hold a repeated or wrapped call.
 _MODEL_SPANS_TO_COMPARE = 2
@@ -44,38 +44,50 @@ class Mark(NamedTuple):
 _MODEL_KINDS = "kind IN ('llm', 'embedding')"
 
 
-def stored_traces(store: Store, project: str, trace_ids: Sequence[str]) -> dict[str, StoredTrace]:
-    """Those of ``trace_ids`` that hold two model spans or more, by trace id.
+#: A trace with more spans than this is read by the parts the new spans belong to, not whole.
+WHOLE_TRACE_SPANS = 2_000
 
-    Only the model spans are read whole (with ``FINAL``: their marks must be the latest); the links of the
-    others are two columns, read as columns, so a trace of 100,000 spans costs little to resolve again.
+
+def stored_traces(
+    store: Store, project: str, touched: Mapping[str, Collection[str]]
+) -> dict[str, StoredTrace]:
+    """What resolving needs of the ``touched`` traces (trace id -> ids of its spans just inserted) that hold
+    two model spans or more, by trace id.
+
+    Decisions never reach outside one root's subtree but through a provider response id (layers are
+    ancestors of each other, wrappers wrap), so a trace of more than :data:`WHOLE_TRACE_SPANS` spans is read
+    only where its new spans sit: the subtrees of their topmost ancestors, and of any model span naming a
+    response id one of those names. Its cost follows the batch, not the trace. Only the model spans are read
+    whole (with ``FINAL``: their marks must be the latest); the links of the others are two columns.
     """
-    params = {"project": project, "ids": list(trace_ids), "least": _MODEL_SPANS_TO_COMPARE}
+    params: dict[str, Any] = {"project": project, "ids": list(touched), "least": _MODEL_SPANS_TO_COMPARE}
     where = "project = {project:String} AND trace_id IN {ids:Array(String)}"
-    (wanted,) = (
-        store.client()
-        .query(
-            f"SELECT groupArray(trace_id) FROM (SELECT trace_id FROM spans WHERE {where} AND {_MODEL_KINDS} "
-            "GROUP BY trace_id HAVING uniqExact(span_id) >= {least:UInt32})",
-            parameters=params,
+    sizes = store.query(
+        f"SELECT trace_id, count() FROM spans WHERE {where} GROUP BY trace_id "
+        f"HAVING uniqExactIf(span_id, {_MODEL_KINDS}) >= {{least:UInt32}}",
+        params,
+    )
+    traces = {trace_id: StoredTrace([], {}) for trace_id, _ in sizes}
+    whole = [trace_id for trace_id, spans in sizes if spans <= WHOLE_TRACE_SPANS]
+    if whole:
+        params["ids"] = whole
+        links = store.client().query(
+            f"SELECT trace_id, span_id, parent_span_id FROM spans WHERE {where}", parameters=params
         )
-        .result_rows[0]
-    )
-    if not wanted:
-        return {}
-    params["ids"] = list(wanted)
-    traces = {trace_id: StoredTrace([], {}) for trace_id in wanted}
-    links = (
-        store.client()
-        .query(f"SELECT trace_id, span_id, parent_span_id FROM spans WHERE {where}", parameters=params)
-        .result_columns
-    )
-    for trace_id, span_id, parent in zip(*links, strict=True):
-        traces[trace_id].parents[span_id] = parent
+        for trace_id, span_id, parent in zip(*links.result_columns, strict=True):
+            traces[trace_id].parents[span_id] = parent
+        _read_calls(store, f"{where} AND {_MODEL_KINDS}", params, traces)
+    for trace_id, spans in sizes:
+        if spans > WHOLE_TRACE_SPANS:
+            _read_parts(store, project, trace_id, touched[trace_id], traces[trace_id])
+    return traces
+
+
+def _read_calls(store: Store, where: str, params: dict[str, Any], traces: dict[str, StoredTrace]) -> None:
     calls = store.query_dicts(
         "SELECT trace_id, span_id, parent_span_id, request_model, response_model, usage['input'] AS input, "
         "usage['output'] AS output, response_id, start_ns, cost_total != 0 AS costed, duplicate_of, "
-        f"duplicate_reason FROM spans FINAL WHERE {where} AND {_MODEL_KINDS}",
+        f"duplicate_reason FROM spans FINAL WHERE {where}",
         params,
     )
     for row in calls:
@@ -91,7 +103,60 @@ def stored_traces(store: Store, project: str, trace_ids: Sequence[str]) -> dict[
             bool(row["costed"]),
         )
         traces[row["trace_id"]].calls.append(StoredCall(node, row["duplicate_of"], row["duplicate_reason"]))
-    return traces
+
+
+def _read_parts(store: Store, project: str, trace_id: str, new: Collection[str], into: StoredTrace) -> None:
+    """Read into ``into`` the subtrees of one big trace that the spans ``new`` belong to, closed over
+    response ids."""
+    params: dict[str, Any] = {"project": project, "trace_id": trace_id}
+    in_trace = "project = {project:String} AND trace_id = {trace_id:String}"
+    start = set(new)
+    while start:
+        into.parents.update(_subtrees(store, in_trace, params, start))
+        params["ids"] = list(into.parents)
+        into.calls.clear()
+        _read_calls(
+            store,
+            f"{in_trace} AND span_id IN {{ids:Array(String)}} AND {_MODEL_KINDS}",
+            params,
+            {trace_id: into},
+        )
+        params["responses"] = sorted({call.node.response_id for call in into.calls if call.node.response_id})
+        sharing = store.query(
+            f"SELECT span_id FROM spans WHERE {in_trace} AND {_MODEL_KINDS} "
+            "AND response_id IN {responses:Array(String)}",
+            params,
+        )
+        start = {span_id for (span_id,) in sharing} - into.parents.keys()
+
+
+def _subtrees(store: Store, in_trace: str, params: dict[str, Any], start: set[str]) -> dict[str, str]:
+    """The links (span id -> parent) of the subtrees of the topmost ancestors of ``start``: up by parent
+    links to a root, a missing parent or a cycle, then down by children, a level per query."""
+    links: dict[str, str] = {}
+    tops: set[str] = set()
+    frontier = set(start)
+    while frontier:
+        found = dict(_links(store, f"{in_trace} AND span_id IN {{ids:Array(String)}}", params, frontier))
+        links.update(found)
+        tops |= frontier - found.keys()  # not stored (yet): the top of what hangs below it
+        tops |= {span_id for span_id, parent in found.items() if not parent}
+        frontier = {parent for parent in found.values() if parent and parent not in links}
+    frontier = tops | links.keys()  # a cycle has no top: walking down from its members finds it all
+    while frontier:
+        below = dict(
+            _links(store, f"{in_trace} AND parent_span_id IN {{ids:Array(String)}}", params, frontier)
+        )
+        frontier = below.keys() - links.keys()
+        links.update(below)
+    return links
+
+
+def _links(store: Store, where: str, params: dict[str, Any], ids: set[str]) -> list[tuple[str, str]]:
+    rows = store.client().query(
+        f"SELECT span_id, parent_span_id FROM spans WHERE {where}", parameters={**params, "ids": list(ids)}
+    )
+    return [(span_id, parent) for span_id, parent in rows.result_rows]
 
 
 def write_marks(store: Store, project: str, marks: Sequence[Mark]) -> None:

@@ -45,9 +45,9 @@ RETRY_INTERVAL_S = 1.0
 _Key = tuple[str, str, str]  # project, trace id, span id
 #: Called on the insert thread with the (project, trace id) pairs of each batch once it is queryable.
 InsertListener = Callable[[frozenset[tuple[str, str]]], None]
-#: Called on the insert thread with the traces each batch touched, before its log segments are deleted;
-#: raising :class:`StoreUnavailable` keeps them and retries.
-Resolver = Callable[[frozenset[tuple[str, str]]], object]
+#: Called on the insert thread with the keys of the spans each batch inserted, before its log segments are
+#: deleted; raising :class:`StoreUnavailable` keeps them and retries.
+Resolver = Callable[[frozenset[_Key]], object]
 
 
 class _Request(NamedTuple):
@@ -72,8 +72,7 @@ class SpanWriter:
     ):
         self._store = store
         self._resolve = resolve
-        self._unresolved: set[tuple[str, str]] = set()  # traces inserted, not yet resolved
-        self._unresolved_rows = 0  # rows of those batches: not final yet, so still pending
+        self._unresolved: set[_Key] = set()  # spans inserted, not yet resolved: still pending
         self._batch_max = batch_max_spans
         self._max_pending = max_pending_spans
         self._flush_interval = flush_interval_s
@@ -184,7 +183,7 @@ class SpanWriter:
     def _pending(self) -> int:
         # A key both in flight and buffered counts twice, rightly: the buffered copy is newer and
         # still has to be inserted after the one in flight.
-        return self._queued_rows + len(self._buffer) + len(self._inflight) + self._unresolved_rows
+        return self._queued_rows + len(self._buffer) + len(self._inflight) + len(self._unresolved)
 
     # -- the log thread: group commits ------------------------------------------------------------------
 
@@ -280,29 +279,27 @@ class SpanWriter:
             with self._cond:
                 for key, _ in chunk:
                     del self._inflight[key]
-                if self._resolve is not None:
-                    self._unresolved.update((project, trace_id) for (project, trace_id, _), _ in chunk)
-                    self._unresolved_rows += written
+                if self._resolve is not None and written:
+                    self._unresolved.update(key for key, _ in chunk)
                 self._written += written
                 self._cond.notify_all()
         return inserted
 
     def _resolve_touched(self) -> None:
-        """Resolve the traces inserted since the last resolution that succeeded; a store that fails keeps
+        """Resolve the spans inserted since the last resolution that succeeded; a store that fails keeps
         them for the retry (and their log segments with them)."""
         with self._cond:
-            traces = frozenset(self._unresolved)
-        if self._resolve is None or not traces:
+            inserted = frozenset(self._unresolved)
+        if self._resolve is None or not inserted:
             return
         try:
-            self._resolve(traces)
+            self._resolve(inserted)
         except StoreUnavailable:
             raise
         except Exception:  # a resolver's bug must not stop the inserts
-            logger.exception("resolving the duplicate calls of %d traces failed", len(traces))
+            logger.exception("resolving the duplicate calls of %d spans failed", len(inserted))
         with self._cond:
             self._unresolved.clear()
-            self._unresolved_rows = 0
             self._cond.notify_all()
 
     def _hold(self, key: _Key | None, row: bytes, reason: str) -> None:
