@@ -229,18 +229,20 @@ def _by_layering(
 
 
 def _depths(parents: Mapping[str, str]) -> Callable[[str], int]:
-    """How many stored ancestors a span has (a cycle counted once around), memoized."""
-    known: dict[str, int] = {}
+    """How many distinct stored ancestors a span has, memoized outside parent cycles."""
+    known: dict[str, int] = {}  # span id -> spans from it up to the top, itself included
 
     def depth(span_id: str) -> int:
         path: list[str] = []
         seen: set[str] = set()
         current = span_id
-        while current in parents and current not in known and current not in seen:
+        while current in parents and current not in known:
+            if current in seen:  # a cycle: every span on it has the others above it; nothing is kept
+                return len(seen) - 1
             seen.add(current)
             path.append(current)
             current = parents[current]
-        chain = known.get(current, 0)  # spans from ``current`` up, itself included
+        chain = known.get(current, 0)
         for step in reversed(path):
             chain = known[step] = chain + 1
         return known.get(span_id, 1) - 1

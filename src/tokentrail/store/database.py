@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
+from clickhouse_connect.driver.query import QueryResult
 
 from tokentrail.errors import StoreUnavailable
 from tokentrail.store.cluster import check_cluster_name, render
@@ -37,6 +38,7 @@ DATA_ERROR_CODES = frozenset(
     {6, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 128, 130, 131, 321, 349, 407, 563}
 )
 _CODE = re.compile(r"Code: (\d+)\.")
+_DEFAULT_MAX_QUERY_SIZE = 262_144
 
 
 class RowsRefused(Exception):
@@ -128,12 +130,25 @@ class Store:
             raise StoreUnavailable(f"the store refused a write: {exc}") from exc
 
     def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self.client().query(sql, parameters=parameters or {}).result_rows]
+        return [tuple(row) for row in self._query(sql, parameters).result_rows]
 
     def query_dicts(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        result = self.client().query(sql, parameters=parameters or {})
+        result = self._query(sql, parameters)
         names = result.column_names
         return [dict(zip(names, row, strict=True)) for row in result.result_rows]
+
+    def query_columns(self, sql: str, parameters: dict[str, Any] | None = None) -> list[Sequence[Any]]:
+        """The result as one sequence per column: much cheaper than rows for many short ones."""
+        result = self._query(sql, parameters)
+        return list(result.result_columns) if result.row_count else [[] for _ in result.column_names]
+
+    def _query(self, sql: str, parameters: dict[str, Any] | None) -> QueryResult:
+        parameters = parameters or {}
+        # ClickHouse refuses to parse a query over max_query_size (256 KiB by default); a long list of ids
+        # written into one gets the limit it needs.
+        size = len(sql) + sum(len(str(value)) for value in parameters.values())
+        settings = {"max_query_size": 2 * size} if size > _DEFAULT_MAX_QUERY_SIZE // 2 else None
+        return self.client().query(sql, parameters=parameters, settings=settings)
 
     def close(self) -> None:
         with self._clients_lock:

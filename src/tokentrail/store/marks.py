@@ -4,6 +4,7 @@ writing new marks as new row versions (the same replacement re-pricing uses: the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -42,6 +43,7 @@ class Mark(NamedTuple):
 
 
 _MODEL_KINDS = "kind IN ('llm', 'embedding')"
+_NO_MODEL = frozenset({""})
 
 
 #: A trace with more spans than this is read by the parts the new spans belong to, not whole.
@@ -71,10 +73,10 @@ def stored_traces(
     whole = [trace_id for trace_id, spans in sizes if spans <= WHOLE_TRACE_SPANS]
     if whole:
         params["ids"] = whole
-        links = store.client().query(
-            f"SELECT trace_id, span_id, parent_span_id FROM spans WHERE {where}", parameters=params
+        links = store.query_columns(
+            f"SELECT trace_id, span_id, parent_span_id FROM spans WHERE {where}", params
         )
-        for trace_id, span_id, parent in zip(*links.result_columns, strict=True):
+        for trace_id, span_id, parent in zip(*links, strict=True):
             traces[trace_id].parents[span_id] = parent
         _read_calls(store, f"{where} AND {_MODEL_KINDS}", params, traces)
     for trace_id, spans in sizes:
@@ -84,25 +86,31 @@ def stored_traces(
 
 
 def _read_calls(store: Store, where: str, params: dict[str, Any], traces: dict[str, StoredTrace]) -> None:
-    calls = store.query_dicts(
-        "SELECT trace_id, span_id, parent_span_id, request_model, response_model, usage['input'] AS input, "
-        "usage['output'] AS output, response_id, start_ns, cost_total != 0 AS costed, duplicate_of, "
-        f"duplicate_reason FROM spans FINAL WHERE {where}",
+    columns = store.query_columns(
+        "SELECT trace_id, span_id, parent_span_id, request_model, response_model, usage['input'], "
+        "usage['output'], response_id, start_ns, cost_total != 0, duplicate_of, duplicate_reason "
+        f"FROM spans FINAL WHERE {where}",
         params,
     )
-    for row in calls:
+    for (
+        trace_id,
+        span_id,
+        parent,
+        requested,
+        responded,
+        input_,
+        output,
+        response_id,
+        start,
+        costed,
+        of,
+        why,
+    ) in zip(*columns, strict=True):
+        models = frozenset((requested, responded)) - _NO_MODEL
         node = CallNode(
-            row["span_id"],
-            row["parent_span_id"],
-            frozenset(model for model in (row["request_model"], row["response_model"]) if model),
-            int(row["input"]),
-            int(row["output"]),
-            row["response_id"],
-            int(row["start_ns"]),
-            True,
-            bool(row["costed"]),
+            span_id, parent, models, int(input_), int(output), response_id, int(start), True, bool(costed)
         )
-        traces[row["trace_id"]].calls.append(StoredCall(node, row["duplicate_of"], row["duplicate_reason"]))
+        traces[trace_id].calls.append(StoredCall(node, of, why))
 
 
 def _read_parts(store: Store, project: str, trace_id: str, new: Collection[str], into: StoredTrace) -> None:
@@ -113,14 +121,9 @@ def _read_parts(store: Store, project: str, trace_id: str, new: Collection[str],
     start = set(new)
     while start:
         into.parents.update(_subtrees(store, in_trace, params, start))
-        params["ids"] = list(into.parents)
         into.calls.clear()
-        _read_calls(
-            store,
-            f"{in_trace} AND span_id IN {{ids:Array(String)}} AND {_MODEL_KINDS}",
-            params,
-            {trace_id: into},
-        )
+        in_parts = _in_ids("span_id", into.parents.keys(), params)
+        _read_calls(store, f"{in_trace} AND {in_parts} AND {_MODEL_KINDS}", params, {trace_id: into})
         params["responses"] = sorted({call.node.response_id for call in into.calls if call.node.response_id})
         sharing = store.query(
             f"SELECT span_id FROM spans WHERE {in_trace} AND {_MODEL_KINDS} "
@@ -137,26 +140,42 @@ def _subtrees(store: Store, in_trace: str, params: dict[str, Any], start: set[st
     tops: set[str] = set()
     frontier = set(start)
     while frontier:
-        found = dict(_links(store, f"{in_trace} AND span_id IN {{ids:Array(String)}}", params, frontier))
+        found = dict(_links(store, in_trace, "span_id", frontier, params))
         links.update(found)
         tops |= frontier - found.keys()  # not stored (yet): the top of what hangs below it
         tops |= {span_id for span_id, parent in found.items() if not parent}
         frontier = {parent for parent in found.values() if parent and parent not in links}
     frontier = tops | links.keys()  # a cycle has no top: walking down from its members finds it all
     while frontier:
-        below = dict(
-            _links(store, f"{in_trace} AND parent_span_id IN {{ids:Array(String)}}", params, frontier)
-        )
+        below = dict(_links(store, in_trace, "parent_span_id", frontier, params))
         frontier = below.keys() - links.keys()
         links.update(below)
     return links
 
 
-def _links(store: Store, where: str, params: dict[str, Any], ids: set[str]) -> list[tuple[str, str]]:
-    rows = store.client().query(
-        f"SELECT span_id, parent_span_id FROM spans WHERE {where}", parameters={**params, "ids": list(ids)}
-    )
-    return [(span_id, parent) for span_id, parent in rows.result_rows]
+def _links(
+    store: Store, in_trace: str, column: str, ids: Collection[str], params: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """The (span id, parent) links of the trace's spans whose ``column`` is one of ``ids``."""
+    params = dict(params)
+    where = f"{in_trace} AND {_in_ids(column, ids, params)}"
+    links = store.query_columns(f"SELECT span_id, parent_span_id FROM spans WHERE {where}", params)
+    return list(zip(*links, strict=True))
+
+
+#: Span ids that can be written into SQL as they are: OTLP's are hex, LangSmith's UUIDs.
+_PLAIN_IDS = re.compile(r"[0-9A-Za-z_ -]*")
+
+
+def _in_ids(column: str, ids: Collection[str], params: dict[str, Any]) -> str:
+    """SQL: ``column`` is one of ``ids``. Binding thousands of ids as a parameter escapes each character in
+    Python, which cost more than the queries themselves, so ids with nothing to escape are written as
+    one literal; any other id is bound."""
+    joined = " ".join(ids)
+    if _PLAIN_IDS.fullmatch(joined):
+        return f"{column} IN (SELECT arrayJoin(splitByChar(' ', '{joined}')))"
+    params["ids"] = list(ids)
+    return f"{column} IN {{ids:Array(String)}}"
 
 
 def write_marks(store: Store, project: str, marks: Sequence[Mark]) -> None:
