@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tokentrail.pricing.providers import DISCOUNT_SIGNALS
+from tokentrail.semconv.compile import TABLES
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -69,3 +72,34 @@ def test_no_module_is_over_four_hundred_lines():
         if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
     }
     assert too_long == {}
+
+
+#: Modules outside semconv/ that may name convention attributes: the demo emits spans as an app does, and
+#: a released migration reads the attributes of rows stored before a field existed (never edited again).
+_MAY_NAME_ATTRIBUTES = {"demo.py", "store/schema.py"}
+
+
+def test_only_semconv_reads_convention_attribute_names():
+    """Pricing, analysis, the store and the pages read canonical fields (``tool_name``, ``billing_tier``,
+    messages through ``semconv.conversation``), never the names a convention sent them under."""
+    # Dotted names only: OpenInference's `metadata` is also a column's name.
+    claimed = {name for name in TABLES.claims if "." in name}
+    claimed.update(attribute for attribute, _, _ in DISCOUNT_SIGNALS)
+    prefixes = tuple(family.prefix for family in (*TABLES.lists, *TABLES.maps))
+    package = ROOT / "src" / "tokentrail"
+    offenders = {}
+    for path in sorted(package.rglob("*.py")):
+        where = str(path.relative_to(package))
+        if where.startswith("semconv/") or where in _MAY_NAME_ATTRIBUTES:
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        names = {
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and (node.value in claimed or node.value.startswith(prefixes))
+        }
+        if names:
+            offenders[where] = sorted(names)
+    assert offenders == {}

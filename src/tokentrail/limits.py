@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+import orjson
+
 from tokentrail.model import Span
-from tokentrail.semconv.values import dumps
 
 __all__ = [
     "INVALID_COST_ATTRIBUTE",
@@ -74,7 +75,7 @@ def check_usage(span: Span, limits: Limits) -> str | None:
     }
     if not over:
         return None
-    span.attributes[INVALID_USAGE_ATTRIBUTE] = dumps({kind: str(count) for kind, count in span.usage.items()})
+    span.attributes[INVALID_USAGE_ATTRIBUTE] = _json({kind: str(count) for kind, count in span.usage.items()})
     span.usage, span.usage_source, span.usage_parser = {}, {}, ""
     return (
         f"span {span.span_id}: usage dropped, {_listed(over)} is not a count from 0 to {ceiling:,} tokens "
@@ -95,7 +96,7 @@ def check_stated_cost(span: Span, limits: Limits) -> str | None:
         all(amount <= ceiling for amount in stated.values()) and sum(stated.values()) <= ceiling
     ):
         return None
-    span.attributes[INVALID_COST_ATTRIBUTE] = dumps({kind: str(amount) for kind, amount in stated.items()})
+    span.attributes[INVALID_COST_ATTRIBUTE] = _json({kind: str(amount) for kind, amount in stated.items()})
     span.reported_cost = {}
     return (
         f"span {span.span_id}: stated cost dropped, {_listed(stated)} USD is over the ceiling of "
@@ -105,3 +106,9 @@ def check_stated_cost(span: Span, limits: Limits) -> str | None:
 
 def _listed(values: Mapping[str, object]) -> str:
     return ", ".join(f"{kind}={value}" for kind, value in values.items())
+
+
+def _json(values: Mapping[str, str]) -> str:
+    # orjson itself, not semconv's encoder: semconv reads the provider facts pricing loads, and pricing
+    # imports this module.
+    return orjson.dumps(values).decode()

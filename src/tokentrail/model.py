@@ -168,6 +168,12 @@ class Span:
     response_model: str = ""
     #: The provider's id for the response (``chatcmpl-...``, ``msg_...``): one id, one call.
     response_id: str = ""
+    #: The tool (or other named step) the span ran, as its convention names it: what a per-call price
+    #: rule is matched against before the model and the span's name.
+    tool_name: str = ""
+    #: The tier the call was billed at, as the span says: "" for list price, else a discount of
+    #: ``pricing/providers.toml`` (``batch``, ``flex``).
+    billing_tier: str = ""
     usage: dict[str, int] = field(default_factory=dict)
     usage_source: dict[str, str] = field(default_factory=dict)
     #: For usage read from a provider payload: the parser that read it (``genai-prices:openai/chat``).

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from raw_spans import normalized
 from tokentrail.model import CostOrigin, Span, SpanKind, Unpriced
 from tokentrail.pricing import price_span
 from tokentrail.pricing.rules import RuleBook, parse_rule
@@ -40,7 +41,7 @@ class Case:
     why: str  # the price sheet and the arithmetic
     total: str | None = None  # expected total in USD; None for a span that cannot be priced
     by_type: dict[str, str] | None = None  # expected cost of each type, when it matters
-    attributes: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)  # what the span said, read by semconv
     rules: tuple[dict[str, Any], ...] = ()
     kind: SpanKind = SpanKind.LLM
     name: str = "chat"
@@ -58,6 +59,7 @@ def ns(iso: str) -> int:
 
 def span_of(case: Case) -> Span:
     start = ns(case.at)
+    said = normalized(case.attributes)  # the tool name and billing tier, as ingest reads them
     return Span(
         project=case.project,
         trace_id="a" * 32,
@@ -71,6 +73,8 @@ def span_of(case: Case) -> Span:
         provider=case.provider,
         request_model=case.model,
         usage=dict(case.usage),
+        tool_name=said.tool_name,
+        billing_tier=said.billing_tier,
         attributes=dict(case.attributes),
         reported_cost={kind: Decimal(amount) for kind, amount in case.reported.items()},
     )

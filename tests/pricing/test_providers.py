@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tokentrail.pricing.providers import (
-    BATCH_DISCOUNTS,
+    DISCOUNT_SHARES,
+    DISCOUNT_SIGNALS,
     PROVIDER_COUNTING,
     PROVIDER_IDS,
     ProviderFacts,
@@ -49,8 +50,12 @@ def test_the_shipped_file_holds_each_providers_ids_counting_and_discounts() -> N
     assert (anthropic.cache_in_input, anthropic.reasoning_in_output) == (False, True)
     assert (gemini.cache_in_input, gemini.reasoning_in_output) == (True, False)
     assert "groq" in PROVIDER_IDS and "groq" not in PROVIDER_COUNTING  # no counting rules: never made whole
-    assert BATCH_DISCOUNTS[("tokentrail.batch", "true")]["aws.bedrock"] == Decimal("0.5")
-    assert dict(BATCH_DISCOUNTS[("openai.request.service_tier", "flex")]) == {"openai": Decimal("0.5")}
+    assert ("tokentrail.batch", "true", "batch") in DISCOUNT_SIGNALS
+    assert DISCOUNT_SHARES["batch"]["aws.bedrock"] == Decimal("0.5")
+    assert ("openai.request.service_tier", "flex", "flex") in DISCOUNT_SIGNALS
+    assert dict(DISCOUNT_SHARES["flex"]) == {"openai": Decimal("0.5")}
+    # In the file's order: the first signal a span carries names its tier.
+    assert [tier for _, _, tier in DISCOUNT_SIGNALS] == ["batch", "flex", "flex"]
 
 
 def test_the_shipped_file_is_the_one_loaded() -> None:

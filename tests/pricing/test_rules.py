@@ -113,9 +113,7 @@ def test_patterns_and_names_match_without_regard_to_case() -> None:
 
 def test_a_call_rule_prices_a_tool_that_reports_nothing() -> None:
     rule = _rule("search-api", "web_search", {"call": "0.002"}, kind="call")
-    span = _priced(
-        _span("", {}, kind=SpanKind.TOOL, name="tool call", attributes={"tool.name": "web_search"}), rule
-    )
+    span = _priced(_span("", {}, kind=SpanKind.TOOL, name="tool call", tool_name="web_search"), rule)
     assert span.cost == {"tool": Decimal("0.002")}
     assert (span.cost_origin, span.price_source) == (CostOrigin.CUSTOM, "rule:search-api")
 

@@ -221,6 +221,15 @@ def test_tool_name_alone_makes_a_tool_span_and_stays_an_attribute() -> None:
     assert span.attributes == {"gen_ai.tool.name": "get_weather"}
 
 
+def test_the_tool_name_is_the_spans_tool_name() -> None:
+    span = normalized({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather"})
+    assert (span.kind, span.tool_name) == (SpanKind.TOOL, "get_weather")
+
+
+def test_an_agent_name_is_no_tool_name() -> None:
+    assert normalized({"gen_ai.agent.name": "Math Tutor"}).tool_name == ""
+
+
 def test_agent_name_alone_makes_an_agent_span() -> None:
     assert normalized({"gen_ai.agent.name": "Math Tutor"}).kind is SpanKind.AGENT
 

@@ -240,6 +240,11 @@ def test_tool_name_alone_makes_a_tool_span() -> None:
     assert span.attributes["tool.name"] == "search"
 
 
+def test_the_tool_name_is_the_spans_tool_name() -> None:
+    span = normalized({"openinference.span.kind": "TOOL", "tool.name": "web_search"})
+    assert (span.kind, span.tool_name) == (SpanKind.TOOL, "web_search")
+
+
 def test_openai_instrumentor_llm_span() -> None:
     # An OpenInference OpenAI chat completion span, as openinference-instrumentation-openai records it.
     span = normalized(

@@ -120,6 +120,18 @@ def test_tool_span_as_traceloop_sdk_0_62_exports_it() -> None:
     }
 
 
+@pytest.mark.parametrize(("kind", "expected"), [("tool", SpanKind.TOOL), ("task", SpanKind.CHAIN)])
+def test_the_entity_name_is_the_spans_tool_name_whatever_its_kind(kind, expected) -> None:
+    # A per-call price rule matches a decorated task by its name as it matches a tool.
+    span = normalized({"traceloop.span.kind": kind, "traceloop.entity.name": "get_weather"})
+    assert (span.kind, span.tool_name) == (expected, "get_weather")
+
+
+def test_an_entity_name_alone_implies_no_kind() -> None:
+    span = normalized({"traceloop.entity.name": "plan"})
+    assert (span.kind, span.tool_name) == (SpanKind.OTHER, "plan")
+
+
 INPUT_MESSAGES = [{"role": "user", "parts": [{"type": "text", "content": "Is it sunny in Lisbon?"}]}]
 OUTPUT_MESSAGES = [
     {

@@ -278,6 +278,11 @@ def test_a_tool_call_name_alone_suggests_a_tool_span() -> None:
     assert span.attributes == {"ai.toolCall.name": "weather"}
 
 
+def test_the_tool_call_name_is_the_spans_tool_name() -> None:
+    span = normalized({"ai.operationId": "ai.toolCall", "ai.toolCall.name": "weather"}, name="ai.toolCall")
+    assert (span.kind, span.tool_name) == (SpanKind.TOOL, "weather")
+
+
 def test_embedding_span_as_ai_5_exports_it() -> None:
     span = normalized(
         {

@@ -43,3 +43,21 @@ def test_an_unknown_panel_is_a_clear_error(client):
 
     assert response.status_code == 400
     assert "panel must be one of kinds, sessions, users" in response.text
+
+
+def test_a_tool_spans_panel_names_its_tool(client):
+    trace_ids = [
+        trace["trace_id"] for trace in client.get("/api/v1/traces", params={"limit": 50}).json()["traces"]
+    ]
+    tools = [
+        (trace_id, node)
+        for trace_id in trace_ids
+        for node in client.get(f"/api/v1/traces/{trace_id}", params={"payloads": "false"}).json()["spans"]
+        if node["kind"] == "tool"
+    ]
+    trace_id, tool = tools[0]
+
+    html = client.get(f"/traces/{trace_id}/spans/{tool['span_id']}").text
+
+    assert tool["tool_name"] in ("web_search", "invoice_lookup")  # the demo's OpenInference tool.name
+    assert f"<dt>Tool</dt><dd><code>{tool['tool_name']}</code></dd>" in html

@@ -110,6 +110,8 @@ def node_json(
         "request_model": span["request_model"] or None,
         "response_model": span["response_model"] or None,
         "response_id": span["response_id"] or None,
+        "tool_name": span["tool_name"] or None,
+        "billing_tier": span["billing_tier"] or None,
         "usage": usage(span["usage"]),
         "usage_source": dict(sorted(span["usage_source"].items())),
         "usage_parser": span["usage_parser"] or None,

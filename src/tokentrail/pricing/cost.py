@@ -8,31 +8,19 @@ from tokentrail.limits import INVALID_COST_ATTRIBUTE, INVALID_USAGE_ATTRIBUTE, M
 from tokentrail.model import FAILED_CALL, PRICED_BY_USAGE, CostOrigin, Span, Status, Unpriced
 from tokentrail.pricing.billing import make_whole
 from tokentrail.pricing.catalog import PriceCatalog, Priced, default_catalog
-from tokentrail.pricing.providers import BATCH_DISCOUNTS
+from tokentrail.pricing.providers import DISCOUNT_SHARES
 from tokentrail.pricing.rules import CALL_PRICE, RuleBook
 
-__all__ = ["CALL_NAME_ATTRIBUTES", "PRICING_ATTRIBUTES", "REPORTED", "price_span"]
+__all__ = ["PRICING_ATTRIBUTES", "REPORTED", "price_span"]
 
 #: ``price_source`` of a span whose cost came from the span itself.
 REPORTED = "reported"
 _TOTAL = "total"
 _NO_RULES = RuleBook()
 
-#: Attributes naming the tool (or other step) a call rule is matched against, before the span's model
-#: and name: GenAI, OpenInference, Vercel AI, OpenLLMetry.
-CALL_NAME_ATTRIBUTES = ("gen_ai.tool.name", "tool.name", "ai.toolCall.name", "traceloop.entity.name")
-
-#: Every raw attribute pricing reads: what a re-pricing job has to select besides the usage.
-PRICING_ATTRIBUTES = tuple(
-    sorted(
-        {
-            *CALL_NAME_ATTRIBUTES,
-            *(name for name, _ in BATCH_DISCOUNTS),
-            INVALID_USAGE_ATTRIBUTE,
-            INVALID_COST_ATTRIBUTE,
-        }
-    )
-)
+#: The raw attributes pricing reads (what ingest marked impossible): what a re-pricing job selects of
+#: the attributes map besides the columns.
+PRICING_ATTRIBUTES = (INVALID_COST_ATTRIBUTE, INVALID_USAGE_ATTRIBUTE)
 
 
 def price_span(span: Span, *, catalog: PriceCatalog | None = None, rules: RuleBook | None = None) -> None:
@@ -40,12 +28,12 @@ def price_span(span: Span, *, catalog: PriceCatalog | None = None, rules: RuleBo
 
     A cost the span reports wins (``provided`` for LLM and embedding spans, ``custom`` for anything else).
     Other LLM and embedding spans are priced from usage (``inferred``), made whole first where the counts
-    can only be the provider's own (:mod:`.billing`): with the user's model rule in
-    force for the project, model, provider and start time, else with genai-prices; a batch discount the
-    span claims applies to either. An LLM or embedding call that failed without usage (a 429, a 400) was
-    billed nothing: it gets no cost and no unpriced reason, and ``FAILED_CALL`` as its source. Any other
-    span gets the price of the call rule matching its tool name, model or span name (``custom``), or
-    costs nothing we know of. Usage or a stated cost that ingest found impossible
+    can only be the provider's own (:mod:`.billing`): with the user's model rule in force for the
+    project, model, provider and start time, else with genai-prices; the provider's share for the span's
+    ``billing_tier`` (batch, flex) applies to either. An LLM or embedding call that failed without usage
+    (a 429, a 400) was billed nothing: it gets no cost and no unpriced reason, and ``FAILED_CALL`` as its
+    source. Any other span gets the price of the call rule matching its ``tool_name``, model or span name
+    (``custom``), or costs nothing we know of. Usage or a stated cost that ingest found impossible
     (:mod:`tokentrail.limits`) leaves the span unpriced (``invalid_usage``, ``invalid_cost``), and so
     does a price that would cost more than the store holds. Idempotent, so a stored span can be
     re-priced after a price change.
@@ -107,12 +95,9 @@ def _components(reported: dict[str, Decimal]) -> dict[str, Decimal]:
 
 
 def _call_names(span: Span) -> list[str]:
-    names = [span.attributes[name] for name in CALL_NAME_ATTRIBUTES if span.attributes.get(name)]
-    return [*names, *(name for name in (span.model, span.name) if name)]
+    return [name for name in (span.tool_name, span.model, span.name) if name]
 
 
 def _billed_share(span: Span) -> Decimal | None:
-    for (attribute, value), shares in BATCH_DISCOUNTS.items():
-        if span.attributes.get(attribute, "").lower() == value and span.provider in shares:
-            return shares[span.provider]
-    return None
+    shares = DISCOUNT_SHARES.get(span.billing_tier)
+    return None if shares is None else shares.get(span.provider)

@@ -16,7 +16,8 @@ from types import MappingProxyType
 from typing import Any
 
 __all__ = [
-    "BATCH_DISCOUNTS",
+    "DISCOUNT_SHARES",
+    "DISCOUNT_SIGNALS",
     "FACTS",
     "PROVIDER_COUNTING",
     "PROVIDER_IDS",
@@ -165,18 +166,24 @@ PROVIDER_COUNTING: Mapping[str, Counting] = MappingProxyType(
     {name: provider.counting for name, provider in FACTS.providers.items() if provider.counting is not None}
 )
 
-#: What a span says about how it was billed, (attribute, value) -> the share of the list price it pays,
-#: per provider; in the file's order, the first that applies wins.
-BATCH_DISCOUNTS: Mapping[tuple[str, str], Mapping[str, Decimal]] = MappingProxyType(
+#: How a span says it was billed below list price: (attribute, lower-case value, discount name), in the
+#: file's order; the first a span carries names its billing tier (:mod:`tokentrail.semconv.meaning`).
+DISCOUNT_SIGNALS: tuple[tuple[str, str, str], ...] = tuple(
+    (attribute, value, discount)
+    for discount, signals in FACTS.discounts.items()
+    for attribute, value in signals
+)
+
+#: Billing tier (a discount's name) -> provider -> the share of the list price such a call pays.
+DISCOUNT_SHARES: Mapping[str, Mapping[str, Decimal]] = MappingProxyType(
     {
-        signal: MappingProxyType(
+        discount: MappingProxyType(
             {
                 name: provider.discounts[discount]
                 for name, provider in FACTS.providers.items()
                 if discount in provider.discounts
             }
         )
-        for discount, signals in FACTS.discounts.items()
-        for signal in signals
+        for discount in FACTS.discounts
     }
 )

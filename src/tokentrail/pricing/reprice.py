@@ -199,6 +199,7 @@ def reprice_rows(
         )
         span.usage, span.usage_source = dict(row.usage), row.usage_source
         span.start_ns, span.name, span.attributes = row.start_ns, row.name, row.attributes
+        span.tool_name, span.billing_tier = row.tool_name, row.billing_tier
         price_span(span, catalog=catalog, rules=rules)
         new_cost = {key: amount.quantize(_STORED_PLACES) for key, amount in span.cost.items()}
         if (

@@ -48,6 +48,8 @@ class Target(StrEnum):
     SESSION_ID = "session_id"
     USER_ID = "user_id"
     TRACE_NAME = "trace_name"
+    #: The tool (or other named step) a call is known by: what a per-call price rule matches first.
+    TOOL_NAME = "tool_name"
     TAGS = "tags"
     METADATA = "metadata"  # merged key by key: Span.metadata
     INPUT = "input"
@@ -101,9 +103,11 @@ class Rule:
     #: Value lookup: span kinds for KIND, provider aliases for PROVIDER, failure levels for ERROR.
     #: Matched case-insensitively.
     values: Mapping[str, str] | None = None
-    #: For KIND: any non-empty value means this kind (``db.system`` says "db" whatever the database).
+    #: Any non-empty value means this kind (``db.system`` says "db" whatever the database); on a rule with
+    #: another target, as well as filling it (a tool's name is a name, and says the span is a tool call).
     implies: str = ""
-    #: A weak kind hint, outranked by every explicit kind and by "has a model and usage, so llm".
+    #: The kind (or implied kind) is a weak hint, outranked by every explicit kind and by "has a model
+    #: and usage, so llm".
     hint: bool = False
     #: Read the value but also keep the raw attribute (it says more than the target can hold).
     keep: bool = False

@@ -98,6 +98,7 @@ CUSTOM_COST = Target.CUSTOM_COST.value
 SESSION_ID = Target.SESSION_ID.value
 USER_ID = Target.USER_ID.value
 TRACE_NAME = Target.TRACE_NAME.value
+TOOL_NAME = Target.TOOL_NAME.value
 TAGS = Target.TAGS.value
 INPUT = Target.INPUT.value
 OUTPUT = Target.OUTPUT.value
@@ -118,9 +119,13 @@ class Claim(NamedTuple):
     rank: int
     convert: Converter
     keep: bool
+    #: A scalar, usage or cost value and nothing more to read from it: the walk's inline case.
+    plain: bool = True
     #: An object's fields (OBJECT), or fields also read from a payload's JSON: path -> claim.
     fields: Mapping[str, Claim] | None = None
     read_fields: Converter | None = None
+    #: The kind the value also implies (a tool name says the span is probably a tool call).
+    also: Claim | None = None
 
 
 class ListFamily(NamedTuple):
@@ -164,10 +169,8 @@ class Tables(NamedTuple):
 
 def _converter(rule: Rule, encoding: Encoding) -> Converter:
     target = rule.target
-    if rule.implies:
-        convert = implied(SpanKind(rule.implies))
-    elif target is Target.KIND:
-        convert = kind_lookup(rule.values or {})
+    if target is Target.KIND:
+        convert = implied(SpanKind(rule.implies)) if rule.implies else kind_lookup(rule.values or {})
     elif target is Target.PROVIDER:
         convert = provider_lookup(rule.values or {})
     elif target is Target.ERROR:
@@ -221,9 +224,16 @@ class _Compiler:
             }
             if store == SCALAR:  # a payload: its fields are read from its JSON, under these roots only
                 read_fields = object_reader(Encoding.JSON, frozenset(path.split(".")[0] for path in fields))
+        also: Claim | None = None
+        if rule.implies and rule.target is not Target.KIND:  # a name that also hints at the span's kind
+            kind = Rule(rule.attribute, Target.KIND, implies=rule.implies, hint=rule.hint)
+            also = self.claim(name, kind, ranks, encoding)
         self.rules[rank] = (name, rule)
-        tiered = rank + HINT_TIER if rule.hint else rank
-        return Claim(store, slot, tiered, _converter(rule, encoding), rule.keep, fields, read_fields)
+        tiered = rank + HINT_TIER if rule.hint and rule.target is Target.KIND else rank
+        plain = store <= COST and read_fields is None and also is None
+        return Claim(
+            store, slot, tiered, _converter(rule, encoding), rule.keep, plain, fields, read_fields, also
+        )
 
     def add(self, name: str, rule: Rule, ranks: itertools.count[int], encoding: Encoding) -> None:
         if name in self.claims:

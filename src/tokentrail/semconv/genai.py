@@ -80,8 +80,9 @@ GENAI = Convention(
         Rule("gen_ai.memory.query.text", Target.INPUT),
         Rule("gen_ai.memory.records", Target.OUTPUT),
         Rule("gen_ai.workflow.name", Target.TRACE_NAME),
-        # Names, not kinds: a span that carries only a tool or agent name is probably that kind.
-        Rule("gen_ai.tool.name", Target.KIND, implies="tool", hint=True, keep=True),
+        # Names, not kinds: a span that carries only a tool or agent name is probably that kind. The tool
+        # name is also the span's tool_name (kept raw too, as the attribute it was sent as).
+        Rule("gen_ai.tool.name", Target.TOOL_NAME, implies="tool", hint=True, keep=True),
         Rule("gen_ai.agent.name", Target.KIND, implies="agent", hint=True, keep=True),
     ),
     events=(

@@ -3,7 +3,8 @@
 Counts that leave out their parts (``Rule.excludes``, ``Rule.additive``) are made whole, costs that
 include their parts (``Rule.includes``) are made disjoint, usage stated on an aggregate span (an agent or
 chain summing the calls below it) is kept raw so that no trace counts it twice, and an unset status with
-a recorded exception, an ``error.type`` or a failure level means the span failed. What one emitter's
+a recorded exception, an ``error.type`` or a failure level means the span failed, and a discount signal
+of ``pricing/providers.toml`` names the tier the call was billed at. What one emitter's
 counts mean beyond its convention (:mod:`.emitters`) is applied by :mod:`.enrich`, once payloads have
 been read too.
 """
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from tokentrail.model import PRICED_BY_USAGE, AttributeValue, RawEvent, RawSpan, SpanKind, Status
+from tokentrail.pricing.providers import DISCOUNT_SIGNALS
 from tokentrail.semconv.common import (
     AGGREGATE_KINDS,
     EXCEPTION_EVENT,
@@ -36,7 +38,7 @@ from tokentrail.semconv.compile import (
 )
 from tokentrail.semconv.values import as_text, capped, stringify
 
-__all__ = ["failure", "resource_fields", "usage_and_cost"]
+__all__ = ["billing_tier", "failure", "resource_fields", "usage_and_cost"]
 
 _STATUS = {1: Status.OK, 2: Status.ERROR}
 _ERROR_STACK = Target.ERROR_STACK.value
@@ -185,3 +187,14 @@ def resource_fields(resource: dict[str, AttributeValue], limit: int) -> tuple[st
         _resources.clear()
     _resources[id(resource)] = (resource, service, strings)
     return service, strings
+
+
+def billing_tier(attributes: dict[str, str]) -> str:
+    """The discount whose signal the span's kept attributes carry first (:data:`DISCOUNT_SIGNALS`, in
+    the file's order), as its billing tier: ``batch``, ``flex``; "" for list price. Values compare
+    case-insensitively."""
+    for attribute, value, tier in DISCOUNT_SIGNALS:
+        text = attributes.get(attribute)
+        if text is not None and text.lower() == value:
+            return tier
+    return ""

@@ -24,7 +24,6 @@ from typing import Any
 
 from tokentrail.model import AttributeValue, RawEvent, RawSpan, Span, SpanKind, UsageSource
 from tokentrail.semconv.compile import (
-    COST,
     CUSTOM_COST,
     HINT_TIER,
     INPUT,
@@ -42,6 +41,7 @@ from tokentrail.semconv.compile import (
     SYSTEM_INSTRUCTIONS,
     TABLES,
     TAGS,
+    TOOL_NAME,
     TRACE_NAME,
     USER_ID,
     Claim,
@@ -49,7 +49,7 @@ from tokentrail.semconv.compile import (
     ListFamily,
     convention_of,
 )
-from tokentrail.semconv.meaning import failure, resource_fields, usage_and_cost
+from tokentrail.semconv.meaning import billing_tier, failure, resource_fields, usage_and_cost
 from tokentrail.semconv.messages import rebuild, with_system
 from tokentrail.semconv.providers import provider_at
 from tokentrail.semconv.values import EMPTY, capped, dumps, loads, stringify
@@ -111,6 +111,8 @@ class _Found:
             found[claim.slot] = (claim.rank, converted)
         if claim.read_fields is not None:
             self.offer_fields(claim, value)
+        if claim.also is not None:
+            self.offer(claim.also, value)
         return True
 
     def offer_fields(self, claim: Claim, value: AttributeValue) -> None:
@@ -218,7 +220,7 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
                 attributes[name] = stringify(value, limit)
             continue
         store = claim.store
-        if store > COST or claim.read_fields is not None:
+        if not claim.plain:
             readable = found.offer(claim, value)
             if not readable or claim.keep or store == OBJECT:
                 attributes[name] = stringify(value, limit)
@@ -302,6 +304,8 @@ def normalize(raw: RawSpan, *, project: str, max_payload_chars: int = 65536) -> 
         request_model=request_model,
         response_model=response_model,
         response_id=scalars.get(RESPONSE_ID, MISS)[1],
+        tool_name=capped(scalars.get(TOOL_NAME, MISS)[1], limit),
+        billing_tier=billing_tier(attributes),
         usage=usage,
         usage_source=dict.fromkeys(usage, _ATTRIBUTE_SOURCE),
         reported_cost=reported_cost,

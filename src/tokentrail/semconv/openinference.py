@@ -84,7 +84,7 @@ OPENINFERENCE = Convention(
         Rule("input.value", Target.INPUT),
         Rule("output.value", Target.OUTPUT),
         Rule("reranker.query", Target.INPUT),
-        Rule("tool.name", Target.KIND, implies="tool", hint=True, keep=True),
+        Rule("tool.name", Target.TOOL_NAME, implies="tool", hint=True, keep=True),
         Rule("agent.name", Target.KIND, implies="agent", hint=True, keep=True),
     ),
     # Used only when input.value / output.value is absent (they rank above these).

@@ -46,6 +46,9 @@ OPENLLMETRY = Convention(
         Rule("traceloop.entity.input", Target.INPUT),
         Rule("traceloop.entity.output", Target.OUTPUT),
         Rule("traceloop.workflow.name", Target.TRACE_NAME),
+        # The decorated function's name, whatever its kind (a tool, a task, a workflow): what a per-call
+        # price rule matches it by. It implies no kind (traceloop.span.kind says which).
+        Rule("traceloop.entity.name", Target.TOOL_NAME, keep=True),
         # 0.52-0.53.3 wrote reasoning here; llm.usage.total_tokens has no canonical key and stays raw.
         Rule("llm.usage.reasoning_tokens", Target.USAGE, key="reasoning"),
         # The end user the application passed to the provider (OpenAI's `user` parameter).

@@ -383,6 +383,7 @@ CONVERTERS: dict[Target, Converter] = {
     Target.SESSION_ID: as_id,
     Target.USER_ID: as_id,
     Target.TRACE_NAME: as_text,
+    Target.TOOL_NAME: as_text,
     Target.ERROR_TYPE: as_text,
     Target.ERROR_MESSAGE: as_text,
     Target.USAGE: as_count,

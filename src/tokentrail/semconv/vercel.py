@@ -78,7 +78,7 @@ VERCEL = Convention(
         Rule("ai.result.object", Target.OUTPUT),  # v3
         Rule("ai.result.toolCalls", Target.OUTPUT, keep=True),  # v3
         Rule("ai.toolCall.result", Target.OUTPUT),
-        Rule("ai.toolCall.name", Target.KIND, implies="tool", hint=True, keep=True),
+        Rule("ai.toolCall.name", Target.TOOL_NAME, implies="tool", hint=True, keep=True),
     ),
     families=(
         # The application's telemetry metadata; Langfuse's conventions name the user, session and tags.

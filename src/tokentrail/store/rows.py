@@ -62,6 +62,8 @@ SPAN_COLUMNS = (
     "ingested_ns",
     "response_id",
     "usage_parser",
+    "tool_name",
+    "billing_tier",
     "duplicate_of",
     "duplicate_reason",
 )
@@ -112,6 +114,8 @@ def encode_span(span: Span, ingested_ns: int) -> bytes:
             ingested_ns,
             span.response_id,
             span.usage_parser,
+            span.tool_name,
+            span.billing_tier,
             span.duplicate_of,
             span.duplicate_reason,
         )
@@ -152,6 +156,8 @@ class ScannedSpan(NamedTuple):
     usage_source: dict[str, str]
     start_ns: int
     name: str
+    tool_name: str
+    billing_tier: str
     attributes: dict[str, str]
     cost: dict[str, str]
     cost_total: str

@@ -108,4 +108,23 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        5,
+        "spans.tool_name, spans.billing_tier: what pricing matches a call rule by and the tier it was "
+        "billed at, as semconv reads them; rows stored before read them from their attributes",
+        (
+            # Rows written before this migration have neither column: ClickHouse computes the DEFAULT from
+            # the row's attributes when it reads them (and writes it when it merges their parts), the
+            # attribute names pricing read then; no mutation rewrites the table. New rows always carry both.
+            "ALTER TABLE spans ADD COLUMN IF NOT EXISTS tool_name LowCardinality(String) DEFAULT multiIf("
+            "attributes['gen_ai.tool.name'] != '', attributes['gen_ai.tool.name'], "
+            "attributes['tool.name'] != '', attributes['tool.name'], "
+            "attributes['ai.toolCall.name'] != '', attributes['ai.toolCall.name'], "
+            "attributes['traceloop.entity.name']) AFTER usage_parser",
+            "ALTER TABLE spans ADD COLUMN IF NOT EXISTS billing_tier LowCardinality(String) DEFAULT multiIf("
+            "lower(attributes['tokentrail.batch']) = 'true', 'batch', "
+            "lower(attributes['openai.response.service_tier']) = 'flex', 'flex', "
+            "lower(attributes['openai.request.service_tier']) = 'flex', 'flex', '') AFTER tool_name",
+        ),
+    ),
 )

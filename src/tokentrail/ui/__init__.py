@@ -1,5 +1,6 @@
 """The web UI at ``/``: server-rendered pages over the REST API's functions, plain CSS, a little JS.
 
-``routes`` holds the pages, ``views`` and ``charts`` shape the API's JSON for them, ``messages`` reads
-span payloads as conversations, ``format`` the Jinja filters; ``templates/`` and ``static/`` the rest.
+``routes`` holds the pages, ``views`` and ``charts`` shape the API's JSON for them (a span's payloads
+read as messages by :mod:`tokentrail.semconv.conversation`), ``format`` the Jinja filters;
+``templates/`` and ``static/`` the rest.
 """

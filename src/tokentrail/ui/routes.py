@@ -35,7 +35,7 @@ from tokentrail.store import traces as stored_traces
 from tokentrail.store.costs import unpriced
 from tokentrail.store.database import Store
 from tokentrail.store.sql import InvalidQuery, TraceFilter
-from tokentrail.ui import charts, format, messages, ranges, views
+from tokentrail.ui import charts, format, ranges, views
 
 __all__ = ["STATIC_DIR", "router"]
 
@@ -228,7 +228,7 @@ async def session_page(request: Request, session_id: str) -> Response:
     return render(
         request,
         "session.html",
-        {"session": session, "turns": [messages.turn(trace) for trace in session["traces"]]},
+        {"session": session, "turns": [views.turn(trace) for trace in session["traces"]]},
     )
 
 

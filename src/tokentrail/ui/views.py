@@ -16,9 +16,10 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from tokentrail.model import FAILED_CALL
-from tokentrail.ui import messages
+from tokentrail.semconv import conversation
+from tokentrail.semconv.conversation import Document, Message
 
-__all__ = ["KINDS", "Query", "SpanDetail", "otlp_endpoint", "span_detail", "tree_rows"]
+__all__ = ["KINDS", "Query", "SpanDetail", "otlp_endpoint", "span_detail", "tree_rows", "turn"]
 
 #: Span kind -> (short badge text, what a screen reader says).
 KINDS: Mapping[str, tuple[str, str]] = {
@@ -105,8 +106,8 @@ class SpanDetail:
     span: dict[str, Any]
     badge: str
     kind_label: str
-    conversation: list[messages.Message] = field(default_factory=list)
-    documents: list[messages.Document] = field(default_factory=list)
+    conversation: list[Message] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
     tool_arguments: str = ""
     tool_result: str = ""
     input_text: str = ""
@@ -115,23 +116,26 @@ class SpanDetail:
     no_billed_usage: bool = False
 
 
-_TOOL_KINDS = frozenset({"tool"})
-_DOCUMENT_KINDS = frozenset({"retrieval", "rerank"})
-
-
 def span_detail(span: dict[str, Any]) -> SpanDetail:
     badge, kind_label = KINDS.get(span["kind"], KINDS["other"])
     detail = SpanDetail(
         span, badge, kind_label, events=span["events"], no_billed_usage=_no_billed_usage(span)
     )
     detail.input_text, detail.output_text = _pretty(span["input"]), _pretty(span["output"])
-    if span["kind"] in _TOOL_KINDS:
+    if span["kind"] in conversation.ARGUMENT_KINDS:
         detail.tool_arguments, detail.tool_result = detail.input_text, detail.output_text
-    elif span["kind"] in _DOCUMENT_KINDS:
-        detail.documents = messages.documents(span["output"])
-    if not detail.documents and span["kind"] not in _TOOL_KINDS:
-        detail.conversation = messages.conversation(span["input"], span["output"])
+    payloads = conversation.read(span["kind"], span["input"], span["output"])
+    detail.conversation, detail.documents = payloads.messages, payloads.documents
     return detail
+
+
+def turn(trace: Mapping[str, Any]) -> dict[str, Any]:
+    """One session turn: the trace, what the user said and what came back (from its root span)."""
+    said = conversation.messages(trace.get("input") or "", default_role="user")
+    answered = conversation.messages(trace.get("output") or "", default_role="assistant")
+    question = next((m.text for m in reversed(said) if m.role == "user" and m.text), "")
+    answer = next((m.text for m in reversed(answered) if m.text), "")
+    return {"trace": trace, "question": question, "answer": answer}
 
 
 def _no_billed_usage(span: Mapping[str, Any]) -> bool:

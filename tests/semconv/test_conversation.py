@@ -1,4 +1,4 @@
-"""Span payloads read as conversations and documents, in the shapes the conventions write them."""
+"""Span payloads read as canonical messages and documents, in the shapes the conventions write them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ import json
 
 import pytest
 
-from tokentrail.ui.messages import conversation, documents, turn
+from tokentrail.semconv.conversation import (
+    Document,
+    Message,
+    Payloads,
+    ToolCall,
+    conversation,
+    documents,
+    read,
+)
 
 
 def roles_and_texts(messages):
@@ -107,16 +115,40 @@ def test_retrieved_documents_keep_ids_scores_and_content():
     assert documents("not a list") == []
 
 
-def test_a_session_turn_is_the_last_question_and_the_answer():
-    trace = {
-        "input": json.dumps(
-            [{"role": "system", "content": "s"}, {"role": "user", "content": "Where is my order?"}]
-        ),
-        "output": "It shipped yesterday.",
-    }
+RETRIEVED = json.dumps([{"id": "kb-1", "score": 0.9, "content": "Refunds within 30 days"}])
+CHAT_IN = json.dumps([{"role": "user", "content": "Refunds?"}])
 
-    assert turn(trace) == {
-        "trace": trace,
-        "question": "Where is my order?",
-        "answer": "It shipped yesterday.",
-    }
+
+def test_a_retrieval_reads_as_the_documents_it_found():
+    payloads = read("retrieval", "refunds", RETRIEVED)
+    assert payloads.messages == []
+    assert payloads.documents == [Document("Refunds within 30 days", "kb-1", "0.9")]
+
+
+def test_a_rerank_without_documents_reads_as_messages():
+    payloads = read("rerank", "refunds", "no documents here")
+    assert (payloads.documents, [(m.role, m.text) for m in payloads.messages]) == (
+        [],
+        [("user", "refunds"), ("assistant", "no documents here")],
+    )
+
+
+def test_a_call_reads_as_its_messages_in_then_out():
+    payloads = read("llm", CHAT_IN, "Within 30 days.")
+    assert payloads.messages == [
+        Message("user", "Refunds?"),
+        Message("assistant", "Within 30 days.", from_output=True),
+    ]
+    assert payloads.documents == []
+
+
+def test_a_tools_arguments_and_result_are_neither_messages_nor_documents():
+    assert read("tool", '{"q": "refunds"}', RETRIEVED) == Payloads()
+
+
+def test_a_tool_call_in_a_message_keeps_its_name_arguments_and_id():
+    output = json.dumps(
+        [{"role": "assistant", "tool_calls": [{"id": "c1", "function": {"name": "f", "arguments": "{}"}}]}]
+    )
+    (message,) = read("llm", "", output).messages
+    assert message.tool_calls == [ToolCall("f", "{}", "c1")]

@@ -1,9 +1,14 @@
-"""Reading a span's input and output as a conversation, or as retrieved documents, for display.
+"""A span's payloads read as canonical messages, or as retrieved documents: the one reader of the shapes
+the conventions write their input and output in.
 
 Spans keep their payloads as each convention wrote them: OpenAI-style ``{"role", "content"}`` lists (content
 a string or a list of parts), GenAI ``parts`` (``text``, ``tool_call``, ``tool_call_response``),
 OpenInference's rebuilt ``contents``, Anthropic content blocks (``tool_use``, ``tool_result``), a whole
-provider response (``choices``), or plain text. Whatever cannot be read as messages is shown as it came.
+provider response (``choices``), or plain text. :func:`read` turns them into :class:`Message` and
+:class:`Document` lists; whatever cannot be read as messages is a message of its text as it came.
+
+The store keeps the payloads, not this reading: it is computed when a span is shown (measured in
+docs/architecture.md, "Canonical messages").
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Document", "Message", "ToolCall", "conversation", "documents", "turn"]
+__all__ = ["Document", "Message", "Payloads", "ToolCall", "conversation", "documents", "messages", "read"]
 
 
 @dataclass
@@ -40,6 +45,19 @@ class Document:
     metadata: str = ""
 
 
+@dataclass
+class Payloads:
+    """A span's input and output as canonical messages, or, for a retrieval, as the documents found."""
+
+    messages: list[Message] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+
+
+#: Kinds whose output is the documents they found.
+DOCUMENT_KINDS = frozenset({"retrieval", "rerank"})
+#: Kinds whose payloads are a call's arguments and result, not messages.
+ARGUMENT_KINDS = frozenset({"tool"})
+
 _ROLE_NAMES = {
     "human": "user",
     "ai": "assistant",
@@ -50,23 +68,23 @@ _ROLE_NAMES = {
 _TEXT_PART_KEYS = ("text", "content", "message_content")
 
 
+def read(kind: str, input_text: str, output_text: str) -> Payloads:
+    """A span's payloads as its kind reads them: a retrieval's (or rerank's) documents, else the messages
+    of a call; a tool's arguments and result are neither."""
+    if kind in ARGUMENT_KINDS:
+        return Payloads()
+    found = documents(output_text) if kind in DOCUMENT_KINDS else []
+    return Payloads(messages=[] if found else conversation(input_text, output_text), documents=found)
+
+
 def conversation(input_text: str, output_text: str) -> list[Message]:
     """The messages of a call: its input's, then its output's (the answer)."""
-    found = _messages(input_text, default_role="user")
+    found = messages(input_text, default_role="user")
     found += [
         Message(m.role, m.text, m.tool_calls, m.tool_call_id, from_output=True)
-        for m in _messages(output_text, default_role="assistant")
+        for m in messages(output_text, default_role="assistant")
     ]
     return found
-
-
-def turn(trace: Mapping[str, Any]) -> dict[str, Any]:
-    """One session turn: the trace, what the user said and what came back (from its root span)."""
-    said = _messages(trace.get("input") or "", default_role="user")
-    answered = _messages(trace.get("output") or "", default_role="assistant")
-    question = next((m.text for m in reversed(said) if m.role == "user" and m.text), "")
-    answer = next((m.text for m in reversed(answered) if m.text), "")
-    return {"trace": trace, "question": question, "answer": answer}
 
 
 def _load(text: str) -> Any:
@@ -78,14 +96,15 @@ def _load(text: str) -> Any:
         return text
 
 
-def _messages(text: str, *, default_role: str) -> list[Message]:
+def messages(text: str, *, default_role: str) -> list[Message]:
+    """One payload's messages; ``default_role`` for those that name none."""
     value = _load(text)
     if isinstance(value, str):
         return [Message(default_role, value)] if value.strip() else []
     if isinstance(value, dict):
         for key in ("messages", "choices", "output", "input"):
             if isinstance(value.get(key), list | dict):
-                return _messages(json.dumps(value[key]), default_role=default_role)
+                return messages(json.dumps(value[key]), default_role=default_role)
         if "message" in value and isinstance(value["message"], dict):
             value = value["message"]
         value = [value]
