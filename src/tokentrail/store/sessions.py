@@ -16,6 +16,7 @@ from tokentrail.store.sql import (
     per_trace,
     trace_conditions,
 )
+from tokentrail.store.summaries import summarized
 from tokentrail.store.traces import TRACE_COLUMNS, TRACE_ROW_AGGREGATES, TraceRow
 
 __all__ = ["SESSION_SORTS", "SessionRow", "SessionTraceRow", "session_traces", "sessions"]
@@ -66,8 +67,8 @@ def sessions(
 ) -> Page[SessionRow]:
     """Sessions with their trace count and totals, most recently active (or costliest) first.
 
-    Two steps, as for traces: pick the page's sessions from the few aggregates the sort and filters
-    need, then total those sessions alone (their traces found by the session index).
+    Two steps over the traces' summaries, as for traces: pick the page's sessions from the few
+    aggregates the sort and filters need, then total those sessions alone.
     """
     if sort not in SESSION_SORTS:
         raise InvalidQuery(f"sort must be one of {', '.join(SESSION_SORTS)}, got {sort!r}")
@@ -87,7 +88,7 @@ def sessions(
     sort_value = {"last_ns": "max(t_end)", "cost": "sum(t_cost)"}[column]
     picked = ["t_session", "t_end" if column == "last_ns" else "t_cost", *filtered]
     page = store.query(
-        f"SELECT t_session AS session_id, {sort_value} AS {column} FROM ({per_trace(picked)}) "
+        f"SELECT t_session AS session_id, {sort_value} AS {column} FROM ({summarized(picked)}) "
         f"WHERE {' AND '.join(conditions)} GROUP BY t_session"
         + (" HAVING " + " AND ".join(having) if having else "")
         + f" ORDER BY {column} DESC, session_id DESC LIMIT {{limit:UInt32}}",
@@ -100,11 +101,6 @@ def sessions(
     if not page:
         return Page([], next_cursor)
     params["ids"] = [session_id for session_id, _ in page]
-    # Only traces with a span naming one of the sessions can resolve to it.
-    candidates = (
-        "AND trace_id IN (SELECT trace_id FROM spans WHERE project = {project:String} "
-        "AND session_id IN {ids:Array(String)})"
-    )
     needed = [
         "t_session",
         "t_user",
@@ -121,7 +117,7 @@ def sessions(
         "max(t_end) AS last_ns, sum(t_cost) AS cost, sumMap(t_cost_by_type) AS cost_by_type, "
         "sumMap(t_usage) AS usage, "
         "sum(t_errors) AS error_count, sum(t_spans) AS span_count, "
-        f"argMinIf(t_user, t_start, t_user != '') AS user_id FROM ({per_trace(needed, candidates)}) "
+        f"argMinIf(t_user, t_start, t_user != '') AS user_id FROM ({summarized(needed)}) "
         f"WHERE t_session IN {{ids:Array(String)}} AND {' AND '.join(conditions)} GROUP BY t_session",
         params,
     )

@@ -15,10 +15,10 @@ from tokentrail.store.sql import (
     by_trace,
     decode_cursor,
     encode_cursor,
-    per_trace,
     span_matches,
     trace_conditions,
 )
+from tokentrail.store.summaries import summarized
 
 __all__ = [
     "PAYLOAD_COLUMNS",
@@ -72,8 +72,8 @@ _TRACE_ROW = {
     "service": "t_service",
     "models": "t_models",
 }
-#: The select list of a :class:`TraceRow` over :func:`~tokentrail.store.sql.per_trace` of
-#: :data:`TRACE_ROW_AGGREGATES`.
+#: The select list of a :class:`TraceRow` over the aggregates :data:`TRACE_ROW_AGGREGATES` (their
+#: summaries, :func:`~tokentrail.store.summaries.summarized`, or :func:`~tokentrail.store.sql.per_trace`).
 TRACE_COLUMNS = ", ".join(
     ["trace_id", *(f"{agg} AS {name}" for name, agg in _TRACE_ROW.items()), "t_roots = 0 AS root_missing"]
 )
@@ -100,8 +100,8 @@ def traces(
 ) -> Page[TraceRow]:
     """One page of traces matching ``where``, sorted, continuing after ``cursor``.
 
-    Two steps: pick the page's trace ids computing only the aggregates the filters and the sort need,
-    then compute every column for just those traces (a primary-key lookup).
+    Two steps over the traces' summaries: pick the page's trace ids reading only the aggregates the
+    filters and the sort need, then read every column for just those traces (a primary-key lookup).
     """
     if sort not in TRACE_SORTS:
         raise InvalidQuery(f"sort must be one of {', '.join(TRACE_SORTS)}, got {sort!r}")
@@ -116,7 +116,7 @@ def traces(
         conditions.append(f"({column}, trace_id) {op} ({{cursor_value:{column_type}}}, {{cursor_id:String}})")
     direction = "DESC" if descending else "ASC"
     page_sql = (
-        f"SELECT trace_id, {column} AS sort_value FROM ({per_trace([column, *needed], span_where)})"
+        f"SELECT trace_id, {column} AS sort_value FROM ({summarized([column, *needed], span_where)})"
         + (" WHERE " + " AND ".join(conditions) if conditions else "")
         + f" ORDER BY {column} {direction}, trace_id {direction} LIMIT {{limit:UInt32}}"
     )
@@ -134,7 +134,7 @@ def trace_rows(store: Store, project: str, trace_ids: list[str]) -> list[TraceRo
     if not trace_ids:
         return []
     only = "AND trace_id IN {ids:Array(String)}"
-    sql = f"SELECT {TRACE_COLUMNS} FROM ({per_trace(TRACE_ROW_AGGREGATES, only)})"
+    sql = f"SELECT {TRACE_COLUMNS} FROM ({summarized(TRACE_ROW_AGGREGATES, only)})"
     return cast(list[TraceRow], store.query_dicts(sql, {"project": project, "ids": trace_ids}))
 
 
