@@ -27,7 +27,7 @@ from tokentrail.store.sql import aggregates
 if TYPE_CHECKING:  # the schema's migration 6 is BACKFILL, and the store imports the schema
     from tokentrail.store.database import Store
 
-__all__ = ["BACKFILL", "SUMMARY_AGGREGATES", "refresh", "refresh_selected", "summarized"]
+__all__ = ["BACKFILL", "SUMMARY_AGGREGATES", "refresh", "refresh_selected", "summarized", "summarized_once"]
 
 #: The aggregates a summary holds, each a column of ``trace_summaries`` under its name: all but the root
 #: span's payloads, which only one session's page shows (read from its spans).
@@ -85,7 +85,7 @@ def refresh_selected(store: Store, project: str, select_ids: str, parameters: di
 def _write(store: Store, traces: str, parameters: dict[str, Any]) -> None:
     try:
         store.client().command(
-            _summarize(f"WHERE project = {{project:String}} AND {traces}"), parameters=parameters
+            _summarize(f"PREWHERE project = {{project:String}} AND {traces}"), parameters=parameters
         )
     except ClickHouseError as exc:
         # Retried by the caller (the writer keeps the batch's traces and its log): a summary left behind
@@ -93,8 +93,23 @@ def _write(store: Store, traces: str, parameters: dict[str, Any]) -> None:
         raise StoreUnavailable(f"the store failed to summarize traces: {exc}") from exc
 
 
-def summarized(names: Iterable[str], where: str = "") -> str:
-    """SQL reading the named aggregates of each summarized trace of ``{project}``, its latest summary
-    (``where`` narrows the traces, as ``AND ...``)."""
+def summarized_once(condition: str) -> str:
+    """A ``traces`` narrowing for :func:`summarized`: the traces with a summary, of any version, where
+    ``condition`` holds. Read without ``FINAL``, so cheap, and a superset: the condition must be checked
+    again on the latest summaries. Narrows a read by a selective condition (one session) to a few rows
+    before ``FINAL`` merges them."""
+    return (
+        " AND trace_id IN (SELECT trace_id FROM trace_summaries "
+        f"WHERE project = {{project:String}} AND {condition})"
+    )
+
+
+def summarized(names: Iterable[str], traces: str = "") -> str:
+    """SQL reading the named aggregates from the latest summary of each trace of ``{project}``;
+    ``traces`` (``AND`` a condition on ``trace_id`` alone, applied before ``FINAL``: see
+    :mod:`tokentrail.store.sql`) narrows them. Conditions on the aggregates belong around it."""
     columns = ", ".join(dict.fromkeys(names))
-    return f"SELECT trace_id, {columns} FROM trace_summaries FINAL WHERE project = {{project:String}} {where}"
+    return (
+        f"SELECT trace_id, {columns} FROM trace_summaries FINAL "
+        f"PREWHERE project = {{project:String}} {traces}"
+    )

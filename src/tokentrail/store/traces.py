@@ -138,7 +138,8 @@ def trace_rows(store: Store, project: str, trace_ids: list[str]) -> list[TraceRo
     return cast(list[TraceRow], store.query_dicts(sql, {"project": project, "ids": trace_ids}))
 
 
-# The span rows trees are built from.
+# The span rows trees are built from. Each read below picks its rows by key alone, in PREWHERE (see
+# tokentrail.store.sql: the rows of one trace are read and merged, not every row beside them).
 _TREE_SPANS = "SELECT * EXCEPT (ingested_ns), end_ns - start_ns AS duration_ns FROM spans FINAL "
 #: What a span carries besides its facts and numbers: read for one span's detail, not for a whole tree.
 PAYLOAD_COLUMNS = ("input", "output", "attributes", "resource", "events", "metadata")
@@ -167,7 +168,7 @@ def trace_spans(
         select = _TREE_SPANS_WITHOUT_PAYLOADS
         params["kept_attributes"] = list(kept_attributes)
     return store.query_dicts(
-        select + "WHERE project = {project:String} AND trace_id = {trace_id:String} "
+        select + "PREWHERE project = {project:String} AND trace_id = {trace_id:String} "
         "ORDER BY start_ns, span_id",
         params,
     )
@@ -176,7 +177,7 @@ def trace_spans(
 def span_payloads(store: Store, project: str, trace_id: str, span_id: str) -> dict[str, Any] | None:
     """The :data:`PAYLOAD_COLUMNS` of one span, or None when there is no such span."""
     rows = store.query_dicts(
-        f"SELECT {', '.join(PAYLOAD_COLUMNS)} FROM spans FINAL WHERE project = {{project:String}} "
+        f"SELECT {', '.join(PAYLOAD_COLUMNS)} FROM spans FINAL PREWHERE project = {{project:String}} "
         "AND trace_id = {trace_id:String} AND span_id = {span_id:String}",
         {"project": project, "trace_id": trace_id, "span_id": span_id},
     )
@@ -187,7 +188,7 @@ def spans_of_traces(store: Store, project: str, trace_ids: list[str]) -> dict[st
     """Every span of the given traces, as :func:`trace_spans` reads them, by trace id."""
     return by_trace(
         store,
-        _TREE_SPANS + "WHERE project = {project:String} AND trace_id IN {ids:Array(String)} "
+        _TREE_SPANS + "PREWHERE project = {project:String} AND trace_id IN {ids:Array(String)} "
         "ORDER BY trace_id, start_ns, span_id",
         project,
         trace_ids,
