@@ -16,7 +16,7 @@ from tokentrail.store.sql import (
     encode_cursor,
     trace_conditions,
 )
-from tokentrail.store.summaries import summarized, summarized_once
+from tokentrail.store.summaries import any_summary_where, summarized
 from tokentrail.store.traces import TRACE_COLUMNS, TRACE_ROW_AGGREGATES, TraceRow
 
 __all__ = ["SESSION_SORTS", "SessionRow", "SessionTraceRow", "session_traces", "sessions"]
@@ -119,7 +119,7 @@ def sessions(
         "sumMap(t_usage) AS usage, "
         "sum(t_errors) AS error_count, sum(t_spans) AS span_count, "
         "argMinIf(t_user, t_start, t_user != '') AS user_id "
-        f"FROM ({summarized(needed, summarized_once(in_page))}) "
+        f"FROM ({summarized(needed, any_summary_where(in_page))}) "
         f"WHERE {in_page} AND {' AND '.join(conditions)} GROUP BY t_session",
         params,
     )
@@ -134,7 +134,7 @@ def session_traces(store: Store, project: str, session_id: str) -> list[SessionT
     needed = [*TRACE_ROW_AGGREGATES, "t_cost_by_type"]
     rows = store.query_dicts(
         f"SELECT {TRACE_COLUMNS}, t_cost_by_type AS cost_by_type "
-        f"FROM ({summarized(needed, summarized_once(in_session))}) "
+        f"FROM ({summarized(needed, any_summary_where(in_session))}) "
         f"WHERE {in_session} ORDER BY t_start, trace_id",
         params,
     )

@@ -27,7 +27,7 @@ from tokentrail.store.sql import aggregates
 if TYPE_CHECKING:  # the schema's migration 6 is BACKFILL, and the store imports the schema
     from tokentrail.store.database import Store
 
-__all__ = ["BACKFILL", "SUMMARY_AGGREGATES", "refresh", "refresh_selected", "summarized", "summarized_once"]
+__all__ = ["BACKFILL", "SUMMARY_AGGREGATES", "any_summary_where", "refresh", "refresh_selected", "summarized"]
 
 #: The aggregates a summary holds, each a column of ``trace_summaries`` under its name: all but the root
 #: span's payloads, which only one session's page shows (read from its spans).
@@ -88,12 +88,13 @@ def _write(store: Store, traces: str, parameters: dict[str, Any]) -> None:
             _summarize(f"PREWHERE project = {{project:String}} AND {traces}"), parameters=parameters
         )
     except ClickHouseError as exc:
-        # Retried by the caller (the writer keeps the batch's traces and its log): a summary left behind
-        # would hide a trace's latest spans from every list until the trace changes again.
+        # Retryable, not logged and dropped: a summary left behind would hide a trace's latest spans from
+        # every list until the trace changes again. The writer retries (it keeps the batch's traces and
+        # its log); a re-pricing job fails, with its changed rows written but maybe not summarized.
         raise StoreUnavailable(f"the store failed to summarize traces: {exc}") from exc
 
 
-def summarized_once(condition: str) -> str:
+def any_summary_where(condition: str) -> str:
     """A ``traces`` narrowing for :func:`summarized`: the traces with a summary, of any version, where
     ``condition`` holds. Read without ``FINAL``, so cheap, and a superset: the condition must be checked
     again on the latest summaries. Narrows a read by a selective condition (one session) to a few rows
