@@ -138,6 +138,8 @@ def session_traces(store: Store, project: str, session_id: str) -> list[SessionT
         f"WHERE {in_session} ORDER BY t_start, trace_id",
         params,
     )
+    if not rows:
+        return []
     # The root spans' payloads are no summary's (they can be large): read from those traces' spans alone.
     params["ids"] = [row["trace_id"] for row in rows]
     payloads = {
