@@ -2,14 +2,17 @@
 the throughput of 4 concurrent clients against 1.
 
 Loads synthetic canonical spans (10-span traces plus one 200-span trace, see ``stored_spans.py``) into a
-fresh embedded store through the real writer and leaves the table as the writer's inserts left it (no
-``OPTIMIZE``: reads must be fast before the background merges catch up). Starts the real API on loopback
-and times each request end to end (HTTP, SQL, JSON), median of ``--repeat`` after a warm-up. Then 1, and
-4, client threads each send ``--rounds`` rounds of the three requests; the figure is 4 clients' requests
-per second against 1 client's. The baseline, measured in the same run on the same data: one plain
-ClickHouse scan, ``SELECT count(), sum(cost_total) FROM spans``, so each figure also prints as a multiple
-of "just read the table once". With ``--optimize``, the same figures again after ``OPTIMIZE TABLE spans
-FINAL``, for comparison.
+fresh embedded store through the real writer, which settles each batch as the server does (marks, then
+the per-trace summaries), and leaves the tables as the writer's inserts left them (no ``OPTIMIZE``: reads
+must be fast before the background merges catch up; the active parts of ``spans`` and
+``trace_summaries`` are printed). Starts the real API on loopback and times each request end to end
+(HTTP, SQL, JSON), median of ``--repeat`` after a warm-up. Then 1, and 4, client threads each send
+``--rounds`` rounds of the three requests; the figure is 4 clients' requests per second against 1
+client's, with how many cores the process kept busy meanwhile (one client that keeps both cores busy
+leaves nothing for more clients to use). The baseline, measured in the same run on the same data: one
+plain ClickHouse scan, ``SELECT count(), sum(cost_total) FROM spans``, so each figure also prints as a
+multiple of "just read the table once". With ``--optimize``, the same figures again after ``OPTIMIZE
+TABLE spans FINAL``, for comparison.
 
     python bench/query.py --spans 1000000
     python bench/query.py --spans 1000000 --optimize
@@ -54,16 +57,19 @@ def _get(client: httpx.Client, path: str, params: Params) -> None:
         sys.exit(f"{path}: {response.status_code} {response.text[:300]}")
 
 
-def _active_parts(store: Store) -> int:
+def _active_parts(store: Store) -> dict[str, int]:
+    """The active parts of each table the timed requests read."""
     rows = store.query(
-        "SELECT count() FROM system.parts WHERE database = currentDatabase() AND table = 'spans' AND active"
+        "SELECT table, count() FROM system.parts WHERE database = currentDatabase() "
+        "AND table IN ('spans', 'trace_summaries') AND active GROUP BY table ORDER BY table"
     )
-    return int(rows[0][0])
+    return {table: int(count) for table, count in rows}
 
 
-def requests_per_s(url: str, big_trace: str, clients: int, rounds: int) -> float:
+def requests_per_s(url: str, big_trace: str, clients: int, rounds: int) -> tuple[float, float]:
     """Requests/s of ``clients`` threads, each with its own connection, each sending ``rounds`` rounds of
-    every timed request."""
+    every timed request; and how many of the machine's cores this process kept busy meanwhile (CPU
+    seconds per second: the embedded store's threads, the server's and the clients')."""
     requests = list(_requests(big_trace).values())
 
     def client_rounds(_: int) -> None:
@@ -72,10 +78,11 @@ def requests_per_s(url: str, big_trace: str, clients: int, rounds: int) -> float
                 for path, params in requests:
                     _get(client, path, params)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(client_rounds, range(clients)))
-    return clients * rounds * len(requests) / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    return clients * rounds * len(requests) / elapsed, (time.process_time() - cpu) / elapsed
 
 
 def measure(store: Store, url: str, big_trace: str, repeat: int, rounds: int) -> dict[str, object]:
@@ -88,8 +95,8 @@ def measure(store: Store, url: str, big_trace: str, repeat: int, rounds: int) ->
             name: median_ms(partial(_get, client, path, params), repeat)
             for name, (path, params) in _requests(big_trace).items()
         }
-    one = requests_per_s(url, big_trace, 1, rounds)
-    many = requests_per_s(url, big_trace, CLIENTS, rounds)
+    one, one_cores = requests_per_s(url, big_trace, 1, rounds)
+    many, many_cores = requests_per_s(url, big_trace, CLIENTS, rounds)
     return {
         "active_parts_before_after": [parts, _active_parts(store)],
         "baseline_full_scan_ms": round(baseline, 1),
@@ -106,6 +113,9 @@ def measure(store: Store, url: str, big_trace: str, repeat: int, rounds: int) ->
             "one_client_requests_per_s": round(one, 2),
             f"{CLIENTS}_clients_requests_per_s": round(many, 2),
             "ratio": round(many / one, 2),
+            # One client keeping both cores busy leaves nothing for more clients to use.
+            "cores_busy_one_client": round(one_cores, 2),
+            f"cores_busy_{CLIENTS}_clients": round(many_cores, 2),
             "target_ratio": TARGET_CONCURRENCY,
             "meets_target": many / one >= TARGET_CONCURRENCY,
         },

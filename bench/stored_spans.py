@@ -21,6 +21,7 @@ import uvicorn
 
 from tokentrail.api import create_app
 from tokentrail.config import Settings
+from tokentrail.ingest.duplicates import TraceSettler
 from tokentrail.model import Span, SpanKind, Status
 from tokentrail.pricing.cost import price_span
 from tokentrail.store.database import Store
@@ -85,7 +86,10 @@ def load(
     """Write ``total_spans`` spans over the last week; returns the id of the one big trace. With ``merge``,
     the table's parts are then merged into one; without, it is left as the writer's inserts left it."""
     rng = random.Random(seed)
-    writer = SpanWriter(store, wal_dir, batch_max_spans=100_000, max_pending_spans=2_000_000)
+    # Settled as the server settles them: marks, then the summaries the trace and session lists read.
+    writer = SpanWriter(
+        store, wal_dir, batch_max_spans=100_000, max_pending_spans=2_000_000, resolve=TraceSettler(store)
+    )
     start_ns = time.time_ns() - _WEEK_NS
     step = _WEEK_NS // max(1, total_spans // 10)
     big_trace = rng.randbytes(16).hex()

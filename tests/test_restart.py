@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -53,6 +54,14 @@ def _healthy(url: str, process: subprocess.Popen[bytes]) -> dict:
     raise AssertionError("the server did not start within 90 s")
 
 
+def _eventually(read: Callable[[], int], timeout: float = 30) -> int:
+    """What ``read`` gives once it is not 0, or 0 after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (value := read()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return value
+
+
 @pytest.mark.slow
 def test_after_a_refused_row_and_a_kill_the_server_starts_and_serves_everything_else(tmp_path):
     port = _free_port()
@@ -65,7 +74,9 @@ def test_after_a_refused_row_and_a_kill_the_server_starts_and_serves_everything_
 
     first = _serve(tmp_path, port)
     try:
-        assert _healthy(url, first)["quarantined_spans"] == 1
+        _healthy(url, first)
+        # The log is replayed by the insert thread, after the server starts answering.
+        assert _eventually(lambda: httpx.get(url + "/healthz", timeout=5).json()["quarantined_spans"]) == 1
         traces = [f"{i:032x}" for i in range(1, 6)]
         for trace_id in traces:
             body = protobuf_request([span("step", trace_id, f"{n + 1:016x}") for n in range(20)])

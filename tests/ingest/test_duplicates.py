@@ -11,7 +11,7 @@ import pytest
 from layered_traces import random_layered_trace
 from otlp_builders import NOW_NS, new_trace_id
 from tokentrail.analysis.calls import node_of, resolve
-from tokentrail.ingest.duplicates import DuplicateResolver
+from tokentrail.ingest.duplicates import TraceSettler
 from tokentrail.model import Span, SpanKind
 from tokentrail.store import marks
 from tokentrail.store.writer import SpanWriter
@@ -33,7 +33,7 @@ def _stored_marks(store, trace_id: str) -> dict[str, str]:
 
 
 def _write(store, tmp_path: Path, spans: list[Span], name: str) -> None:
-    writer = SpanWriter(store, tmp_path / name, resolve=DuplicateResolver(store))
+    writer = SpanWriter(store, tmp_path / name, resolve=TraceSettler(store))
     try:
         writer.submit(spans).result(10)
         writer.flush()

@@ -21,6 +21,8 @@ SCHEMA = [
     MIGRATIONS_TABLE,
     *(statement for migration in MIGRATIONS for statement in migration.statements),
 ]
+#: The statements that define tables (the rest fill them).
+DDL = [statement for statement in SCHEMA if not statement.lstrip().startswith("INSERT")]
 TABLES = [
     found[1] for statement in SCHEMA if (found := re.match(r"\s*CREATE TABLE IF NOT EXISTS (\w+)", statement))
 ]
@@ -40,7 +42,7 @@ def test_the_embedded_engine_parses_every_cluster_statement(store: Store):
     # formatQuery parses without executing: ON CLUSTER and the replicated engines need a real cluster.
     for sql in rendered:
         assert store.query("SELECT formatQuery({sql:String})", {"sql": sql})[0][0].startswith(
-            ("CREATE", "ALTER")
+            ("CREATE", "ALTER", "INSERT")
         ), sql
     engines = {name for sql in rendered for name in re.findall(r"ENGINE = (\w+)", sql)}
     known = {row[0] for row in store.query("SELECT name FROM system.table_engines")}
@@ -48,8 +50,8 @@ def test_the_embedded_engine_parses_every_cluster_statement(store: Store):
     assert engines <= known
 
 
-def test_every_statement_runs_on_every_node():
-    for statement in SCHEMA:
+def test_every_table_definition_runs_on_every_node():
+    for statement in DDL:
         for sql in on_cluster(statement):
             assert f"ON CLUSTER `{CLUSTER}`" in sql, sql
 
@@ -93,7 +95,25 @@ def test_every_migration_statement_can_run_twice():
     for statement in SCHEMA:
         assert re.match(
             r"\s*(CREATE (DATABASE|TABLE) IF NOT EXISTS|ALTER TABLE \w+ ADD COLUMN IF NOT EXISTS)", statement
-        )
+        ) or _fills_a_replacing_table(statement)
+
+
+def _fills_a_replacing_table(statement: str) -> bool:
+    """An insert into a table whose rows replace equal-keyed rows of an equal or lower version: a second
+    run writes the same rows again, and they replace the first run's."""
+    found = re.match(r"\s*INSERT INTO (\w+) ", statement)
+    if found is None:
+        return False
+    (create,) = [other for other in SCHEMA if f"EXISTS {found[1]} (" in other]
+    return "ENGINE = ReplacingMergeTree(" in create
+
+
+def test_a_data_migration_runs_once_through_the_distributed_tables():
+    inserts = [statement for statement in SCHEMA if statement.lstrip().startswith("INSERT")]
+
+    assert inserts
+    for statement in inserts:
+        assert on_cluster(statement) == (statement,)
 
 
 @pytest.mark.parametrize(

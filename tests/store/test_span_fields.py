@@ -79,7 +79,7 @@ def test_rows_stored_before_migration_5_read_their_tool_name_and_tier_from_their
     spans = [_span(attributes=attributes) for attributes, _, _ in OLD_ROWS]
     _insert_old(old_store, spans)
 
-    assert old_store.migrate() == [5]
+    assert 5 in old_store.migrate()
     expected = {span.span_id: (tool, tier) for span, (_, tool, tier) in zip(spans, OLD_ROWS, strict=True)}
     assert _fields(old_store) == expected
     old_store.client().command("OPTIMIZE TABLE spans FINAL")  # merged parts keep what was read

@@ -18,7 +18,7 @@ from tokentrail.config import Settings
 from tokentrail.documents.errors import retry_after, status_of
 from tokentrail.errors import TokentrailError
 from tokentrail.ingest.chain import Fanout
-from tokentrail.ingest.duplicates import DuplicateResolver
+from tokentrail.ingest.duplicates import TraceSettler
 from tokentrail.ingest.exporters import StoreExporter
 from tokentrail.ingest.offload import Offload, default_processes
 from tokentrail.ingest.stages import processors
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             batch_max_spans=settings.batch_max_spans,
             max_pending_spans=settings.max_pending_spans,
             flush_interval_s=settings.flush_interval_ms / 1000,
-            resolve=DuplicateResolver(app.state.store),
+            resolve=TraceSettler(app.state.store),
         )
         processes = settings.ingest_processes
         # The ingest chain: receivers hand it batches; processors run in ingest processes, then the

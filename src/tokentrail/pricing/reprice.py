@@ -8,7 +8,8 @@ narrow read), and for each chunk
 1. reads what pricing needs of every span (:func:`~tokentrail.store.reprice.reprice_scan`), as JSON lines;
 2. prices each span with :func:`~tokentrail.pricing.cost.price_span`, exactly as ingest would now;
 3. uploads only the spans whose price changed, and has ClickHouse copy their stored rows with the new
-   cost and a newer version (:func:`~tokentrail.store.reprice.write_repriced`), so no row travels whole.
+   cost and a newer version (:func:`~tokentrail.store.reprice.write_repriced`), so no row travels whole,
+   then summarize their traces again for the lists.
 
 Jobs run one at a time, on a thread of their own, and report their progress as they go. Re-pricing is
 idempotent: a job interrupted (a restart) is simply run again.

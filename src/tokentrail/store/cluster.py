@@ -25,6 +25,8 @@ __all__ = ["SHARD_KEYS", "check_cluster_name", "local_table", "render"]
 SHARD_KEYS = {
     "spans": "cityHash64(project, trace_id)",
     "price_rules": "cityHash64(project, id)",
+    # A trace's summary on its spans' shard: the shard that summarizes it holds all of them.
+    "trace_summaries": "cityHash64(project, trace_id)",
     "schema_migrations": "version",
 }
 
@@ -32,6 +34,7 @@ _CLUSTER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _CREATE_DATABASE = re.compile(r"\s*CREATE DATABASE IF NOT EXISTS (\w+)\s*")
 _CREATE_TABLE = re.compile(r"\s*CREATE TABLE IF NOT EXISTS (\w+) (.*?)\s*", re.DOTALL)
 _ALTER_TABLE = re.compile(r"\s*ALTER TABLE (\w+) (.*?)\s*", re.DOTALL)
+_INSERT = re.compile(r"\s*INSERT INTO \w+ .*", re.DOTALL)
 _ENGINE = re.compile(r"ENGINE = (\w*MergeTree)(?:\(([^)]*)\))?")
 
 
@@ -52,8 +55,9 @@ def render(statement: str, *, cluster: str | None, database: str) -> tuple[str, 
     else its form for every node of ``cluster``.
 
     Knows the forms the migrations use (``CREATE DATABASE``/``CREATE TABLE IF NOT EXISTS`` with a
-    ``MergeTree``-family engine, ``ALTER TABLE``); any other raises ``ValueError``, so a migration the
-    cluster form would get wrong fails its test instead of a cluster's start.
+    ``MergeTree``-family engine, ``ALTER TABLE``, and ``INSERT INTO``, which runs once, as written, through
+    the ``Distributed`` tables); any other raises ``ValueError``, so a migration the cluster form would get
+    wrong fails its test instead of a cluster's start.
     """
     if cluster is None:
         return (statement,)
@@ -77,6 +81,8 @@ def render(statement: str, *, cluster: str | None, database: str) -> tuple[str, 
         table, change = found[1], found[2]
         # The local tables first: the Distributed table must never list a column the shards lack.
         return (f"ALTER TABLE {local_table(table)} {on} {change}", f"ALTER TABLE {table} {on} {change}")
+    if _INSERT.fullmatch(statement):
+        return (statement,)  # the Distributed tables read every shard and send each row to its own
     raise ValueError(f"no cluster form for: {statement.strip()[:80]}")
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from tokentrail.model import PRICED_BY_USAGE
+from tokentrail.store import summaries
 from tokentrail.store.database import Store
 from tokentrail.store.rows import PRICED_COLUMNS, REPRICED_COLUMNS, ScannedSpan
 from tokentrail.store.sql import COUNTED_COST
@@ -126,6 +127,7 @@ def write_repriced(store: Store, table: str, project: str, keys: KeyRange, rows:
     and ``ingested_ns`` one nanosecond later, so the copy replaces it. Only the version that was priced
     is copied (same ``ingested_ns``): a span re-sent while the job ran was priced at ingest with the
     current rules, and it keeps its later ``ingested_ns``, so it still wins over the copy either way.
+    Then the summaries of the traces whose rows were copied are refreshed.
     """
     client = store.client()
     name = _table(table)
@@ -145,6 +147,7 @@ def write_repriced(store: Store, table: str, project: str, keys: KeyRange, rows:
         f"WHERE {where}",
         parameters=params,
     )
+    summaries.refresh_selected(store, project, f"SELECT trace_id FROM {name}", {})
 
 
 def _table(name: str) -> str:

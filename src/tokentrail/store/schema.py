@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tokentrail.store.summaries import BACKFILL
+
 __all__ = ["MIGRATIONS", "Migration"]
 
 
@@ -125,6 +127,40 @@ MIGRATIONS: tuple[Migration, ...] = (
             "lower(attributes['tokentrail.batch']) = 'true', 'batch', "
             "lower(attributes['openai.response.service_tier']) = 'flex', 'flex', "
             "lower(attributes['openai.request.service_tier']) = 'flex', 'flex', '') AFTER tool_name",
+        ),
+    ),
+    Migration(
+        6,
+        "trace_summaries: each trace's totals and facts, kept up to date, for trace and session lists",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS trace_summaries (
+                project LowCardinality(String),
+                trace_id String,
+                version Int128,
+                t_start Int64,
+                t_end Int64,
+                t_duration Int64,
+                t_spans UInt64,
+                t_cost Decimal(76, 18),
+                t_usage Map(LowCardinality(String), UInt64),
+                t_cost_by_type Map(LowCardinality(String), Decimal(76, 18)),
+                t_errors UInt64,
+                t_unpriced UInt64,
+                t_roots UInt64,
+                t_name String,
+                t_session String,
+                t_user String,
+                t_service LowCardinality(String),
+                t_models Array(LowCardinality(String)),
+                t_services Array(LowCardinality(String)),
+                t_tags Array(String)
+            )
+            ENGINE = ReplacingMergeTree(version)
+            ORDER BY (project, trace_id)
+            """,
+            # The traces stored before it, summarized as refreshes summarize them (store/summaries.py).
+            BACKFILL,
         ),
     ),
 )

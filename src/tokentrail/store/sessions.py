@@ -11,11 +11,12 @@ from tokentrail.store.sql import (
     InvalidQuery,
     Page,
     TraceFilter,
+    aggregates,
     decode_cursor,
     encode_cursor,
-    per_trace,
     trace_conditions,
 )
+from tokentrail.store.summaries import any_summary_where, summarized
 from tokentrail.store.traces import TRACE_COLUMNS, TRACE_ROW_AGGREGATES, TraceRow
 
 __all__ = ["SESSION_SORTS", "SessionRow", "SessionTraceRow", "session_traces", "sessions"]
@@ -66,8 +67,8 @@ def sessions(
 ) -> Page[SessionRow]:
     """Sessions with their trace count and totals, most recently active (or costliest) first.
 
-    Two steps, as for traces: pick the page's sessions from the few aggregates the sort and filters
-    need, then total those sessions alone (their traces found by the session index).
+    Two steps over the traces' summaries, as for traces: pick the page's sessions from the few
+    aggregates the sort and filters need, then total those sessions alone.
     """
     if sort not in SESSION_SORTS:
         raise InvalidQuery(f"sort must be one of {', '.join(SESSION_SORTS)}, got {sort!r}")
@@ -87,7 +88,7 @@ def sessions(
     sort_value = {"last_ns": "max(t_end)", "cost": "sum(t_cost)"}[column]
     picked = ["t_session", "t_end" if column == "last_ns" else "t_cost", *filtered]
     page = store.query(
-        f"SELECT t_session AS session_id, {sort_value} AS {column} FROM ({per_trace(picked)}) "
+        f"SELECT t_session AS session_id, {sort_value} AS {column} FROM ({summarized(picked)}) "
         f"WHERE {' AND '.join(conditions)} GROUP BY t_session"
         + (" HAVING " + " AND ".join(having) if having else "")
         + f" ORDER BY {column} DESC, session_id DESC LIMIT {{limit:UInt32}}",
@@ -100,11 +101,7 @@ def sessions(
     if not page:
         return Page([], next_cursor)
     params["ids"] = [session_id for session_id, _ in page]
-    # Only traces with a span naming one of the sessions can resolve to it.
-    candidates = (
-        "AND trace_id IN (SELECT trace_id FROM spans WHERE project = {project:String} "
-        "AND session_id IN {ids:Array(String)})"
-    )
+    in_page = "t_session IN {ids:Array(String)}"
     needed = [
         "t_session",
         "t_user",
@@ -121,8 +118,9 @@ def sessions(
         "max(t_end) AS last_ns, sum(t_cost) AS cost, sumMap(t_cost_by_type) AS cost_by_type, "
         "sumMap(t_usage) AS usage, "
         "sum(t_errors) AS error_count, sum(t_spans) AS span_count, "
-        f"argMinIf(t_user, t_start, t_user != '') AS user_id FROM ({per_trace(needed, candidates)}) "
-        f"WHERE t_session IN {{ids:Array(String)}} AND {' AND '.join(conditions)} GROUP BY t_session",
+        "argMinIf(t_user, t_start, t_user != '') AS user_id "
+        f"FROM ({summarized(needed, any_summary_where(in_page))}) "
+        f"WHERE {in_page} AND {' AND '.join(conditions)} GROUP BY t_session",
         params,
     )
     by_session = {row["session_id"]: cast(SessionRow, row) for row in rows}
@@ -131,16 +129,27 @@ def sessions(
 
 def session_traces(store: Store, project: str, session_id: str) -> list[SessionTraceRow]:
     """The traces of one session in the order they started, with their root spans' input and output."""
-    # Only traces with a span naming the session can resolve to it: look at those alone.
-    candidates = (
-        "AND trace_id IN (SELECT trace_id FROM spans WHERE project = {project:String} "
-        "AND session_id = {session_id:String})"
+    params: dict[str, Any] = {"project": project, "session_id": session_id}
+    in_session = "t_session = {session_id:String}"
+    needed = [*TRACE_ROW_AGGREGATES, "t_cost_by_type"]
+    rows = store.query_dicts(
+        f"SELECT {TRACE_COLUMNS}, t_cost_by_type AS cost_by_type "
+        f"FROM ({summarized(needed, any_summary_where(in_session))}) "
+        f"WHERE {in_session} ORDER BY t_start, trace_id",
+        params,
     )
-    needed = [*TRACE_ROW_AGGREGATES, "t_cost_by_type", "t_input", "t_output"]
-    sql = (
-        f"SELECT {TRACE_COLUMNS}, t_cost_by_type AS cost_by_type, t_input AS input, t_output AS output "
-        f"FROM ({per_trace(needed, candidates)}) "
-        "WHERE t_session = {session_id:String} ORDER BY t_start, trace_id"
-    )
-    rows = store.query_dicts(sql, {"project": project, "session_id": session_id})
+    if not rows:
+        return []
+    # The root spans' payloads are no summary's (they can be large): read from those traces' spans alone.
+    params["ids"] = [row["trace_id"] for row in rows]
+    payloads = {
+        trace_id: (root_input, root_output)
+        for trace_id, root_input, root_output in store.query(
+            f"SELECT trace_id, {aggregates(['t_input', 't_output'])} FROM spans FINAL "
+            "PREWHERE project = {project:String} AND trace_id IN {ids:Array(String)} GROUP BY trace_id",
+            params,
+        )
+    }
+    for row in rows:
+        row["input"], row["output"] = payloads[row["trace_id"]]
     return cast(list[SessionTraceRow], rows)

@@ -15,10 +15,10 @@ from tokentrail.store.sql import (
     by_trace,
     decode_cursor,
     encode_cursor,
-    per_trace,
     span_matches,
     trace_conditions,
 )
+from tokentrail.store.summaries import summarized
 
 __all__ = [
     "PAYLOAD_COLUMNS",
@@ -72,8 +72,8 @@ _TRACE_ROW = {
     "service": "t_service",
     "models": "t_models",
 }
-#: The select list of a :class:`TraceRow` over :func:`~tokentrail.store.sql.per_trace` of
-#: :data:`TRACE_ROW_AGGREGATES`.
+#: The select list of a :class:`TraceRow` over the aggregates :data:`TRACE_ROW_AGGREGATES` (their
+#: summaries, :func:`~tokentrail.store.summaries.summarized`, or :func:`~tokentrail.store.sql.per_trace`).
 TRACE_COLUMNS = ", ".join(
     ["trace_id", *(f"{agg} AS {name}" for name, agg in _TRACE_ROW.items()), "t_roots = 0 AS root_missing"]
 )
@@ -100,8 +100,8 @@ def traces(
 ) -> Page[TraceRow]:
     """One page of traces matching ``where``, sorted, continuing after ``cursor``.
 
-    Two steps: pick the page's trace ids computing only the aggregates the filters and the sort need,
-    then compute every column for just those traces (a primary-key lookup).
+    Two steps over the traces' summaries: pick the page's trace ids reading only the aggregates the
+    filters and the sort need, then read every column for just those traces (a primary-key lookup).
     """
     if sort not in TRACE_SORTS:
         raise InvalidQuery(f"sort must be one of {', '.join(TRACE_SORTS)}, got {sort!r}")
@@ -116,7 +116,7 @@ def traces(
         conditions.append(f"({column}, trace_id) {op} ({{cursor_value:{column_type}}}, {{cursor_id:String}})")
     direction = "DESC" if descending else "ASC"
     page_sql = (
-        f"SELECT trace_id, {column} AS sort_value FROM ({per_trace([column, *needed], span_where)})"
+        f"SELECT trace_id, {column} AS sort_value FROM ({summarized([column, *needed], span_where)})"
         + (" WHERE " + " AND ".join(conditions) if conditions else "")
         + f" ORDER BY {column} {direction}, trace_id {direction} LIMIT {{limit:UInt32}}"
     )
@@ -134,11 +134,12 @@ def trace_rows(store: Store, project: str, trace_ids: list[str]) -> list[TraceRo
     if not trace_ids:
         return []
     only = "AND trace_id IN {ids:Array(String)}"
-    sql = f"SELECT {TRACE_COLUMNS} FROM ({per_trace(TRACE_ROW_AGGREGATES, only)})"
+    sql = f"SELECT {TRACE_COLUMNS} FROM ({summarized(TRACE_ROW_AGGREGATES, only)})"
     return cast(list[TraceRow], store.query_dicts(sql, {"project": project, "ids": trace_ids}))
 
 
-# The span rows trees are built from.
+# The span rows trees are built from. Each read below picks its rows by key alone, in PREWHERE (see
+# tokentrail.store.sql: the rows of one trace are read and merged, not every row beside them).
 _TREE_SPANS = "SELECT * EXCEPT (ingested_ns), end_ns - start_ns AS duration_ns FROM spans FINAL "
 #: What a span carries besides its facts and numbers: read for one span's detail, not for a whole tree.
 PAYLOAD_COLUMNS = ("input", "output", "attributes", "resource", "events", "metadata")
@@ -167,7 +168,7 @@ def trace_spans(
         select = _TREE_SPANS_WITHOUT_PAYLOADS
         params["kept_attributes"] = list(kept_attributes)
     return store.query_dicts(
-        select + "WHERE project = {project:String} AND trace_id = {trace_id:String} "
+        select + "PREWHERE project = {project:String} AND trace_id = {trace_id:String} "
         "ORDER BY start_ns, span_id",
         params,
     )
@@ -176,7 +177,7 @@ def trace_spans(
 def span_payloads(store: Store, project: str, trace_id: str, span_id: str) -> dict[str, Any] | None:
     """The :data:`PAYLOAD_COLUMNS` of one span, or None when there is no such span."""
     rows = store.query_dicts(
-        f"SELECT {', '.join(PAYLOAD_COLUMNS)} FROM spans FINAL WHERE project = {{project:String}} "
+        f"SELECT {', '.join(PAYLOAD_COLUMNS)} FROM spans FINAL PREWHERE project = {{project:String}} "
         "AND trace_id = {trace_id:String} AND span_id = {span_id:String}",
         {"project": project, "trace_id": trace_id, "span_id": span_id},
     )
@@ -187,7 +188,7 @@ def spans_of_traces(store: Store, project: str, trace_ids: list[str]) -> dict[st
     """Every span of the given traces, as :func:`trace_spans` reads them, by trace id."""
     return by_trace(
         store,
-        _TREE_SPANS + "WHERE project = {project:String} AND trace_id IN {ids:Array(String)} "
+        _TREE_SPANS + "PREWHERE project = {project:String} AND trace_id IN {ids:Array(String)} "
         "ORDER BY trace_id, start_ns, span_id",
         project,
         trace_ids,
