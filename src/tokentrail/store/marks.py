@@ -78,18 +78,20 @@ def stored_traces(
         )
         for trace_id, span_id, parent in zip(*links, strict=True):
             traces[trace_id].parents[span_id] = parent
-        _read_calls(store, f"{where} AND {_MODEL_KINDS}", params, traces)
+        _read_calls(store, where, params, traces)
     for trace_id, spans in sizes:
         if spans > WHOLE_TRACE_SPANS:
             _read_parts(store, project, trace_id, touched[trace_id], traces[trace_id])
     return traces
 
 
-def _read_calls(store: Store, where: str, params: dict[str, Any], traces: dict[str, StoredTrace]) -> None:
+def _read_calls(store: Store, keys: str, params: dict[str, Any], traces: dict[str, StoredTrace]) -> None:
+    """Append to ``traces`` the model spans among the rows whose key meets ``keys`` (a condition on the
+    key columns only: it is applied before ``FINAL`` merges, see :mod:`tokentrail.store.sql`)."""
     columns = store.query_columns(
         "SELECT trace_id, span_id, parent_span_id, request_model, response_model, usage['input'], "
         "usage['output'], response_id, start_ns, cost_total != 0, duplicate_of, duplicate_reason "
-        f"FROM spans FINAL WHERE {where}",
+        f"FROM spans FINAL PREWHERE {keys} WHERE {_MODEL_KINDS}",
         params,
     )
     for (
@@ -123,7 +125,7 @@ def _read_parts(store: Store, project: str, trace_id: str, new: Collection[str],
         into.parents.update(_subtrees(store, in_trace, params, start))
         into.calls.clear()
         in_parts = _in_ids("span_id", into.parents.keys(), params)
-        _read_calls(store, f"{in_trace} AND {in_parts} AND {_MODEL_KINDS}", params, {trace_id: into})
+        _read_calls(store, f"{in_trace} AND {in_parts}", params, {trace_id: into})
         params["responses"] = sorted({call.node.response_id for call in into.calls if call.node.response_id})
         sharing = store.query(
             f"SELECT span_id FROM spans WHERE {in_trace} AND {_MODEL_KINDS} "
