@@ -87,7 +87,7 @@ def _free_port() -> int:
 def start_server(store: Store, tmp_path: Path, **settings_overrides: object) -> Iterator[LiveServer]:
     port = _free_port()
     # Ingest on a thread: a process pool per test server would cost seconds of spawning each time;
-    # tests/ingest/test_worker.py runs the process pool.
+    # tests/ingest/test_offload.py runs the process pool.
     settings_overrides.setdefault("ingest_processes", 0)
     settings = Settings(data_dir=tmp_path, host="127.0.0.1", port=port, **settings_overrides)  # type: ignore[arg-type]
     app = create_app(settings, store=store)

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from tokentrail.config import SETTINGS, ConfigError, Settings
+from tokentrail.config import SETTINGS, ConfigError, Settings, is_loopback
 from tokentrail.display import duration, signed_usd, span_label, usd
 
 app = typer.Typer(help="tokentrail: trace trees of LLM applications with exact costs.", no_args_is_help=True)
@@ -40,6 +40,9 @@ def serve(
     with_demo: Annotated[
         bool, typer.Option("--demo", help="Once started, load demo traffic (a RAG agent) into the store.")
     ] = False,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Listen where other machines reach it, unauthenticated.")
+    ] = False,
 ) -> None:
     """Run the server: OTLP/HTTP at /v1/traces and the REST API at /api/v1 (embedded store by default)."""
     import uvicorn
@@ -51,6 +54,14 @@ def serve(
         settings = Settings.from_env(host=host, port=port, data_dir=data_dir, store=store, database=database)
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from None
+    open_to = f"anyone who reaches {settings.host}:{settings.port} can read and write every project"
+    if not is_loopback(settings.host) and not insecure:
+        console.print(
+            f"[red]refusing to listen on {settings.host}: no authentication, so {open_to}; "
+            "listen on 127.0.0.1, or pass --insecure (and set TOKENTRAIL_ALLOWED_HOSTS).[/]"
+        )
+        raise typer.Exit(2)
+    console.print(f"[yellow]No authentication: {open_to}.[/]")
     console.print(f"tokentrail: store [bold]{settings.store_url}[/], database [bold]{settings.database}[/]")
     console.print(
         f"OTLP/HTTP endpoint: [bold]http://{settings.host}:{settings.port}[/]  "

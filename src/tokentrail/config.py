@@ -6,6 +6,7 @@ Every setting is declared in :data:`SETTINGS` with its variable, default and mea
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -32,6 +33,28 @@ def parse_mapping(text: str) -> dict[str, str]:
             raise ValueError(f"expected key=value, got {item!r}")
         result[key.strip()] = value.strip()
     return result
+
+
+#: The names of this machine's loopback interface.
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether listening on ``host`` serves this machine only (``localhost`` or a loopback address)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:  # any other name may resolve to an address others reach
+        return False
+
+
+def parse_names(text: str) -> tuple[str, ...]:
+    """Parse ``"a.example, b.example"`` into lower-case names; at least one."""
+    names = tuple(dict.fromkeys(name.strip().lower() for name in text.split(",") if name.strip()))
+    if not names:
+        raise ValueError("expected one or more names, comma-separated")
+    return names
 
 
 def _non_negative_int(text: str) -> int:
@@ -72,6 +95,9 @@ class Settings:
     clickhouse_cluster: str = ""
     host: str = "127.0.0.1"
     port: int = 4318
+    #: The names a request's ``Host`` header may carry (a web page elsewhere cannot then reach the server
+    #: through a name it controls: DNS rebinding); "*" allows any.
+    allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
     max_body_bytes: int = 32 * 1024 * 1024
     max_payload_chars: int = 65536
     #: ``service.name`` -> project, for spans that arrive without a project header.
@@ -150,6 +176,12 @@ SETTINGS: dict[str, SettingSpec] = {
     ),
     "host": SettingSpec("TOKENTRAIL_HOST", str, "Address to listen on (default 127.0.0.1)."),
     "port": SettingSpec("TOKENTRAIL_PORT", _positive_int, "HTTP port for OTLP and the API (default 4318)."),
+    "allowed_hosts": SettingSpec(
+        "TOKENTRAIL_ALLOWED_HOSTS",
+        parse_names,
+        "Host names requests may be addressed to, comma-separated; other Host headers get 400 "
+        "(default localhost,127.0.0.1,::1; '*' allows any).",
+    ),
     "max_body_bytes": SettingSpec(
         "TOKENTRAIL_MAX_BODY_BYTES",
         _positive_int,

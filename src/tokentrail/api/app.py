@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from tokentrail import __version__
 from tokentrail.api import costs, errors, live, otlp, prices, quarantine, reprice, sessions, traces
 from tokentrail.api.encoding import ExactJSONResponse
+from tokentrail.api.security import SecurityMiddleware
 from tokentrail.config import Settings
 from tokentrail.documents.errors import retry_after, status_of
 from tokentrail.errors import TokentrailError
@@ -130,4 +131,5 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(quarantine.router, prefix="/api/v1")
     app.include_router(ui_routes.router)
     app.mount("/static", StaticFiles(directory=ui_routes.STATIC_DIR), name="static")
+    app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts)
     return app
