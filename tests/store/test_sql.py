@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tokentrail.store.sql import MONEY_SUM_TYPE, InvalidQuery, decode_cursor, encode_cursor
+from tokentrail.store.sql import MONEY_SUM_TYPE, InvalidQuery, decode_cursor, encode_cursor, one_of
 
 
 def test_a_cursor_gives_back_the_value_and_id_it_was_made_from():
@@ -43,3 +43,18 @@ def test_a_cursor_this_server_did_not_issue_is_an_invalid_query(cursor):
 def test_a_cursor_value_its_column_cannot_hold_is_an_invalid_query(value, column_type, value_type):
     with pytest.raises(InvalidQuery, match=re.escape(f"does not fit {column_type})")):
         decode_cursor(encode_cursor("s", value, "a"), "s", column_type, value_type)
+
+
+@pytest.mark.parametrize(
+    "ids", [[f"{n:032x}" for n in range(20_000)], ["plain", "it's", "a b", "back\\slash"]]
+)
+def test_one_of_matches_exactly_the_ids_however_many_and_whatever_they_hold(store, ids):
+    params: dict[str, object] = {}
+    condition = one_of("id", ids, params)
+
+    rows = store.query(
+        f"SELECT count() FROM (SELECT arrayJoin({{all:Array(String)}}) AS id) WHERE {condition}",
+        {**params, "all": [*ids, "other", "it"]},
+    )
+
+    assert rows == [(len(ids),)]

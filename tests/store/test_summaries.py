@@ -202,3 +202,13 @@ def test_a_refresh_the_store_fails_is_retried_by_the_writer(store):
 
     with pytest.raises(StoreUnavailable, match="summarize"):
         summaries.refresh(store, PROJECT, [new_trace_id()])
+
+
+def test_a_batch_of_twenty_thousand_traces_is_settled_in_one_statement_each(store, tmp_path):
+    # Their ids alone are about 660 KB of SQL, over the 256 KiB ClickHouse parses by default.
+    batch = [_llm(f"{n:032x}", f"{n:016x}") for n in range(1, 20_001)]
+
+    _write(store, tmp_path, batch)
+
+    stored = _assert_summaries_match_spans(store)
+    assert len(stored) == 20_000

@@ -142,13 +142,14 @@ class Store:
         result = self._query(sql, parameters)
         return list(result.result_columns) if result.row_count else [[] for _ in result.column_names]
 
+    def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None:
+        """Run a statement that returns nothing (an ``INSERT ... SELECT``), however long its text."""
+        parameters = parameters or {}
+        self.client().command(sql, parameters=parameters, settings=_size_settings(sql, parameters))
+
     def _query(self, sql: str, parameters: dict[str, Any] | None) -> QueryResult:
         parameters = parameters or {}
-        # ClickHouse refuses to parse a query over max_query_size (256 KiB by default); a long list of ids
-        # written into one gets the limit it needs.
-        size = len(sql) + sum(len(str(value)) for value in parameters.values())
-        settings = {"max_query_size": 2 * size} if size > _DEFAULT_MAX_QUERY_SIZE // 2 else None
-        return self.client().query(sql, parameters=parameters, settings=settings)
+        return self.client().query(sql, parameters=parameters, settings=_size_settings(sql, parameters))
 
     def close(self) -> None:
         with self._clients_lock:
@@ -167,6 +168,13 @@ class Store:
         with self._clients_lock:
             self._clients.append(client)
         return client
+
+
+def _size_settings(sql: str, parameters: dict[str, Any]) -> dict[str, int] | None:
+    """ClickHouse refuses to parse a statement over ``max_query_size`` (256 KiB by default): a long list of
+    ids written into one gets the limit it needs."""
+    size = len(sql) + sum(len(str(value)) for value in parameters.values())
+    return {"max_query_size": 2 * size} if size > _DEFAULT_MAX_QUERY_SIZE // 2 else None
 
 
 def _error_code(exc: ClickHouseError) -> int | None:

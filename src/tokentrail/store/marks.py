@@ -4,12 +4,12 @@ writing new marks as new row versions (the same replacement re-pricing uses: the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from tokentrail.analysis.calls import CallNode
 from tokentrail.store.database import Store
+from tokentrail.store.sql import one_of
 
 __all__ = ["WHOLE_TRACE_SPANS", "Mark", "StoredCall", "StoredTrace", "stored_traces", "write_marks"]
 
@@ -62,17 +62,17 @@ def stored_traces(
     response id one of those names. Its cost follows the batch, not the trace. Only the model spans are read
     whole (with ``FINAL``: their marks must be the latest); the links of the others are two columns.
     """
-    params: dict[str, Any] = {"project": project, "ids": list(touched), "least": _MODEL_SPANS_TO_COMPARE}
-    where = "project = {project:String} AND trace_id IN {ids:Array(String)}"
+    params: dict[str, Any] = {"project": project, "least": _MODEL_SPANS_TO_COMPARE}
+    in_touched = f"project = {{project:String}} AND {one_of('trace_id', touched, params)}"
     sizes = store.query(
-        f"SELECT trace_id, count() FROM spans WHERE {where} GROUP BY trace_id "
+        f"SELECT trace_id, count() FROM spans WHERE {in_touched} GROUP BY trace_id "
         f"HAVING uniqExactIf(span_id, {_MODEL_KINDS}) >= {{least:UInt32}}",
         params,
     )
     traces = {trace_id: StoredTrace([], {}) for trace_id, _ in sizes}
     whole = [trace_id for trace_id, spans in sizes if spans <= WHOLE_TRACE_SPANS]
     if whole:
-        params["ids"] = whole
+        where = f"project = {{project:String}} AND {one_of('trace_id', whole, params)}"
         links = store.query_columns(
             f"SELECT trace_id, span_id, parent_span_id FROM spans WHERE {where}", params
         )
@@ -124,7 +124,7 @@ def _read_parts(store: Store, project: str, trace_id: str, new: Collection[str],
     while start:
         into.parents.update(_subtrees(store, in_trace, params, start))
         into.calls.clear()
-        in_parts = _in_ids("span_id", into.parents.keys(), params)
+        in_parts = one_of("span_id", into.parents.keys(), params)
         _read_calls(store, f"{in_trace} AND {in_parts}", params, {trace_id: into})
         params["responses"] = sorted({call.node.response_id for call in into.calls if call.node.response_id})
         sharing = store.query(
@@ -160,31 +160,16 @@ def _links(
 ) -> list[tuple[str, str]]:
     """The (span id, parent) links of the trace's spans whose ``column`` is one of ``ids``."""
     params = dict(params)
-    where = f"{in_trace} AND {_in_ids(column, ids, params)}"
+    where = f"{in_trace} AND {one_of(column, ids, params)}"
     links = store.query_columns(f"SELECT span_id, parent_span_id FROM spans WHERE {where}", params)
     return list(zip(*links, strict=True))
-
-
-#: Span ids that can be written into SQL as they are: OTLP's are hex, LangSmith's UUIDs.
-_PLAIN_IDS = re.compile(r"[0-9A-Za-z_ -]*")
-
-
-def _in_ids(column: str, ids: Collection[str], params: dict[str, Any]) -> str:
-    """SQL: ``column`` is one of ``ids``. Binding thousands of ids as a parameter escapes each character in
-    Python, which cost more than the queries themselves, so ids with nothing to escape are written as
-    one literal; any other id is bound."""
-    joined = " ".join(ids)
-    if _PLAIN_IDS.fullmatch(joined):
-        return f"{column} IN (SELECT arrayJoin(splitByChar(' ', '{joined}')))"
-    params["ids"] = list(ids)
-    return f"{column} IN {{ids:Array(String)}}"
 
 
 def write_marks(store: Store, project: str, marks: Sequence[Mark]) -> None:
     """Give each span in ``marks`` its mark, as a new version of its stored row."""
     if not marks:
         return
-    store.client().command(
+    store.command(
         "INSERT INTO spans SELECT s.* REPLACE (m.duplicate_of AS duplicate_of, "
         "m.duplicate_reason AS duplicate_reason, s.ingested_ns + 1 AS ingested_ns) "
         "FROM spans AS s FINAL INNER JOIN ("
@@ -193,7 +178,7 @@ def write_marks(store: Store, project: str, marks: Sequence[Mark]) -> None:
         "  FROM (SELECT arrayJoin({marks:Array(Tuple(String, String, String, String))}) AS mark)"
         ") AS m ON s.trace_id = m.trace_id AND s.span_id = m.span_id "
         "WHERE s.project = {project:String} AND s.trace_id IN {ids:Array(String)}",
-        parameters={
+        {
             "project": project,
             "marks": [tuple(mark) for mark in marks],
             "ids": sorted({mark.trace_id for mark in marks}),

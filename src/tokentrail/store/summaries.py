@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from tokentrail.errors import StoreUnavailable
-from tokentrail.store.sql import aggregates
+from tokentrail.store.sql import aggregates, one_of
 
 if TYPE_CHECKING:  # the schema's migration 6 is BACKFILL, and the store imports the schema
     from tokentrail.store.database import Store
@@ -73,7 +73,8 @@ BACKFILL = _summarize("")
 def refresh(store: Store, project: str, trace_ids: Sequence[str]) -> None:
     """Summarize the given traces of ``project`` again, from their spans as stored now."""
     if trace_ids:
-        _write(store, "trace_id IN {ids:Array(String)}", {"project": project, "ids": list(trace_ids)})
+        params: dict[str, Any] = {"project": project}
+        _write(store, one_of("trace_id", trace_ids, params), params)
 
 
 def refresh_selected(store: Store, project: str, select_ids: str, parameters: dict[str, Any]) -> None:
@@ -84,9 +85,7 @@ def refresh_selected(store: Store, project: str, select_ids: str, parameters: di
 
 def _write(store: Store, traces: str, parameters: dict[str, Any]) -> None:
     try:
-        store.client().command(
-            _summarize(f"PREWHERE project = {{project:String}} AND {traces}"), parameters=parameters
-        )
+        store.command(_summarize(f"PREWHERE project = {{project:String}} AND {traces}"), parameters)
     except ClickHouseError as exc:
         # Retryable, not logged and dropped: a summary left behind would hide a trace's latest spans from
         # every list until the trace changes again. The writer retries (it keeps the batch's traces and
