@@ -12,7 +12,10 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from tokentrail import __version__
-from tokentrail.api import costs, errors, live, otlp, prices, quarantine, reprice, sessions, traces
+from tokentrail.access.registry import Access
+from tokentrail.access.secret import server_secret
+from tokentrail.api import access, costs, errors, live, otlp, prices, quarantine, reprice, sessions, traces
+from tokentrail.api.auth import AuthMiddleware
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.api.security import SecurityMiddleware
 from tokentrail.config import Settings
@@ -28,6 +31,7 @@ from tokentrail.pricing.rule_store import RuleStore, read_rules_file
 from tokentrail.store.database import Store
 from tokentrail.store.sql import InvalidQuery
 from tokentrail.store.writer import SpanWriter
+from tokentrail.ui import login as ui_login
 from tokentrail.ui import routes as ui_routes
 
 __all__ = ["create_app", "error_response"]
@@ -48,6 +52,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store or Store(
             settings.store_url, settings.database, cluster=settings.clickhouse_cluster or None
+        )
+        app.state.access = Access(
+            app.state.store, server_secret(settings.secret, settings.data_dir), settings.admin_key
         )
         app.state.writer = SpanWriter(
             app.state.store,
@@ -129,7 +136,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(prices.router, prefix="/api/v1")
     app.include_router(reprice.router, prefix="/api/v1")
     app.include_router(quarantine.router, prefix="/api/v1")
+    app.include_router(access.router, prefix="/api/v1")
+    app.include_router(ui_login.router)
     app.include_router(ui_routes.router)
     app.mount("/static", StaticFiles(directory=ui_routes.STATIC_DIR), name="static")
+    # The last added runs first: the Host check, then authentication.
+    app.add_middleware(AuthMiddleware)
     app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts)
     return app
