@@ -4,9 +4,9 @@ import base64
 
 import httpx
 import pytest
-from tests.conftest import ADMIN_KEY, bearer
-from tests.otlp_builders import json_request, new_trace_id, protobuf_request, span
 
+from conftest import ADMIN_KEY, bearer
+from otlp_builders import json_request, new_trace_id, protobuf_request, span
 from tokentrail.ingest.otlp import JSON, PROTOBUF
 
 

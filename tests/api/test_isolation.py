@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from fastapi.routing import APIRoute
-from tests.conftest import ADMIN_KEY, bearer, start_server
-from tests.otlp_builders import json_request, new_span_id, new_trace_id, span
 
+from conftest import ADMIN_KEY, bearer, start_server
+from otlp_builders import json_request, new_span_id, new_trace_id, span
 from tokentrail.api.auth import INGEST_PATHS, PUBLIC_PATHS
 from tokentrail.store.database import Store
 from tokentrail.ui import login as ui_login
