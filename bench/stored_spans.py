@@ -128,7 +128,8 @@ def serve(store: Store, data_dir: Path) -> tuple[uvicorn.Server, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    settings = Settings(data_dir=data_dir, port=port, ingest_processes=0)  # these benches only read
+    # These benches only read: no ingest processes, no gRPC receiver.
+    settings = Settings(data_dir=data_dir, port=port, ingest_processes=0, grpc_port=0)
     server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store), port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:

@@ -89,6 +89,8 @@ def start_server(store: Store, tmp_path: Path, **settings_overrides: object) -> 
     # Ingest on a thread: a process pool per test server would cost seconds of spawning each time;
     # tests/ingest/test_offload.py runs the process pool.
     settings_overrides.setdefault("ingest_processes", 0)
+    # No gRPC receiver unless a test asks for one (with a free port): many test servers run at once.
+    settings_overrides.setdefault("grpc_port", 0)
     settings = Settings(data_dir=tmp_path, host="127.0.0.1", port=port, **settings_overrides)  # type: ignore[arg-type]
     app = create_app(settings, store=store)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

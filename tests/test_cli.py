@@ -136,9 +136,7 @@ def test_prices_set_list_remove_and_reprice_change_stored_costs(server):
 
 @pytest.mark.slow
 def test_serve_with_demo_starts_and_loads_demo_data(tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port, grpc_port = _free_port(), _free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -151,7 +149,7 @@ def test_serve_with_demo_starts_and_loads_demo_data(tmp_path):
             "--data-dir",
             str(tmp_path),
         ],
-        env={**os.environ, "TOKENTRAIL_STORE": ""},
+        env={**os.environ, "TOKENTRAIL_STORE": "", "TOKENTRAIL_GRPC_PORT": str(grpc_port)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -170,6 +168,13 @@ def test_serve_with_demo_starts_and_loads_demo_data(tmp_path):
         process.terminate()
         output = process.communicate(timeout=30)[0].decode()
     assert "OTLP/HTTP endpoint" in output
+    assert f"OTLP/gRPC endpoint: http://127.0.0.1:{grpc_port}" in output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def test_quarantine_lists_the_spans_the_store_refused(server):

@@ -29,6 +29,7 @@ def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
             **os.environ,
             "TOKENTRAIL_STORE": "",
             "TOKENTRAIL_INGEST_PROCESSES": "0",
+            "TOKENTRAIL_GRPC_PORT": "0",  # HTTP is what these tests send; 4317 may be taken
             # Acknowledged spans stay in the write-ahead log only, as they are between two flushes.
             "TOKENTRAIL_FLUSH_INTERVAL_MS": "600000",
         },

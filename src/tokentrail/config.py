@@ -101,6 +101,8 @@ class Settings:
     clickhouse_cluster: str = ""
     host: str = "127.0.0.1"
     port: int = 4318
+    #: The OTLP/gRPC receiver's port, on the same host; 0 turns it off.
+    grpc_port: int = 4317
     #: The names a request's ``Host`` header may carry (a web page elsewhere cannot then reach the server
     #: through a name it controls: DNS rebinding); "*" allows any.
     allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
@@ -187,6 +189,11 @@ SETTINGS: dict[str, SettingSpec] = {
     ),
     "host": SettingSpec("TOKENTRAIL_HOST", str, "Address to listen on (default 127.0.0.1)."),
     "port": SettingSpec("TOKENTRAIL_PORT", _positive_int, "HTTP port for OTLP and the API (default 4318)."),
+    "grpc_port": SettingSpec(
+        "TOKENTRAIL_GRPC_PORT",
+        _non_negative_int,
+        "gRPC port for OTLP, on the same host (default 4317; 0 turns the gRPC receiver off).",
+    ),
     "allowed_hosts": SettingSpec(
         "TOKENTRAIL_ALLOWED_HOSTS",
         parse_names,

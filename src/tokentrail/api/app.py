@@ -14,7 +14,19 @@ from fastapi.staticfiles import StaticFiles
 from tokentrail import __version__
 from tokentrail.access.registry import Access
 from tokentrail.access.secret import server_secret
-from tokentrail.api import access, costs, errors, live, otlp, prices, quarantine, reprice, sessions, traces
+from tokentrail.api import (
+    access,
+    costs,
+    errors,
+    live,
+    otlp,
+    otlp_grpc,
+    prices,
+    quarantine,
+    reprice,
+    sessions,
+    traces,
+)
 from tokentrail.api.auth import AuthMiddleware
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.api.security import SecurityMiddleware
@@ -82,9 +94,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         if settings.prices_file is not None:
             for rule in read_rules_file(settings.prices_file):
                 app.state.rules.save(rule)
+        grpc_server = (
+            await otlp_grpc.start_receiver(app.state.ingest, settings) if settings.grpc_port else None
+        )
         try:
             yield
         finally:
+            if grpc_server is not None:
+                await grpc_server.stop(otlp_grpc.STOP_GRACE_S)  # answer the calls in flight first
             app.state.ingest.shutdown()  # the chain's last link closes the writer
             if store is None:
                 app.state.store.close()

@@ -12,10 +12,9 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from google.protobuf import json_format
-from google.rpc import status_pb2
 
 from tokentrail.access.keys import Principal
-from tokentrail.documents.errors import retry_after, status_of
+from tokentrail.documents.errors import retry_after, rpc_status, status_of
 from tokentrail.errors import Forbidden, PayloadTooLarge, TokentrailError
 from tokentrail.ingest.chain import Batch
 from tokentrail.ingest.otlp import JSON, encode_response, media_type
@@ -27,10 +26,6 @@ __all__ = ["OTLP_PATHS", "PROJECT_HEADER", "error_in_request_encoding", "ingest_
 PROJECT_HEADER = "x-tokentrail-project"
 
 router = APIRouter(tags=["otlp"])
-
-# google.rpc.Code for each HTTP status we answer with.
-_RPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 413: 8, 415: 3, 503: 14}
-
 
 _RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"description": "ExportTraceServiceResponse, with partial_success for rejected spans"},
@@ -100,14 +95,13 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _status_response(exc: TokentrailError, kind: str) -> Response:
-    http_status = status_of(exc)
-    status = status_pb2.Status(code=_RPC_CODES.get(http_status, 13), message=str(exc))
+    status = rpc_status(exc)
     body = (
         json_format.MessageToJson(status, indent=None).encode()
         if kind == JSON
         else status.SerializeToString()
     )
-    return Response(body, status_code=http_status, media_type=kind, headers=retry_after(exc))
+    return Response(body, status_code=status_of(exc), media_type=kind, headers=retry_after(exc))
 
 
 for _path, _summary in OTLP_PATHS.items():

@@ -19,6 +19,7 @@ from tokentrail.store.access import key_rows
 def serve(
     host: Annotated[str | None, typer.Option(help=SETTINGS["host"].help)] = None,
     port: Annotated[int | None, typer.Option(help=SETTINGS["port"].help)] = None,
+    grpc_port: Annotated[int | None, typer.Option("--grpc-port", help=SETTINGS["grpc_port"].help)] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help=SETTINGS["data_dir"].help)] = None,
     store: Annotated[str | None, typer.Option("--store", help=SETTINGS["store"].help)] = None,
     database: Annotated[str | None, typer.Option(help=SETTINGS["database"].help)] = None,
@@ -29,14 +30,17 @@ def serve(
         bool, typer.Option("--insecure", help="Listen where other machines reach it, unauthenticated.")
     ] = False,
 ) -> None:
-    """Run the server: OTLP/HTTP at /v1/traces and the REST API at /api/v1 (embedded store by default)."""
+    """Run the server: OTLP/HTTP at /v1/traces, OTLP/gRPC on its own port, and the REST API at /api/v1
+    (embedded store by default)."""
     import uvicorn
 
     from tokentrail.api import create_app
     from tokentrail.ingest.offload import settle_heap
 
     try:
-        settings = Settings.from_env(host=host, port=port, data_dir=data_dir, store=store, database=database)
+        settings = Settings.from_env(
+            host=host, port=port, grpc_port=grpc_port, data_dir=data_dir, store=store, database=database
+        )
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from None
     # Keys created earlier turn authentication on (so the store is opened here to look).
@@ -60,6 +64,11 @@ def serve(
         f"OTLP/HTTP endpoint: [bold]http://{settings.host}:{settings.port}[/]  "
         f"(set OTEL_EXPORTER_OTLP_ENDPOINT to it)  API: /api/v1  docs: /docs"
     )
+    if settings.grpc_port:
+        console.print(
+            f"OTLP/gRPC endpoint: [bold]http://{settings.host}:{settings.grpc_port}[/]  "
+            "(with OTEL_EXPORTER_OTLP_PROTOCOL=grpc)"
+        )
     # Live-tail streams never end by themselves: at shutdown they get 5 s, then they are cancelled.
     config = uvicorn.Config(
         create_app(settings, store=opened),

@@ -1,0 +1,95 @@
+"""``TraceService/Export``: the OTLP/gRPC receiver (binary protobuf; gRPC itself inflates gzip).
+
+The twin of the OTLP/HTTP receiver (:mod:`tokentrail.api.otlp`): it takes the request's bytes undecoded
+and builds the same :class:`~tokentrail.ingest.chain.Batch`, so decoding happens in the ingest processes,
+and it answers only once the spans are durable, with ``partial_success`` for the spans not taken. An error
+is the ``google.rpc.Status`` the HTTP receiver sends in its body, given as the call's status (details in
+``grpc-status-details-bin``): INVALID_ARGUMENT for a malformed request, RESOURCE_EXHAUSTED for one over
+the size limit (gRPC refuses it before it reaches us), UNAVAILABLE with a ``RetryInfo`` detail when
+ingest is saturated, which is what OTLP exporters wait on before they send again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+import grpc
+from grpc_status import rpc_status as grpc_rpc_status
+
+from tokentrail.api.otlp import PROJECT_HEADER
+from tokentrail.config import Settings
+from tokentrail.documents.errors import rpc_status
+from tokentrail.errors import TokentrailError
+from tokentrail.ingest.chain import Batch, Consumer
+from tokentrail.ingest.otlp import PROTOBUF, encode_response
+from tokentrail.projects import valid_project
+
+__all__ = ["EXPORT_METHOD", "SERVICE", "project_of", "start_receiver"]
+
+SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
+EXPORT_METHOD = f"/{SERVICE}/Export"
+
+#: Seconds the calls in flight get to be answered when the server stops, before they are cancelled.
+STOP_GRACE_S = 5.0
+
+
+def project_of(metadata: Iterable[tuple[str, str | bytes]] | None) -> str | None:
+    """The project every span of a call belongs to, from the call's metadata, as the HTTP receiver takes
+    it from a header; None: each span's is found from its service.
+
+    This is the one place a gRPC call says who it is: authentication (``authorization: Bearer <key>`` or
+    ``x-api-key``) will replace the header here.
+    """
+    for key, value in metadata or ():
+        # gRPC gives keys in lower case, and bytes only for keys ending "-bin", which this is not.
+        if key == PROJECT_HEADER and isinstance(value, str):
+            return valid_project(value)
+    return None
+
+
+class _TraceService:
+    """The ``Export`` method, over the head of the ingest chain."""
+
+    def __init__(self, ingest: Consumer) -> None:
+        self.ingest = ingest
+
+    async def export(self, body: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        """Hand the request to the chain undecoded; answer once its spans are durable."""
+        try:
+            batch = Batch(body=body, media_type=PROTOBUF, project=project_of(context.invocation_metadata()))
+            batch = await asyncio.wrap_future(self.ingest.consume(batch))
+        except TokentrailError as exc:
+            status = grpc_rpc_status.to_status(rpc_status(exc))
+            await context.abort(status.code, status.details, status.trailing_metadata)
+        return encode_response(batch.rejected, batch.warnings, PROTOBUF)
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+async def start_receiver(ingest: Consumer, settings: Settings) -> grpc.aio.Server:
+    """Serve ``TraceService`` on ``settings.host:settings.grpc_port`` until the returned server is
+    stopped (``await server.stop(STOP_GRACE_S)``)."""
+    server = grpc.aio.server(
+        options=[
+            # The same limit as HTTP's, on the inflated message: gRPC checks it before the call is made.
+            ("grpc.max_receive_message_length", settings.max_body_bytes),
+            # A port already in use must fail the start, not be shared with another server.
+            ("grpc.so_reuseport", 0),
+        ]
+    )
+    service = _TraceService(ingest)
+    # No deserializer or serializer: the request stays bytes until an ingest process decodes it.
+    handler = grpc.method_handlers_generic_handler(
+        SERVICE, {"Export": grpc.unary_unary_rpc_method_handler(service.export)}
+    )
+    server.add_generic_rpc_handlers((handler,))
+    address = _address(settings.host, settings.grpc_port)
+    try:
+        server.add_insecure_port(address)
+    except RuntimeError as exc:
+        raise RuntimeError(f"cannot listen for OTLP/gRPC on {address}: {exc}") from None
+    await server.start()
+    return server
