@@ -4,7 +4,8 @@ Starts ``tokentrail serve`` as its own process on a fresh data directory, sends 
 (OpenInference attributes, 10 spans per trace) from client threads, waits for every 200 (sent only once
 spans are durable), then checks through the API that all of them are queryable. The baseline, measured in
 the same run: how fast this process merely decodes the same payloads into raw spans. The ratio shows how
-close the whole pipeline (decode, normalize, price, write) comes to that limit.
+close the whole pipeline (decode, normalize, price, write) comes to that limit. The same spans are then
+sent over OTLP/gRPC to another fresh server: its rate beside HTTP's, and the ratio gRPC/HTTP.
 
 Three more loads check that the cost of a span does not grow with the store, the span's age or its
 trace's size; each is its own baseline (a rate per part of the load comes from when its requests were
@@ -28,9 +29,6 @@ import argparse
 import json
 import os
 import random
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -39,11 +37,11 @@ from itertools import accumulate
 from pathlib import Path
 from typing import NamedTuple
 
-import httpx
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
+from live_server import SENDERS, Served
 from tokentrail.ingest.otlp import PROTOBUF, decode_request
 
 SPANS_PER_TRACE = 10
@@ -192,47 +190,6 @@ def decode_rate(payloads: Sequence[Request]) -> float:
     return spans / (time.perf_counter() - started)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tokentrail.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("tokentrail serve did not start")
-
-
-def _queryable(client: httpx.Client, url: str) -> int:
-    page = client.get(url + "/api/v1/costs", params={"group_by": "service"}).json()
-    return sum(group["span_count"] for group in page["groups"])
-
-
-def _send(client: httpx.Client, url: str, body: bytes) -> tuple[float, int]:
-    """Post one request until it is accepted; returns when (``perf_counter``) it was answered 200 and how
-    many times it was asked to retry first."""
-    retries = 0
-    while True:
-        response = client.post(url + "/v1/traces", content=body, headers={"content-type": PROTOBUF})
-        if response.status_code not in (429, 503):
-            break
-        retries += 1
-        time.sleep(float(response.headers.get("retry-after", "1")))  # as OTLP exporters do
-    response.raise_for_status()
-    return time.perf_counter(), retries
-
-
 class Run(NamedTuple):
     """One load through one fresh server."""
 
@@ -253,25 +210,30 @@ def run_load(
     age_s: float = 0,
     one_trace: bool = False,
     decode: bool = False,
+    protocol: str = "http",
 ) -> Run:
-    """Send one load to a fresh ``tokentrail serve`` and time it until every span is queryable."""
+    """Send one load to a fresh ``tokentrail serve`` over ``protocol`` (a key of ``SENDERS``) and time it
+    until every span is queryable."""
     with tempfile.TemporaryDirectory() as data_dir:
-        port = _free_port()
-        server = _start_server(Path(data_dir), port)
-        url = f"http://127.0.0.1:{port}"
+        server = Served(Path(data_dir))
         try:
             payloads = make_payloads(total_spans, spans_per_request, age_s=age_s, one_trace=one_trace)
             decoded = decode_rate(payloads) if decode else None
-            with httpx.Client(timeout=120, limits=httpx.Limits(max_connections=clients)) as client:
+            with SENDERS[protocol](server, clients) as send:
+
+                def answered_at(request: Request) -> tuple[float, int]:
+                    retries = send(request.body)
+                    return time.perf_counter(), retries
+
                 started = time.perf_counter()
                 with ThreadPoolExecutor(clients) as pool:
-                    sent = list(pool.map(lambda request: _send(client, url, request.body), payloads))
-                # Acknowledged spans are durable in the write-ahead log; the clock runs until all are
-                # queryable too (they reach the store within the flush interval).
-                deadline = time.monotonic() + 120
-                while (stored := _queryable(client, url)) < total_spans and time.monotonic() < deadline:
-                    time.sleep(0.02)
-                elapsed = time.perf_counter() - started
+                    sent = list(pool.map(answered_at, payloads))
+            # Acknowledged spans are durable in the write-ahead log; the clock runs until all are
+            # queryable too (they reach the store within the flush interval).
+            deadline = time.monotonic() + 120
+            while (stored := server.queryable()) < total_spans and time.monotonic() < deadline:
+                time.sleep(0.02)
+            elapsed = time.perf_counter() - started
             if stored != total_spans:
                 raise RuntimeError(f"sent {total_spans} spans but {stored} are queryable")
             answered = [
@@ -279,8 +241,7 @@ def run_load(
             ]
             return Run(total_spans / elapsed, len(payloads), answered, sum(n for _, n in sent), decoded)
         finally:
-            server.terminate()
-            server.wait(30)
+            server.stop()
 
 
 def part_rates(answered: Sequence[tuple[float, int]], parts: int) -> list[float]:
@@ -298,9 +259,10 @@ def part_rates(answered: Sequence[tuple[float, int]], parts: int) -> list[float]
 
 
 def throughput_report(spans: int, spans_per_request: int, clients: int) -> dict[str, object]:
-    """The default load: end to end against decoding alone."""
+    """The default load: end to end against decoding alone, then the same spans over gRPC against HTTP."""
     run = run_load(spans, spans_per_request, clients, decode=True)
     decoded = run.decode_spans_per_s or 0.0
+    over_grpc = run_load(spans, spans_per_request, clients, protocol="grpc")
     return {
         "spans": spans,
         "requests": run.requests,
@@ -308,6 +270,8 @@ def throughput_report(spans: int, spans_per_request: int, clients: int) -> dict[
         "decode_only_spans_per_s": round(decoded),
         "end_to_end_spans_per_s": round(run.spans_per_s),
         "ratio_end_to_end_vs_decode": round(run.spans_per_s / decoded, 3),
+        "grpc_end_to_end_spans_per_s": round(over_grpc.spans_per_s),
+        "ratio_grpc_vs_http": round(over_grpc.spans_per_s / run.spans_per_s, 3),
         "target_spans_per_s": TARGET_SPANS_PER_SECOND,
         "meets_target": run.spans_per_s >= TARGET_SPANS_PER_SECOND,
     }
