@@ -152,10 +152,16 @@ class Request(NamedTuple):
 
 
 def make_payloads(
-    total_spans: int, spans_per_request: int, seed: int = 7, *, age_s: float = 0, one_trace: bool = False
+    total_spans: int,
+    spans_per_request: int,
+    seed: int = 7,
+    *,
+    age_s: float = 0,
+    one_trace: bool = False,
+    service: str = "bench-rag",
 ) -> list[Request]:
-    """Live traffic: traces that start now, as an instrumented app sends them (after the server started),
-    or ``age_s`` seconds earlier; with ``one_trace``, every span in a single trace."""
+    """Live traffic of ``service``: traces that start now, as an instrumented app sends them (after the
+    server started), or ``age_s`` seconds earlier; with ``one_trace``, every span in a single trace."""
     rng = random.Random(seed)
     start_ns = time.time_ns() - int(age_s * 1e9)
     shared_trace = rng.randbytes(16) if one_trace else None
@@ -165,7 +171,7 @@ def make_payloads(
     while traces_left > 0:
         request = ExportTraceServiceRequest()
         resource_spans = request.resource_spans.add()
-        resource_spans.resource.attributes.append(_kv("service.name", "bench-rag"))
+        resource_spans.resource.attributes.append(_kv("service.name", service))
         scope = resource_spans.scope_spans.add()
         scope.scope.name = "openinference.instrumentation.bench"
         for _ in range(min(traces_per_request, traces_left)):
