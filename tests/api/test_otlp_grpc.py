@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import grpc
 import pytest
+from fastapi.testclient import TestClient
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from opentelemetry import trace
@@ -22,7 +23,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from conftest import start_server
 from otlp_builders import NOW_NS, new_trace_id, protobuf_request, span
 from prices import MTOK, per_mtok
+from tokentrail.api import create_app
 from tokentrail.api.otlp_grpc import EXPORT_METHOD
+from tokentrail.config import Settings
 
 PROTOBUF = "application/x-protobuf"
 
@@ -219,3 +222,15 @@ def test_an_acknowledged_export_is_in_the_store_after_the_server_stops(store, tm
 
     names = store.query("SELECT name FROM spans FINAL ORDER BY name")
     assert [name for (name,) in names] == ["step-0", "step-1", "step-2"]
+
+
+def test_a_grpc_port_in_use_stops_the_start_with_a_message_naming_it(store, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = Settings(data_dir=tmp_path, grpc_port=port, ingest_processes=0)
+
+        refused = pytest.raises(RuntimeError, match=f"cannot listen for OTLP/gRPC on 127.0.0.1:{port}")
+        with refused, TestClient(create_app(settings, store=store)):
+            pass

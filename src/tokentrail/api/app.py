@@ -94,10 +94,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         if settings.prices_file is not None:
             for rule in read_rules_file(settings.prices_file):
                 app.state.rules.save(rule)
-        grpc_server = (
-            await otlp_grpc.start_receiver(app.state.ingest, settings) if settings.grpc_port else None
-        )
+        grpc_server = None
         try:
+            if settings.grpc_port:
+                grpc_server = await otlp_grpc.start_receiver(app.state.ingest, settings)
             yield
         finally:
             if grpc_server is not None:
