@@ -30,6 +30,7 @@ import statistics
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -117,7 +118,7 @@ def sustainable_rate(server: Served, spans: int, clients: int = 4) -> float:
     return spans / (time.perf_counter() - started)
 
 
-#: One export, sent once: "accepted", "refused" (back-pressure, with when to retry) or "failed".
+#: One export, sent once: "accepted", "refused" (back-pressure, with when to retry) or why it failed.
 Export = Callable[[bytes], Awaitable[str]]
 
 
@@ -128,12 +129,12 @@ async def http_export(server: Served) -> AsyncIterator[Export]:
         async def export(body: bytes) -> str:
             try:
                 response = await client.post(server.url + "/v1/traces", content=body, headers=_PROTOBUF_BODY)
-            except httpx.HTTPError:
-                return "failed"
+            except httpx.HTTPError as error:
+                return type(error).__name__
             if response.status_code == 200:
                 return "accepted"
             refused = response.status_code == 503 and "retry-after" in response.headers
-            return "refused" if refused else "failed"
+            return "refused" if refused else f"HTTP {response.status_code}"
 
         yield export
 
@@ -147,7 +148,7 @@ async def grpc_export(server: Served) -> AsyncIterator[Export]:
             try:
                 await call(body, timeout=120)
             except grpc.RpcError as error:
-                return "refused" if retry_delay(error) is not None else "failed"
+                return "refused" if retry_delay(error) is not None else f"gRPC {error.code().name}"
             return "accepted"
 
         yield export
@@ -163,6 +164,7 @@ class Tally:
 
     spans_per_request: int
     requests: dict[str, int] = field(default_factory=lambda: {"accepted": 0, "refused": 0, "failed": 0})
+    failures: Counter[str] = field(default_factory=Counter)  # why, for the requests that failed
     accepted_latency_s: list[float] = field(default_factory=list)
     offered_s: float = 0.0  # from the first send to the last
     answered_s: float = 0.0  # from the first send to the last answer
@@ -185,6 +187,9 @@ async def offer(export: Export, bodies: FreshBodies, rate: float, seconds: float
             outcome = await export(body)
         finally:
             in_flight.release()
+        if outcome not in tally.requests:
+            tally.failures[outcome] += 1
+            outcome = "failed"
         tally.requests[outcome] += 1
         if outcome == "accepted":
             tally.accepted_latency_s.append(loop.time() - sent)
@@ -226,6 +231,7 @@ def overload_report(server: Served, protocol: str, rate: float, seconds: float) 
         # sustainable rate (the accepted rate alone counts spans still waiting in the write-ahead log).
         "accepted_until_written_spans_per_s": round(acknowledged / settled_s),
         "requests": tally.requests,
+        "failures": dict(tally.failures),
         "accepted_latency_s_p50_p99": [
             round(statistics.median(latencies), 2),
             round(latencies[int(len(latencies) * 0.99)], 2),
