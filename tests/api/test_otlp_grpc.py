@@ -8,6 +8,7 @@ import socket
 from decimal import Decimal
 
 import grpc
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from google.rpc import code_pb2, error_details_pb2, status_pb2
@@ -20,7 +21,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 
-from conftest import start_server
+from conftest import ADMIN_KEY, start_server
 from otlp_builders import NOW_NS, new_trace_id, protobuf_request, span
 from prices import MTOK, per_mtok
 from tokentrail.api import create_app
@@ -137,6 +138,70 @@ def test_a_bad_project_name_is_an_invalid_argument(grpc_server):
 
     assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "project name '../etc'" in refused.details()
+
+
+@pytest.fixture
+def secured_grpc(store, tmp_path):
+    """A server with keys enforced: an ingest key and a read key of project "shop"."""
+    for live, target in _grpc_server(store, tmp_path, admin_key=ADMIN_KEY):
+        access = live.app.state.access
+        access.create_project("shop")
+        keys = {
+            right: access.create_key(right, project="shop", rights=[right])[0] for right in ("ingest", "read")
+        }
+        yield live, target, keys
+
+
+def _bearer(key: str) -> list[tuple[str, str]]:
+    return [("authorization", f"Bearer {key}")]
+
+
+def test_with_keys_a_calls_spans_go_to_its_keys_project(secured_grpc):
+    live, target, keys = secured_grpc
+    provider = _sdk_provider(target, headers={"authorization": f"Bearer {keys['ingest']}"})
+
+    trace_id = _llm_call(provider)
+
+    read = {"authorization": f"Bearer {keys['read']}"}
+    live.settle()
+    found = httpx.get(f"{live.url}/api/v1/traces/{trace_id}", params={"project": "shop"}, headers=read)
+    assert found.json()["span_count"] == 2
+
+
+#: Metadata that must not send to project "shop", from the keys of ``secured_grpc``.
+_NOT_SHOPS_INGEST = {
+    "no key": (lambda keys: [], grpc.StatusCode.UNAUTHENTICATED),
+    "unknown key": (lambda keys: _bearer("tt_0000000000000000_" + "x" * 43), grpc.StatusCode.UNAUTHENTICATED),
+    "read-only key": (lambda keys: _bearer(keys["read"]), grpc.StatusCode.PERMISSION_DENIED),
+    "another project": (
+        lambda keys: [*_bearer(keys["ingest"]), ("x-tokentrail-project", "default")],
+        grpc.StatusCode.PERMISSION_DENIED,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_NOT_SHOPS_INGEST))
+def test_with_keys_a_call_without_an_ingest_key_for_its_project_is_refused(secured_grpc, case):
+    live, target, keys = secured_grpc
+    metadata, code = _NOT_SHOPS_INGEST[case]
+
+    refused = _refusal(target, protobuf_request([span("step", new_trace_id())]), metadata=metadata(keys))
+
+    assert refused.code() == code
+    assert live.get("/healthz").json()["written_spans"] == 0
+
+
+def test_a_revoked_key_is_refused(secured_grpc):
+    live, target, keys = secured_grpc
+    access = live.app.state.access
+    (record,) = [key for key in access.keys("shop") if key.name == "ingest"]
+    access.revoke_key(record.id)
+
+    refused = _refusal(
+        target, protobuf_request([span("step", new_trace_id())]), metadata=_bearer(keys["ingest"])
+    )
+
+    assert refused.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
 def test_spans_the_stages_reject_are_a_partial_success_and_the_rest_is_stored(grpc_server):

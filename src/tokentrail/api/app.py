@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         grpc_server = None
         try:
             if settings.grpc_port:
-                grpc_server = await otlp_grpc.start_receiver(app.state.ingest, settings)
+                grpc_server = await otlp_grpc.start_receiver(app.state.ingest, app.state.access, settings)
             yield
         finally:
             if grpc_server is not None:

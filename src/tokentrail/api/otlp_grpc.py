@@ -2,30 +2,34 @@
 
 The twin of the OTLP/HTTP receiver (:mod:`tokentrail.api.otlp`): it takes the request's bytes undecoded
 and builds the same :class:`~tokentrail.ingest.chain.Batch`, so decoding happens in the ingest processes,
-and it answers only once the spans are durable, with ``partial_success`` for the spans not taken. An error
-is the ``google.rpc.Status`` the HTTP receiver sends in its body, given as the call's status (details in
-``grpc-status-details-bin``): INVALID_ARGUMENT for a malformed request, RESOURCE_EXHAUSTED for one over
-the size limit (gRPC refuses it before it reaches us), UNAVAILABLE with a ``RetryInfo`` detail when
-ingest is saturated, which is what OTLP exporters wait on before they send again.
+and it answers only once the spans are durable, with ``partial_success`` for the spans not taken. A call
+is authenticated as an HTTP request is, by its metadata (:func:`call_project`). An error is the
+``google.rpc.Status`` the HTTP receiver sends in its body, given as the call's status (details in
+``grpc-status-details-bin``): UNAUTHENTICATED or PERMISSION_DENIED for a missing key or one without the
+right, INVALID_ARGUMENT for a malformed request, RESOURCE_EXHAUSTED for one over the size limit (gRPC
+refuses it before it reaches us), UNAVAILABLE with a ``RetryInfo`` detail when ingest is saturated,
+which is what OTLP exporters wait on before they send again.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import grpc
 from grpc_status import rpc_status as grpc_rpc_status
 
-from tokentrail.api.otlp import PROJECT_HEADER
+from tokentrail.access.keys import OPEN, Principal
+from tokentrail.access.registry import Access
+from tokentrail.api.auth import credentials_key
+from tokentrail.api.otlp import PROJECT_HEADER, ingest_project
 from tokentrail.config import Settings
 from tokentrail.documents.errors import rpc_status
-from tokentrail.errors import TokentrailError
+from tokentrail.errors import Forbidden, TokentrailError, Unauthenticated
 from tokentrail.ingest.chain import Batch, Consumer
 from tokentrail.ingest.otlp import PROTOBUF, encode_response
-from tokentrail.projects import valid_project
 
-__all__ = ["EXPORT_METHOD", "SERVICE", "project_of", "start_receiver"]
+__all__ = ["EXPORT_METHOD", "SERVICE", "call_project", "start_receiver"]
 
 SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
 EXPORT_METHOD = f"/{SERVICE}/Export"
@@ -34,30 +38,42 @@ EXPORT_METHOD = f"/{SERVICE}/Export"
 STOP_GRACE_S = 5.0
 
 
-def project_of(metadata: Iterable[tuple[str, str | bytes]] | None) -> str | None:
-    """The project every span of a call belongs to, from the call's metadata, as the HTTP receiver takes
-    it from a header; None: each span's is found from its service.
+async def call_project(access: Access, metadata: Iterable[tuple[str, str | bytes]] | None) -> str | None:
+    """The project a call's spans go to, checked as the HTTP receiver checks a request: once keys exist,
+    the call's metadata must present one with the ``ingest`` right (``authorization: Bearer <key>`` or
+    ``x-api-key``) and the spans go to its project; an admin key or an open server may name one with
+    ``x-tokentrail-project``, else each span's service decides. None: the services decide."""
+    # gRPC gives metadata keys in lower case, and bytes only for keys ending "-bin", which none of these is.
+    headers = {key: value for key, value in metadata or () if isinstance(value, str)}
+    return ingest_project(await _principal(access, headers), headers.get(PROJECT_HEADER))
 
-    This is the one place a gRPC call says who it is: authentication (``authorization: Bearer <key>`` or
-    ``x-api-key``) will replace the header here.
-    """
-    for key, value in metadata or ():
-        # gRPC gives keys in lower case, and bytes only for keys ending "-bin", which this is not.
-        if key == PROJECT_HEADER and isinstance(value, str):
-            return valid_project(value)
-    return None
+
+async def _principal(access: Access, headers: Mapping[str, str]) -> Principal:
+    if access.stale:
+        await asyncio.to_thread(access.refresh)
+    if not access.enforced:
+        return OPEN
+    key = credentials_key(headers)
+    principal = None if key is None else access.authenticate(key)
+    if principal is None:
+        raise Unauthenticated("an API key is required: send the metadata 'authorization: Bearer <key>'")
+    if not principal.may("ingest"):
+        raise Forbidden("this key lacks the 'ingest' right")
+    return principal
 
 
 class _TraceService:
     """The ``Export`` method, over the head of the ingest chain."""
 
-    def __init__(self, ingest: Consumer) -> None:
+    def __init__(self, ingest: Consumer, access: Access) -> None:
         self.ingest = ingest
+        self.access = access
 
     async def export(self, body: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
         """Hand the request to the chain undecoded; answer once its spans are durable."""
         try:
-            batch = Batch(body=body, media_type=PROTOBUF, project=project_of(context.invocation_metadata()))
+            project = await call_project(self.access, context.invocation_metadata())
+            batch = Batch(body=body, media_type=PROTOBUF, project=project)
             batch = await asyncio.wrap_future(self.ingest.consume(batch))
         except TokentrailError as exc:
             status = grpc_rpc_status.to_status(rpc_status(exc))
@@ -69,7 +85,7 @@ def _address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-async def start_receiver(ingest: Consumer, settings: Settings) -> grpc.aio.Server:
+async def start_receiver(ingest: Consumer, access: Access, settings: Settings) -> grpc.aio.Server:
     """Serve ``TraceService`` on ``settings.host:settings.grpc_port`` until the returned server is
     stopped (``await server.stop(STOP_GRACE_S)``)."""
     server = grpc.aio.server(
@@ -80,7 +96,7 @@ async def start_receiver(ingest: Consumer, settings: Settings) -> grpc.aio.Serve
             ("grpc.so_reuseport", 0),
         ]
     )
-    service = _TraceService(ingest)
+    service = _TraceService(ingest, access)
     # No deserializer or serializer: the request stays bytes until an ingest process decodes it.
     handler = grpc.method_handlers_generic_handler(
         SERVICE, {"Export": grpc.unary_unary_rpc_method_handler(service.export)}
