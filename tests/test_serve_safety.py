@@ -33,7 +33,14 @@ def _serve_everywhere(data_dir, **env):
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "tokentrail.cli", "serve", "--host", "0.0.0.0", "--port", str(port)],
-        env={**os.environ, "TOKENTRAIL_STORE": "", "TOKENTRAIL_DATA_DIR": str(data_dir), **env},
+        # No gRPC receiver: it would listen on 0.0.0.0:4317, which another server may hold.
+        env={
+            **os.environ,
+            "TOKENTRAIL_STORE": "",
+            "TOKENTRAIL_DATA_DIR": str(data_dir),
+            "TOKENTRAIL_GRPC_PORT": "0",
+            **env,
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
