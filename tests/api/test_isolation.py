@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import itertools
 import re
+import socket
 from dataclasses import dataclass
 
+import grpc
 import httpx
 import pytest
 from fastapi.routing import APIRoute
 
 from conftest import ADMIN_KEY, bearer, start_server
-from otlp_builders import json_request, new_span_id, new_trace_id, span
+from otlp_builders import json_request, new_span_id, new_trace_id, protobuf_request, span
 from tokentrail.api.auth import INGEST_PATHS, PUBLIC_PATHS
+from tokentrail.api.otlp_grpc import EXPORT_METHOD
 from tokentrail.store.database import Store
 from tokentrail.ui import login as ui_login
 from tokentrail.ui import routes as ui_routes
@@ -32,6 +35,7 @@ _databases = itertools.count(1)
 @dataclass
 class World:
     url: str
+    grpc_target: str
     server: object
     alpha: dict[str, str]  # right -> key
     beta: str  # every right
@@ -42,7 +46,10 @@ class World:
 @pytest.fixture(scope="module")
 def world(chdb_url, tmp_path_factory):
     store = Store(chdb_url, f"test_isolation_{next(_databases)}")
-    running = start_server(store, tmp_path_factory.mktemp("isolation"), admin_key=ADMIN_KEY)
+    grpc_port = _free_port()
+    running = start_server(
+        store, tmp_path_factory.mktemp("isolation"), admin_key=ADMIN_KEY, grpc_port=grpc_port
+    )
     server = next(running)
     access = server.app.state.access
     for project in ("alpha", "beta"):
@@ -90,10 +97,16 @@ def world(chdb_url, tmp_path_factory):
         "key_id": alpha["read"].split("_")[1],
         "panel": "kinds",
     }
-    yield World(server.url, server, alpha, beta, revoked, samples)
+    yield World(server.url, f"127.0.0.1:{grpc_port}", server, alpha, beta, revoked, samples)
     next(running, None)
     store.client().command(f"DROP DATABASE IF EXISTS {store.database}")
     store.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _routes() -> list[tuple[str, str]]:
@@ -207,3 +220,36 @@ def test_alphas_own_key_does_read_alpha(world):
     assert status == 200 and "alpha-secret-user" in body
     status, body = call(world, "GET", "/sessions/{session_id}", bearer(world.alpha["read"]))
     assert status == 200 and "alpha-secret-root" in body
+
+
+def export_over_grpc(world: World, metadata: list[tuple[str, str]]) -> grpc.StatusCode:
+    """alpha's span ids sent again over OTLP/gRPC with ``metadata``; the call's status."""
+    body = protobuf_request([span("overwritten", world.samples["trace_id"], world.samples["span_id"])])
+    with grpc.insecure_channel(world.grpc_target) as channel:
+        try:
+            channel.unary_unary(EXPORT_METHOD)(body, timeout=30, metadata=metadata)
+        except grpc.RpcError as refused:
+            return refused.code()
+    return grpc.StatusCode.OK
+
+
+def test_the_grpc_receiver_refuses_as_the_http_one_does(world):
+    before = alpha_state(world)
+    refusals = {
+        "no key": ([], grpc.StatusCode.UNAUTHENTICATED),
+        "revoked": ([("authorization", f"Bearer {world.revoked}")], grpc.StatusCode.UNAUTHENTICATED),
+        "read only": (
+            [("authorization", f"Bearer {world.alpha['read']}")],
+            grpc.StatusCode.PERMISSION_DENIED,
+        ),
+        "write only": ([("x-api-key", world.alpha["write"])], grpc.StatusCode.PERMISSION_DENIED),
+        "beta naming alpha": (
+            [("authorization", f"Bearer {world.beta}"), ("x-tokentrail-project", "alpha")],
+            grpc.StatusCode.PERMISSION_DENIED,
+        ),
+    }
+    for case, (metadata, expected) in refusals.items():
+        assert export_over_grpc(world, metadata) == expected, case
+    # beta's key re-sending alpha's ids is taken, into beta: alpha's span is not overwritten.
+    assert export_over_grpc(world, [("authorization", f"Bearer {world.beta}")]) == grpc.StatusCode.OK
+    assert alpha_state(world) == before

@@ -116,6 +116,18 @@ class AuthMiddleware:
         return (access.principal(found), token) if found else (None, "")
 
 
+def authorize(principal: Principal | None, right: str) -> Principal:
+    """``principal`` if it holds ``right`` (``ingest``, ``read``, ``write`` or :data:`ADMIN`); else raise
+    :class:`Unauthenticated` (no principal) or :class:`Forbidden`."""
+    if principal is None:
+        raise Unauthenticated("an API key is required: send 'Authorization: Bearer <key>' (or sign in)")
+    if right == ADMIN and not principal.admin:
+        raise Forbidden("only an admin key may do this")
+    if right != ADMIN and not principal.may(right):
+        raise Forbidden(f"this key lacks the {right!r} right")
+    return principal
+
+
 def _check(
     principal: Principal | None,
     right: str,
@@ -124,12 +136,7 @@ def _check(
     session: str,
     secret: bytes,
 ) -> None:
-    if principal is None:
-        raise Unauthenticated("an API key is required: send 'Authorization: Bearer <key>' (or sign in)")
-    if right == ADMIN and not principal.admin:
-        raise Forbidden("only an admin key may do this")
-    if right != ADMIN and not principal.may(right):
-        raise Forbidden(f"this key lacks the {right!r} right")
+    authorize(principal, right)
     if session and method not in _SAFE_METHODS:
         presented = headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(presented, csrf_token(secret, session)):

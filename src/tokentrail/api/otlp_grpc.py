@@ -21,11 +21,11 @@ from grpc_status import rpc_status as grpc_rpc_status
 
 from tokentrail.access.keys import OPEN, Principal
 from tokentrail.access.registry import Access
-from tokentrail.api.auth import credentials_key
+from tokentrail.api.auth import authorize, credentials_key
 from tokentrail.api.otlp import PROJECT_HEADER, ingest_project
 from tokentrail.config import Settings
 from tokentrail.documents.errors import rpc_status
-from tokentrail.errors import Forbidden, TokentrailError, Unauthenticated
+from tokentrail.errors import TokentrailError
 from tokentrail.ingest.chain import Batch, Consumer
 from tokentrail.ingest.otlp import PROTOBUF, encode_response
 
@@ -54,12 +54,7 @@ async def _principal(access: Access, headers: Mapping[str, str]) -> Principal:
     if not access.enforced:
         return OPEN
     key = credentials_key(headers)
-    principal = None if key is None else access.authenticate(key)
-    if principal is None:
-        raise Unauthenticated("an API key is required: send the metadata 'authorization: Bearer <key>'")
-    if not principal.may("ingest"):
-        raise Forbidden("this key lacks the 'ingest' right")
-    return principal
+    return authorize(None if key is None else access.authenticate(key), "ingest")
 
 
 class _TraceService:
