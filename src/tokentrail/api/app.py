@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from tokentrail import __version__
-from tokentrail.api import costs, errors, live, otlp, prices, quarantine, reprice, sessions, traces
+from tokentrail.api import costs, errors, live, metrics, otlp, prices, quarantine, reprice, sessions, traces
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.api.security import SecurityMiddleware
 from tokentrail.config import Settings
@@ -23,9 +23,11 @@ from tokentrail.ingest.duplicates import TraceSettler
 from tokentrail.ingest.exporters import StoreExporter
 from tokentrail.ingest.offload import Offload, default_processes
 from tokentrail.ingest.stages import processors
+from tokentrail.metrics import Metrics
 from tokentrail.pricing.reprice import Repricer
 from tokentrail.pricing.rule_store import RuleStore, read_rules_file
 from tokentrail.store.database import Store
+from tokentrail.store.disk import DirectorySize, DiskSpace
 from tokentrail.store.sql import InvalidQuery
 from tokentrail.store.writer import SpanWriter
 from tokentrail.ui import routes as ui_routes
@@ -49,14 +51,20 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.store = store or Store(
             settings.store_url, settings.database, cluster=settings.clickhouse_cluster or None
         )
+        wal_dir = settings.wal_dir(app.state.store.database)
+        quarantine_dir = settings.quarantine_dir(app.state.store.database)
+        kept = [settings.data_dir, wal_dir, quarantine_dir, *filter(None, [app.state.store.directory])]
+        disk = DiskSpace(kept, settings.min_free_disk_mb * 2**20)
         app.state.writer = SpanWriter(
             app.state.store,
-            settings.wal_dir(app.state.store.database),
-            quarantine_dir=settings.quarantine_dir(app.state.store.database),
+            wal_dir,
+            quarantine_dir=quarantine_dir,
             batch_max_spans=settings.batch_max_spans,
             max_pending_spans=settings.max_pending_spans,
             flush_interval_s=settings.flush_interval_ms / 1000,
             resolve=TraceSettler(app.state.store),
+            disk=disk,
+            time_insert=app.state.metrics.time_insert,
         )
         processes = settings.ingest_processes
         # The ingest chain: receivers hand it batches; processors run in ingest processes, then the
@@ -70,8 +78,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.ingest.warm()
         app.state.rules = RuleStore(app.state.store)
         app.state.repricer = Repricer(
-            app.state.store, lambda: app.state.rules.book, app.state.ingest.processes
+            app.state.store,
+            lambda: app.state.rules.book,
+            app.state.ingest.processes,
+            on_finish=lambda job: app.state.metrics.reprice_finished(job.state.value),
         )
+        metrics.watch_state(app.state.metrics, app.state, disk, DirectorySize(kept))
         if settings.prices_file is not None:
             for rule in read_rules_file(settings.prices_file):
                 app.state.rules.save(rule)
@@ -90,6 +102,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         default_response_class=ExactJSONResponse,
     )
     app.state.settings = settings
+    app.state.metrics = Metrics()
 
     @app.exception_handler(TokentrailError)
     async def tokentrail_error(request: Request, exc: TokentrailError) -> Response:
@@ -121,6 +134,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         }
 
     app.include_router(otlp.router)
+    app.include_router(metrics.router)
     app.include_router(live.router, prefix="/api/v1")  # before /traces/{trace_id}, which would match it
     app.include_router(traces.router, prefix="/api/v1")
     app.include_router(sessions.router, prefix="/api/v1")
@@ -132,4 +146,5 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(ui_routes.router)
     app.mount("/static", StaticFiles(directory=ui_routes.STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(metrics.ResponseCounter, metrics=app.state.metrics)  # outermost: counts every answer
     return app

@@ -78,6 +78,11 @@ class Store:
     def embedded(self) -> bool:
         return self.url.startswith("chdb:")
 
+    @property
+    def directory(self) -> Path | None:
+        """The embedded store's data directory; None for a server."""
+        return Path(_chdb_path(self.url)) if self.embedded else None
+
     def client(self) -> Client:
         """This thread's client, opened on first use."""
         client: Client | None = getattr(self._local, "client", None)
