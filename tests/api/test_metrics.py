@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
 from otlp_builders import json_request, new_trace_id, span
+from scrape import scrape, value
 from tokentrail.metrics import Metrics
 
 JSON = "application/json"
 
 
-def scrape(server) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    """Every sample of ``/metrics`` by name and labels."""
-    response = httpx.get(server.url + "/metrics", timeout=30)
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
-def value(samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
-
-
 def test_ingest_counts_accepted_spans_by_project_and_rejections_by_reason(server):
-    before = scrape(server)
+    before = scrape(server.url)
     trace_id = new_trace_id()
     spans = [span(f"step-{i}", trace_id) for i in range(7)]
     assert server.post_otlp(json_request(spans), JSON, **{"x-tokentrail-project": "shop"}).status_code == 200
@@ -40,7 +24,7 @@ def test_ingest_counts_accepted_spans_by_project_and_rejections_by_reason(server
     assert server.post_otlp(b"{}", "text/plain").status_code == 415
     server.settle()
 
-    after = scrape(server)
+    after = scrape(server.url)
 
     assert value(before, "tokentrail_spans_accepted_total", project="shop") == 0
     assert value(after, "tokentrail_spans_accepted_total", project="shop") == 8
@@ -64,7 +48,7 @@ def test_responses_are_counted_by_route_template_and_status(server):
     assert httpx.get(server.url + "/no/such/page", timeout=30).status_code == 404
     assert httpx.get(server.url + "/static/app.js", timeout=30).status_code == 200
 
-    samples = scrape(server)
+    samples = scrape(server.url)
 
     def responses(route: str, status: str) -> float:
         return value(samples, "tokentrail_responses_total", transport="http", route=route, status=status)
@@ -84,11 +68,11 @@ def test_reprice_jobs_are_counted_by_outcome(server):
 
     server.reprice(since="2000-01-01T00:00:00Z")
 
-    assert value(scrape(server), "tokentrail_reprice_jobs_total", outcome="done") == 1
+    assert value(scrape(server.url), "tokentrail_reprice_jobs_total", outcome="done") == 1
 
 
 def test_the_data_directory_and_its_free_space_are_reported(server):
-    samples = scrape(server)
+    samples = scrape(server.url)
 
     assert value(samples, "tokentrail_data_directory_bytes") > 0  # the log and the store are there
     assert value(samples, "tokentrail_disk_free_bytes") > 0
