@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator, Mapping
+from operator import itemgetter
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -45,6 +46,8 @@ REFUSAL_REASONS: Mapping[type[Exception], str] = {
 #: Seconds one insert into the store may take: ClickHouse pays about 15 ms for the smallest, and a full
 #: batch of 50,000 spans takes about a second.
 _INSERT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+_project = itemgetter(0)  # of a row's key: (project, trace id, span id)
 
 
 def refusal_reason(exc: Exception) -> str:
@@ -103,7 +106,7 @@ class Metrics:
 
     def ingested(self, batch: Batch) -> None:
         """Count a request's spans once it is accepted: its rows by project, its rejections."""
-        for project, count in Tally(project for project, _, _ in batch.rows).items():
+        for project, count in Tally(map(_project, batch.rows)).items():  # map: no Python loop per span
             self._accepted.labels(project).inc(count)
         if batch.rejected:
             self._rejected.labels("invalid").inc(len(batch.rejected))

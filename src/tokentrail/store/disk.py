@@ -11,7 +11,7 @@ import errno
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from tokentrail.errors import DiskFull
@@ -33,19 +33,11 @@ class DiskSpace:
     def __init__(self, paths: Iterable[Path], min_free_bytes: int, *, cache_s: float = 1.0) -> None:
         self.paths = tuple(paths)
         self.min_free_bytes = min_free_bytes
-        self._cache_s = cache_s
-        self._checked = -float("inf")
-        self._free = 0
-        self._lock = threading.Lock()
+        self._free = _Cached(lambda: min(_available(path) for path in self.paths), cache_s)
 
     def free_bytes(self) -> int:
         """The least free space (for an unprivileged user) over the filesystems of the paths."""
-        now = time.monotonic()
-        with self._lock:
-            if now - self._checked >= self._cache_s:
-                self._free = min(_available(path) for path in self.paths)
-                self._checked = now
-            return self._free
+        return self._free()
 
     def check(self) -> None:
         """Raise :class:`DiskFull` when less than the floor is free."""
@@ -62,18 +54,29 @@ class DirectorySize:
 
     def __init__(self, paths: Iterable[Path], *, cache_s: float = 30.0) -> None:
         self.paths = _outermost(paths)
-        self._cache_s = cache_s
-        self._walked = -float("inf")
-        self._size = 0
-        self._lock = threading.Lock()
+        self._size = _Cached(lambda: sum(_tree_bytes(path) for path in self.paths), cache_s)
 
     def bytes(self) -> int:
+        return self._size()
+
+
+class _Cached:
+    """What ``read()`` returns, read again once it is ``seconds`` old."""
+
+    def __init__(self, read: Callable[[], int], seconds: float) -> None:
+        self._read = read
+        self._seconds = seconds
+        self._read_at = -float("inf")
+        self._value = 0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> int:
         now = time.monotonic()
         with self._lock:
-            if now - self._walked >= self._cache_s:
-                self._size = sum(_tree_bytes(path) for path in self.paths)
-                self._walked = now
-            return self._size
+            if now - self._read_at >= self._seconds:
+                self._value = self._read()
+                self._read_at = now
+            return self._value
 
 
 def _available(path: Path) -> int:
