@@ -115,6 +115,8 @@ class Settings:
     flush_interval_ms: int = 500
     max_pending_spans: int = 500_000
     max_queued_requests: int = 64
+    #: Free space (MiB) kept on the data directory's disk: below it ingest answers 503; 0 turns that off.
+    min_free_disk_mb: int = 512
     #: A TOML file of price rules saved into the store at start (see tokentrail.pricing.rule_store).
     prices_file: Path | None = None
     #: Processes that decode and normalize request bodies; None: one per core (at most 4; none on one).
@@ -249,6 +251,12 @@ SETTINGS: dict[str, SettingSpec] = {
         "TOKENTRAIL_MAX_QUEUED_REQUESTS",
         _positive_int,
         "OTLP requests waiting to be decoded before new ones get 503 + Retry-After (default 64).",
+    ),
+    "min_free_disk_mb": SettingSpec(
+        "TOKENTRAIL_MIN_FREE_DISK_MB",
+        _non_negative_int,
+        "Free space in MiB kept on the disk of the data directory and the embedded store: below it OTLP "
+        "requests get 503 + Retry-After and reads go on (default 512; 0: never refuse).",
     ),
     "max_tokens_per_span": SettingSpec(
         "TOKENTRAIL_MAX_TOKENS_PER_SPAN",

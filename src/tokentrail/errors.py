@@ -13,7 +13,8 @@ TokentrailError
 ├── Conflict              the request clashes with work in progress (e.g. a second re-pricing job)
 └── RetryableError        try again later, after ``retry_after_seconds``
     └── Overloaded
-        └── StoreUnavailable   the store refused or failed a write
+        ├── StoreUnavailable   the store refused or failed a write
+        └── DiskFull           the data directory's disk is (nearly) full
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 __all__ = [
     "BadRequest",
     "Conflict",
+    "DiskFull",
     "Forbidden",
     "NotFound",
     "Overloaded",
@@ -82,3 +84,9 @@ class Overloaded(RetryableError):
 
 class StoreUnavailable(Overloaded):
     pass
+
+
+class DiskFull(Overloaded):
+    """Too little free space is left for what is accepted to be kept: ingest waits until there is more."""
+
+    retry_after_seconds = 30

@@ -24,6 +24,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from conftest import ADMIN_KEY, start_server
 from otlp_builders import NOW_NS, new_trace_id, protobuf_request, span
 from prices import MTOK, per_mtok
+from scrape import scrape, value
 from tokentrail.api import create_app
 from tokentrail.api.otlp_grpc import EXPORT_METHOD
 from tokentrail.config import Settings
@@ -299,3 +300,17 @@ def test_a_grpc_port_in_use_stops_the_start_with_a_message_naming_it(store, tmp_
         refused = pytest.raises(RuntimeError, match=f"cannot listen for OTLP/gRPC on 127.0.0.1:{port}")
         with refused, TestClient(create_app(settings, store=store)):
             pass
+
+
+def test_grpc_answers_and_spans_are_counted_in_the_metrics(grpc_server):
+    live, target = grpc_server
+    _export(target, protobuf_request([span("counted", new_trace_id())]))
+    _refusal(target, b"\xff\xff not protobuf")
+
+    samples = scrape(live.url)
+
+    responses = "tokentrail_responses_total"
+    assert value(samples, responses, transport="grpc", route="Export", status="OK") == 1
+    assert value(samples, responses, transport="grpc", route="Export", status="INVALID_ARGUMENT") == 1
+    assert value(samples, "tokentrail_spans_accepted_total", project="default") == 1
+    assert value(samples, "tokentrail_ingest_requests_refused_total", reason="malformed") == 1

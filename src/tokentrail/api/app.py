@@ -19,6 +19,7 @@ from tokentrail.api import (
     costs,
     errors,
     live,
+    metrics,
     otlp,
     otlp_grpc,
     prices,
@@ -38,9 +39,11 @@ from tokentrail.ingest.duplicates import TraceSettler
 from tokentrail.ingest.exporters import StoreExporter
 from tokentrail.ingest.offload import Offload, default_processes
 from tokentrail.ingest.stages import processors
+from tokentrail.metrics import Metrics
 from tokentrail.pricing.reprice import Repricer
 from tokentrail.pricing.rule_store import RuleStore, read_rules_file
 from tokentrail.store.database import Store
+from tokentrail.store.disk import DirectorySize, DiskSpace
 from tokentrail.store.sql import InvalidQuery
 from tokentrail.store.writer import SpanWriter
 from tokentrail.ui import login as ui_login
@@ -68,14 +71,20 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.access = Access(
             app.state.store, server_secret(settings.secret, settings.data_dir), settings.admin_key
         )
+        wal_dir = settings.wal_dir(app.state.store.database)
+        quarantine_dir = settings.quarantine_dir(app.state.store.database)
+        kept = [settings.data_dir, wal_dir, quarantine_dir, *filter(None, [app.state.store.directory])]
+        disk = DiskSpace(kept, settings.min_free_disk_mb * 2**20)
         app.state.writer = SpanWriter(
             app.state.store,
-            settings.wal_dir(app.state.store.database),
-            quarantine_dir=settings.quarantine_dir(app.state.store.database),
+            wal_dir,
+            quarantine_dir=quarantine_dir,
             batch_max_spans=settings.batch_max_spans,
             max_pending_spans=settings.max_pending_spans,
             flush_interval_s=settings.flush_interval_ms / 1000,
             resolve=TraceSettler(app.state.store),
+            disk=disk,
+            time_insert=app.state.metrics.time_insert,
         )
         processes = settings.ingest_processes
         # The ingest chain: receivers hand it batches; processors run in ingest processes, then the
@@ -89,15 +98,21 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.ingest.warm()
         app.state.rules = RuleStore(app.state.store)
         app.state.repricer = Repricer(
-            app.state.store, lambda: app.state.rules.book, app.state.ingest.processes
+            app.state.store,
+            lambda: app.state.rules.book,
+            app.state.ingest.processes,
+            on_finish=lambda job: app.state.metrics.reprice_finished(job.state.value),
         )
+        metrics.watch_state(app.state.metrics, app.state, disk, DirectorySize(kept))
         if settings.prices_file is not None:
             for rule in read_rules_file(settings.prices_file):
                 app.state.rules.save(rule)
         grpc_server = None
         try:
             if settings.grpc_port:
-                grpc_server = await otlp_grpc.start_receiver(app.state.ingest, app.state.access, settings)
+                grpc_server = await otlp_grpc.start_receiver(
+                    app.state.ingest, app.state.access, app.state.metrics, settings
+                )
             yield
         finally:
             if grpc_server is not None:
@@ -114,6 +129,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         default_response_class=ExactJSONResponse,
     )
     app.state.settings = settings
+    app.state.metrics = Metrics()
 
     @app.exception_handler(TokentrailError)
     async def tokentrail_error(request: Request, exc: TokentrailError) -> Response:
@@ -145,6 +161,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         }
 
     app.include_router(otlp.router)
+    app.include_router(metrics.router)
     app.include_router(live.router, prefix="/api/v1")  # before /traces/{trace_id}, which would match it
     app.include_router(traces.router, prefix="/api/v1")
     app.include_router(sessions.router, prefix="/api/v1")
@@ -157,7 +174,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(ui_login.router)
     app.include_router(ui_routes.router)
     app.mount("/static", StaticFiles(directory=ui_routes.STATIC_DIR), name="static")
-    # The last added runs first: the Host check, then authentication.
+    # The last added runs first: counting, the Host check, then authentication.
     app.add_middleware(AuthMiddleware)
     app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(metrics.ResponseCounter, metrics=app.state.metrics)  # outermost: counts every answer
     return app

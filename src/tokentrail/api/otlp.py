@@ -56,7 +56,9 @@ async def export_traces(request: Request) -> Response:
         )
         batch = await asyncio.wrap_future(request.app.state.ingest.consume(batch))
     except TokentrailError as exc:
+        request.app.state.metrics.refused(exc)
         return _status_response(exc, kind)
+    request.app.state.metrics.ingested(batch)
     return Response(encode_response(batch.rejected, batch.warnings, kind), media_type=kind)
 
 

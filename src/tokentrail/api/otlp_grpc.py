@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
+from typing import NoReturn
 
 import grpc
 from grpc_status import rpc_status as grpc_rpc_status
@@ -28,6 +29,7 @@ from tokentrail.documents.errors import rpc_status
 from tokentrail.errors import TokentrailError
 from tokentrail.ingest.chain import Batch, Consumer
 from tokentrail.ingest.otlp import PROTOBUF, encode_response
+from tokentrail.metrics import Metrics
 
 __all__ = ["EXPORT_METHOD", "SERVICE", "call_project", "start_receiver"]
 
@@ -60,27 +62,41 @@ async def _principal(access: Access, headers: Mapping[str, str]) -> Principal:
 class _TraceService:
     """The ``Export`` method, over the head of the ingest chain."""
 
-    def __init__(self, ingest: Consumer, access: Access) -> None:
+    def __init__(self, ingest: Consumer, access: Access, metrics: Metrics) -> None:
         self.ingest = ingest
         self.access = access
+        self.metrics = metrics
 
     async def export(self, body: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
         """Hand the request to the chain undecoded; answer once its spans are durable."""
         try:
             project = await call_project(self.access, context.invocation_metadata())
+        except TokentrailError as exc:
+            await self._abort(context, exc)
+        try:
             batch = Batch(body=body, media_type=PROTOBUF, project=project)
             batch = await asyncio.wrap_future(self.ingest.consume(batch))
         except TokentrailError as exc:
-            status = grpc_rpc_status.to_status(rpc_status(exc))
-            await context.abort(status.code, status.details, status.trailing_metadata)
+            self.metrics.refused(exc)
+            await self._abort(context, exc)
+        self.metrics.ingested(batch)
+        self.metrics.count_response("grpc", grpc.StatusCode.OK.name, "Export")
         return encode_response(batch.rejected, batch.warnings, PROTOBUF)
+
+    async def _abort(self, context: grpc.aio.ServicerContext[bytes, bytes], exc: TokentrailError) -> NoReturn:
+        status = grpc_rpc_status.to_status(rpc_status(exc))
+        self.metrics.count_response("grpc", status.code.name, "Export")
+        await context.abort(status.code, status.details, status.trailing_metadata)
+        raise AssertionError("abort returns only by raising")
 
 
 def _address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-async def start_receiver(ingest: Consumer, access: Access, settings: Settings) -> grpc.aio.Server:
+async def start_receiver(
+    ingest: Consumer, access: Access, metrics: Metrics, settings: Settings
+) -> grpc.aio.Server:
     """Serve ``TraceService`` on ``settings.host:settings.grpc_port`` until the returned server is
     stopped (``await server.stop(STOP_GRACE_S)``)."""
     server = grpc.aio.server(
@@ -91,7 +107,7 @@ async def start_receiver(ingest: Consumer, access: Access, settings: Settings) -
             ("grpc.so_reuseport", 0),
         ]
     )
-    service = _TraceService(ingest, access)
+    service = _TraceService(ingest, access, metrics)
     # No deserializer or serializer: the request stays bytes until an ingest process decodes it.
     handler = grpc.method_handlers_generic_handler(
         SERVICE, {"Export": grpc.unary_unary_rpc_method_handler(service.export)}

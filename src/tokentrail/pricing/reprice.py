@@ -232,7 +232,8 @@ def _value(member: CostOrigin | Unpriced | None) -> str:
 
 
 class Repricer:
-    """Runs re-pricing jobs on a background thread, one at a time; keeps the recent ones to ask about."""
+    """Runs re-pricing jobs on a background thread, one at a time; keeps the recent ones to ask about and
+    tells ``on_finish`` of each one that ends."""
 
     def __init__(
         self,
@@ -241,8 +242,10 @@ class Repricer:
         processes: Callable[[], tuple[Executor | None, int]] = lambda: (None, 0),
         *,
         keep: int = 20,
+        on_finish: Callable[[RepriceJob], None] | None = None,
     ) -> None:
         self._store = store
+        self._on_finish = on_finish
         self._rules = rules
         self._processes = processes
         self._keep = keep
@@ -279,3 +282,5 @@ class Repricer:
                 f"{type(exc).__name__}: {exc}",
                 time.time_ns(),
             )
+        if self._on_finish is not None:
+            self._on_finish(job)

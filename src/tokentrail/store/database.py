@@ -22,7 +22,7 @@ from tokentrail.errors import StoreUnavailable
 from tokentrail.store.cluster import check_cluster_name, render
 from tokentrail.store.schema import MIGRATIONS
 
-__all__ = ["DATA_ERROR_CODES", "MIGRATIONS_TABLE", "RowsRefused", "Store"]
+__all__ = ["DATA_ERROR_CODES", "EMBEDDED_SETTINGS", "MIGRATIONS_TABLE", "RowsRefused", "Store"]
 
 #: Where the applied migrations are recorded. Replacing by version: servers that start at once and
 #: apply the same migration record it once (its statements may run twice, so each can).
@@ -37,6 +37,16 @@ MIGRATIONS_TABLE = (
 DATA_ERROR_CODES = frozenset(
     {6, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 128, 130, 131, 321, 349, 407, 563}
 )
+#: Settings of every embedded (chDB) session: ClickHouse logs each query, its processors and its views
+#: into system tables when they are configured, which would grow beside the spans without end (thousands
+#: of queries an hour). chDB configures none of them (no query, part, metric, trace or text log; see
+#: docs/operations.md); these keep the per-query ones empty should a chDB build or config add them.
+EMBEDDED_SETTINGS = {
+    "log_queries": 0,
+    "log_query_threads": 0,
+    "log_query_views": 0,
+    "log_processors_profiles": 0,
+}
 _CODE = re.compile(r"Code: (\d+)\.")
 _DEFAULT_MAX_QUERY_SIZE = 262_144
 
@@ -77,6 +87,11 @@ class Store:
     @property
     def embedded(self) -> bool:
         return self.url.startswith("chdb:")
+
+    @property
+    def directory(self) -> Path | None:
+        """The embedded store's data directory; None for a server."""
+        return Path(_chdb_path(self.url)) if self.embedded else None
 
     def client(self) -> Client:
         """This thread's client, opened on first use."""
@@ -160,7 +175,9 @@ class Store:
 
     def _new_client(self, *, database: str | None) -> Client:
         if self.embedded:
-            client = clickhouse_connect.get_client(dsn=self.url, database=database)
+            client = clickhouse_connect.get_client(
+                dsn=self.url, database=database, settings=EMBEDDED_SETTINGS
+            )
         else:
             client = clickhouse_connect.get_client(
                 dsn=self.url, database=database, autogenerate_session_id=False

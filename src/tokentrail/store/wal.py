@@ -35,32 +35,72 @@ class WriteAheadLog:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         existing = self.segments()
-        self._sequence = int(existing[-1].stem) + 1 if existing else 1
-        self._fd = self._open(self._sequence)
+        self._sequence = int(existing[-1].stem) if existing else 0
+        self._fd: int | None = None
+        self._size = 0  # bytes of complete records in the segment being written
+        self._start_segment()
 
     def segments(self) -> list[Path]:
         """Every segment on disk, oldest first (the last one is being written, once the log is open)."""
         return sorted(self.directory.glob(f"*{_SUFFIX}"), key=lambda path: int(path.stem))
 
     def append(self, payload: bytes) -> None:
-        """Write one record and fsync it: when this returns, the payload survives a crash."""
-        os.write(self._fd, _HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
-        os.fsync(self._fd)
+        """Write one record and fsync it: when this returns, the payload survives a crash.
+
+        When the write or the fsync fails (a full disk), the :class:`OSError` is raised and the record
+        is not acknowledged; the log stays readable: its segment is cut back to the records before it,
+        and the next record starts a new segment whatever became of that, because a damaged record ends
+        what is read of its segment and must never sit before an acknowledged one.
+        """
+        record = _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+        try:
+            fd = self._fd if self._fd is not None else self._start_segment()
+            written = 0
+            while written < len(record):  # a write may take part of the record (the last bytes of a disk)
+                written += os.write(fd, record[written:])
+            os.fsync(fd)
+        except OSError:
+            self._abandon_segment()
+            raise
+        self._size += len(record)
+
+    def _abandon_segment(self) -> None:
+        if self._fd is None:
+            return  # no segment was open: the next append starts one
+        try:
+            os.ftruncate(self._fd, self._size)
+            os.fsync(self._fd)
+        except OSError as exc:  # the cut is best effort: a reader stops at the damaged record anyway
+            logger.warning("write-ahead log: cutting a failed record off failed: %s", exc)
+        self.rotate()
 
     def rotate(self) -> list[Path]:
         """Start a new segment; returns the segments written before it (all sealed now)."""
         sealed = [path for path in self.segments() if int(path.stem) <= self._sequence]
-        os.close(self._fd)
-        self._sequence += 1
-        self._fd = self._open(self._sequence)
+        try:
+            self._start_segment()
+        except OSError as exc:  # a full disk: the sealed ones are closed; the next append tries again
+            logger.warning("write-ahead log: starting a new segment failed: %s", exc)
         return sealed
+
+    def _start_segment(self) -> int:
+        """Close the segment being written and open the next one; returns its file descriptor."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        self._fd = fd = self._open(self._sequence + 1)
+        self._sequence += 1
+        self._size = 0
+        return fd
 
     def remove(self, segments: list[Path]) -> None:
         for path in segments:
             path.unlink(missing_ok=True)
 
     def close(self) -> None:
-        os.close(self._fd)
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def _open(self, sequence: int) -> int:
         return os.open(

@@ -13,7 +13,9 @@ every part it makes, so inserting per request cost more CPU than decoding and no
 Spans are queryable within ``flush_interval_s`` of their acknowledgement. A store that refuses inserts
 loses nothing: the rows stay in the log and in memory and the insert is retried. When more spans are
 waiting (queued or not yet inserted) than the configured limit, :meth:`SpanWriter.submit` raises
-:class:`Overloaded` at once, so the receiver answers 503 with Retry-After instead of dropping data.
+:class:`Overloaded` at once, so the receiver answers 503 with Retry-After instead of dropping data; so it
+does (:class:`DiskFull`) when the disk has less free space than the floor kept, and a request whose log
+write fails for want of room gets :class:`DiskFull` too, the log whole and nothing acknowledged lost.
 """
 
 from __future__ import annotations
@@ -27,14 +29,15 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import NamedTuple
 
-from tokentrail.errors import Overloaded, StoreUnavailable
+from tokentrail.errors import DiskFull, Overloaded, StoreUnavailable
 from tokentrail.model import Span
 from tokentrail.store.database import RowsRefused, Store
+from tokentrail.store.disk import DiskSpace, is_disk_full
 from tokentrail.store.quarantine import Quarantine
 from tokentrail.store.rows import SPAN_COLUMNS, encode_span, row_key
 from tokentrail.store.wal import WriteAheadLog
 
-__all__ = ["InsertListener", "Resolver", "SpanWriter"]
+__all__ = ["InsertListener", "InsertTimer", "Resolver", "SpanWriter"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,8 @@ InsertListener = Callable[[frozenset[tuple[str, str]]], None]
 #: Called on the insert thread with the keys of the spans each batch inserted, before its log segments are
 #: deleted; raising :class:`StoreUnavailable` keeps them and retries.
 Resolver = Callable[[frozenset[_Key]], object]
+#: Called on the insert thread with the seconds each insert into the store took (for /metrics).
+InsertTimer = Callable[[float], None]
 
 
 class _Request(NamedTuple):
@@ -69,8 +74,12 @@ class SpanWriter:
         max_pending_spans: int = 500_000,
         flush_interval_s: float = 0.5,
         resolve: Resolver | None = None,
+        disk: DiskSpace | None = None,
+        time_insert: InsertTimer | None = None,
     ):
         self._store = store
+        self._disk = disk
+        self._time_insert = time_insert
         self._resolve = resolve
         self._unresolved: set[_Key] = set()  # spans inserted, not yet resolved: still pending
         self._batch_max = batch_max_spans
@@ -128,6 +137,8 @@ class SpanWriter:
         if not rows:
             future.set_result(0)
             return future
+        if self._disk is not None:
+            self._disk.check()
         with self._cond:
             if self._closed:
                 raise Overloaded("the writer is shutting down")
@@ -203,8 +214,9 @@ class SpanWriter:
                 # are not in the buffer it takes.
                 try:
                     self._wal.append(payload)
-                except OSError as exc:
-                    error = StoreUnavailable(f"the write-ahead log refused a write: {exc}")
+                except OSError as exc:  # the log stays whole (see WriteAheadLog.append): only these fail
+                    unavailable = DiskFull if is_disk_full(exc) else StoreUnavailable
+                    error = unavailable(f"the write-ahead log refused a write: {exc}")
                 else:
                     if not self._buffer:
                         self._buffered_since = time.monotonic()
@@ -264,6 +276,7 @@ class SpanWriter:
         chunks = [list(self._inflight.items())]
         while chunks:
             chunk = chunks.pop()
+            started = time.perf_counter()
             try:
                 self._store.insert_json_rows("spans", SPAN_COLUMNS, [row for _, row in chunk])
             except RowsRefused as exc:
@@ -276,6 +289,8 @@ class SpanWriter:
             else:
                 inserted += (key for key, _ in chunk)
                 written = len(chunk)
+                if self._time_insert is not None:
+                    self._time_insert(time.perf_counter() - started)
             with self._cond:
                 for key, _ in chunk:
                     del self._inflight[key]
