@@ -16,6 +16,7 @@ from typing import Any
 
 from tokentrail.limits import DEFAULT_MAX_COST_USD, DEFAULT_MAX_TOKENS, Limits
 from tokentrail.store.cluster import check_cluster_name
+from tokentrail.store.retention import MAX_RETENTION_DAYS
 
 __all__ = ["SETTINGS", "ConfigError", "Settings", "parse_mapping"]
 
@@ -71,6 +72,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _retention_days(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= MAX_RETENTION_DAYS:
+        raise ValueError(f"must be 0 (keep forever) to {MAX_RETENTION_DAYS} days")
+    return value
+
+
 def _cost_ceiling(text: str) -> Decimal:
     try:
         value = Decimal(text)
@@ -113,6 +121,9 @@ class Settings:
     ingest_processes: int | None = None
     max_tokens_per_span: int = DEFAULT_MAX_TOKENS
     max_span_cost_usd: Decimal = DEFAULT_MAX_COST_USD
+    #: Days a project's rows are kept unless it has a retention of its own (0: forever); see
+    #: tokentrail.store.retention.
+    retention_days: int = 0
 
     @property
     def limits(self) -> Limits:
@@ -243,6 +254,12 @@ SETTINGS: dict[str, SettingSpec] = {
         _cost_ceiling,
         "A cost a span states above this many USD is dropped: an LLM call is priced from its usage, "
         "anything else is unpriced (invalid_cost) (default 1000000).",
+    ),
+    "retention_days": SettingSpec(
+        "TOKENTRAIL_RETENTION_DAYS",
+        _retention_days,
+        "Days the store keeps a project's spans unless the project has a retention of its own "
+        "(tokentrail retention set); 0 keeps them forever (default 0).",
     ),
 }
 

@@ -12,7 +12,19 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from tokentrail import __version__
-from tokentrail.api import costs, errors, live, otlp, prices, quarantine, reprice, sessions, traces
+from tokentrail.api import (
+    costs,
+    errors,
+    live,
+    otlp,
+    prices,
+    purge,
+    quarantine,
+    reprice,
+    retention,
+    sessions,
+    traces,
+)
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.api.security import SecurityMiddleware
 from tokentrail.config import Settings
@@ -26,6 +38,7 @@ from tokentrail.ingest.stages import processors
 from tokentrail.pricing.reprice import Repricer
 from tokentrail.pricing.rule_store import RuleStore, read_rules_file
 from tokentrail.store.database import Store
+from tokentrail.store.retention import apply_retention
 from tokentrail.store.sql import InvalidQuery
 from tokentrail.store.writer import SpanWriter
 from tokentrail.ui import routes as ui_routes
@@ -49,6 +62,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.store = store or Store(
             settings.store_url, settings.database, cluster=settings.clickhouse_cluster or None
         )
+        # The tables' TTLs from the retentions stored and this server's default, which may have changed.
+        apply_retention(app.state.store, settings.retention_days)
         app.state.writer = SpanWriter(
             app.state.store,
             settings.wal_dir(app.state.store.database),
@@ -129,6 +144,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(prices.router, prefix="/api/v1")
     app.include_router(reprice.router, prefix="/api/v1")
     app.include_router(quarantine.router, prefix="/api/v1")
+    app.include_router(retention.router, prefix="/api/v1")
+    app.include_router(purge.router, prefix="/api/v1")
     app.include_router(ui_routes.router)
     app.mount("/static", StaticFiles(directory=ui_routes.STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts)
