@@ -16,7 +16,6 @@ from typing import Any
 
 from tokentrail.limits import DEFAULT_MAX_COST_USD, DEFAULT_MAX_TOKENS, Limits
 from tokentrail.store.cluster import check_cluster_name
-from tokentrail.store.retention import MAX_RETENTION_DAYS
 
 __all__ = ["SETTINGS", "ConfigError", "Settings", "parse_mapping"]
 
@@ -70,6 +69,10 @@ def _positive_int(text: str) -> int:
     if value <= 0:
         raise ValueError("must be a positive integer")
     return value
+
+
+#: The longest retention a project can have: 100 years (0 keeps its rows forever).
+MAX_RETENTION_DAYS = 36_500
 
 
 def _retention_days(text: str) -> int:

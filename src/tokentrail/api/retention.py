@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from tokentrail.config import MAX_RETENTION_DAYS
 from tokentrail.projects import valid_project
 from tokentrail.store.retention import (
-    MAX_RETENTION_DAYS,
     apply_retention,
     retention_days,
     save_retention,

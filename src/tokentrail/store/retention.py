@@ -20,15 +20,15 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
+from clickhouse_connect.driver.exceptions import ClickHouseError
+
+from tokentrail.config import MAX_RETENTION_DAYS
+from tokentrail.errors import StoreUnavailable
 from tokentrail.store.cluster import alter_rows, local_table
-
-if TYPE_CHECKING:  # the settings read MAX_RETENTION_DAYS without loading the store's client
-    from tokentrail.store.database import Store
+from tokentrail.store.database import Store
 
 __all__ = [
-    "MAX_RETENTION_DAYS",
     "TRACE_TABLES",
     "apply_retention",
     "retention_days",
@@ -40,9 +40,6 @@ __all__ = [
 #: The tables holding the rows of a project's traces, each with the column (Unix nanoseconds) its rows
 #: expire by.
 TRACE_TABLES = {"spans": "start_ns", "trace_summaries": "t_start"}
-
-#: The longest retention one can set: 100 years (0 keeps rows forever).
-MAX_RETENTION_DAYS = 36_500
 
 _DAY_S = 86_400
 
@@ -131,4 +128,7 @@ def _definition(store: Store, table: str) -> str:
 
 
 def _alter(store: Store, table: str, change: str, settings: dict[str, int]) -> None:
-    store.command(alter_rows(table, change, cluster=store.cluster), settings=settings)
+    try:
+        store.command(alter_rows(table, change, cluster=store.cluster), settings=settings)
+    except ClickHouseError as exc:  # retryable: the retention is stored, the next change or start applies it
+        raise StoreUnavailable(f"the store failed to change the TTL of {table}: {exc}") from exc
