@@ -110,3 +110,17 @@ def start_server(store: Store, tmp_path: Path, **settings_overrides: object) -> 
 def server(store: Store, tmp_path: Path) -> Iterator[LiveServer]:
     """A tokentrail server on loopback, over this test's own database."""
     yield from start_server(store, tmp_path)
+
+
+#: The admin key of :func:`secured_server` (set through TOKENTRAIL_ADMIN_KEY's setting).
+ADMIN_KEY = "admin-" + "k" * 40
+
+
+@pytest.fixture
+def secured_server(store: Store, tmp_path: Path) -> Iterator[LiveServer]:
+    """A server with authentication on (an admin key configured), over this test's own database."""
+    yield from start_server(store, tmp_path, admin_key=ADMIN_KEY)
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {key}"}

@@ -1,8 +1,16 @@
-"""``tokentrail serve`` refuses to listen where other machines reach it unless told ``--insecure``, and says
-that nothing is authenticated whenever it starts."""
+"""``tokentrail serve`` refuses to listen where other machines reach it while no API key protects it
+(unless told ``--insecure``), says whether requests are authenticated whenever it starts, and listens
+anywhere once keys exist."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -18,8 +26,60 @@ def test_serve_refuses_an_address_others_reach_without_insecure(tmp_path, host):
 
     assert result.exit_code == 2
     assert f"refusing to listen on {host}" in result.output
-    assert "--insecure" in result.output
-    assert not (tmp_path / "chdb").exists()  # refused before anything was opened
+    assert "--insecure" in result.output and "TOKENTRAIL_ADMIN_KEY" in result.output
+
+
+def _serve_everywhere(data_dir, **env):
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tokentrail.cli", "serve", "--host", "0.0.0.0", "--port", str(port)],
+        env={**os.environ, "TOKENTRAIL_STORE": "", "TOKENTRAIL_DATA_DIR": str(data_dir), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/api/v1/traces", timeout=5).status_code
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        raise AssertionError(process.communicate()[0].decode()[-2000:])
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def test_serve_listens_everywhere_once_an_admin_key_is_configured(tmp_path):
+    assert _serve_everywhere(tmp_path, TOKENTRAIL_ADMIN_KEY="a" * 40) == 401
+
+
+def test_serve_listens_everywhere_once_a_key_is_stored(tmp_path):
+    # In a process of its own: chDB opens one data directory per process, and this one has the tests'.
+    subprocess.run([sys.executable, "-c", _CREATE_KEY, str(tmp_path)], check=True, timeout=120)
+    assert _serve_everywhere(tmp_path) == 401
+
+
+_CREATE_KEY = """
+import sys
+from pathlib import Path
+from tokentrail.access.registry import Access
+from tokentrail.access.secret import server_secret
+from tokentrail.store.database import Store
+
+data_dir = Path(sys.argv[1])
+store = Store(f"chdb://{data_dir / 'chdb'}")
+access = Access(store, server_secret("", data_dir))
+access.create_project("shop")
+access.create_key("ci", project="shop", rights=["ingest"])
+store.close()
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize(

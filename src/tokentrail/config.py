@@ -71,6 +71,12 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _admin_key(text: str) -> str:
+    if len(text.strip()) < 32:
+        raise ValueError("an admin key must be 32 characters or more (e.g. `openssl rand -hex 32`)")
+    return text.strip()
+
+
 #: The longest retention a project can have: 100 years (0 keeps its rows forever).
 MAX_RETENTION_DAYS = 36_500
 
@@ -124,6 +130,11 @@ class Settings:
     ingest_processes: int | None = None
     max_tokens_per_span: int = DEFAULT_MAX_TOKENS
     max_span_cost_usd: Decimal = DEFAULT_MAX_COST_USD
+    #: The HMAC key API keys are kept under and sessions signed with; "": made once in the data dir.
+    secret: str = field(default="", repr=False)
+    #: A key that acts as admin without being stored (to bootstrap, or to recover); "": none.
+    admin_key: str = field(default="", repr=False)
+    session_hours: int = 12
     #: Days a project's rows are kept unless it has a retention of its own (0: forever); see
     #: tokentrail.store.retention.
     retention_days: int = 0
@@ -257,6 +268,21 @@ SETTINGS: dict[str, SettingSpec] = {
         _cost_ceiling,
         "A cost a span states above this many USD is dropped: an LLM call is priced from its usage, "
         "anything else is unpriced (invalid_cost) (default 1000000).",
+    ),
+    "secret": SettingSpec(
+        "TOKENTRAIL_SECRET",
+        str,
+        "Secret that API keys are kept under (as HMACs) and UI sessions signed with; every server of one "
+        "store must share it (default: made once and kept in DATA_DIR/secret).",
+    ),
+    "admin_key": SettingSpec(
+        "TOKENTRAIL_ADMIN_KEY",
+        _admin_key,
+        "A key (32 characters or more) that acts as admin without being stored: turns authentication on, "
+        "to create the first projects and keys, or to recover when every admin key is lost.",
+    ),
+    "session_hours": SettingSpec(
+        "TOKENTRAIL_SESSION_HOURS", _positive_int, "Hours a UI sign-in lasts (default 12)."
     ),
     "retention_days": SettingSpec(
         "TOKENTRAIL_RETENTION_DAYS",

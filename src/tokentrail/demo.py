@@ -270,10 +270,13 @@ def send_demo(
     seed: int | None = None,
     project: str | None = None,
     service: str = "support-agent",
+    api_key: str | None = None,
 ) -> DemoSummary:
     """Send ``sessions`` sessions of ``turns`` traces each to an OTLP/HTTP endpoint; wait for delivery."""
     rng = random.Random(seed)
-    headers = {"x-tokentrail-project": project} if project else None
+    headers = {"x-tokentrail-project": project} if project else {}
+    if api_key:
+        headers["authorization"] = f"Bearer {api_key}"
     exporter = OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces", headers=headers)
     provider = TracerProvider(
         resource=Resource.create({"service.name": service, "deployment.environment": "demo"})

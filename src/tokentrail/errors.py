@@ -6,7 +6,9 @@ TokentrailError
 ├── PermanentError        the request can never be accepted as sent
 │   ├── BadRequest
 │   │   └── UnsupportedMediaType
-│   └── PayloadTooLarge
+│   ├── PayloadTooLarge
+│   ├── Unauthenticated   no credentials, or ones that name no active key
+│   └── Forbidden         a key without the right, or for another project
 ├── NotFound
 ├── Conflict              the request clashes with work in progress (e.g. a second re-pricing job)
 └── RetryableError        try again later, after ``retry_after_seconds``
@@ -19,6 +21,7 @@ from __future__ import annotations
 __all__ = [
     "BadRequest",
     "Conflict",
+    "Forbidden",
     "NotFound",
     "Overloaded",
     "PayloadTooLarge",
@@ -26,6 +29,7 @@ __all__ = [
     "RetryableError",
     "StoreUnavailable",
     "TokentrailError",
+    "Unauthenticated",
     "UnsupportedMediaType",
 ]
 
@@ -53,6 +57,14 @@ class UnsupportedMediaType(BadRequest):
 
 
 class PayloadTooLarge(PermanentError):
+    pass
+
+
+class Unauthenticated(PermanentError):
+    pass
+
+
+class Forbidden(PermanentError):
     pass
 
 

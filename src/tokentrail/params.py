@@ -19,7 +19,8 @@ from fastapi import Query, Request
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
-from tokentrail.errors import BadRequest
+from tokentrail.access.keys import Principal
+from tokentrail.errors import BadRequest, Forbidden, Unauthenticated
 from tokentrail.limits import MAX_STORABLE_COST, MAX_TIME_NS
 from tokentrail.projects import valid_project
 
@@ -34,6 +35,7 @@ __all__ = [
     "Start",
     "Time",
     "checked",
+    "principal_of",
     "project_of",
     "to_ns",
 ]
@@ -96,7 +98,22 @@ End = Annotated[Time | None, Query(description="ISO 8601 time; only traces/spans
 
 
 def project_of(request: Request, project: str | None) -> str:
-    return valid_project(project) if project else request.app.state.settings.default_project
+    """The project a request reads or changes: the one it names (default: the server's default), which
+    for a project key must be the key's own (default: the key's)."""
+    own = principal_of(request).project
+    if own is None:
+        return valid_project(project) if project else request.app.state.settings.default_project
+    if project and project != own:
+        raise Forbidden(f"this key is for project {own!r}, not {project!r}")
+    return own
+
+
+def principal_of(request: Request) -> Principal:
+    """Who the request acts as (set by :class:`tokentrail.api.auth.AuthMiddleware`)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        raise Unauthenticated("an API key is required")
+    return principal
 
 
 def checked(kind: Any, name: str, value: object) -> Any:

@@ -12,7 +12,10 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from tokentrail import __version__
+from tokentrail.access.registry import Access
+from tokentrail.access.secret import server_secret
 from tokentrail.api import (
+    access,
     costs,
     errors,
     live,
@@ -25,6 +28,7 @@ from tokentrail.api import (
     sessions,
     traces,
 )
+from tokentrail.api.auth import AuthMiddleware
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.api.security import SecurityMiddleware
 from tokentrail.config import Settings
@@ -41,6 +45,7 @@ from tokentrail.store.database import Store
 from tokentrail.store.retention import apply_retention
 from tokentrail.store.sql import InvalidQuery
 from tokentrail.store.writer import SpanWriter
+from tokentrail.ui import login as ui_login
 from tokentrail.ui import routes as ui_routes
 
 __all__ = ["create_app", "error_response"]
@@ -64,6 +69,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         )
         # The tables' TTLs from the retentions stored and this server's default, which may have changed.
         apply_retention(app.state.store, settings.retention_days)
+        app.state.access = Access(
+            app.state.store, server_secret(settings.secret, settings.data_dir), settings.admin_key
+        )
         app.state.writer = SpanWriter(
             app.state.store,
             settings.wal_dir(app.state.store.database),
@@ -146,7 +154,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(quarantine.router, prefix="/api/v1")
     app.include_router(retention.router, prefix="/api/v1")
     app.include_router(purge.router, prefix="/api/v1")
+    app.include_router(access.router, prefix="/api/v1")
+    app.include_router(ui_login.router)
     app.include_router(ui_routes.router)
     app.mount("/static", StaticFiles(directory=ui_routes.STATIC_DIR), name="static")
+    # The last added runs first: the Host check, then authentication.
+    app.add_middleware(AuthMiddleware)
     app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts)
     return app

@@ -14,13 +14,14 @@ from fastapi.responses import Response
 from google.protobuf import json_format
 from google.rpc import status_pb2
 
+from tokentrail.access.keys import Principal
 from tokentrail.documents.errors import retry_after, status_of
-from tokentrail.errors import PayloadTooLarge, TokentrailError
+from tokentrail.errors import Forbidden, PayloadTooLarge, TokentrailError
 from tokentrail.ingest.chain import Batch
 from tokentrail.ingest.otlp import JSON, encode_response, media_type
 from tokentrail.projects import valid_project
 
-__all__ = ["PROJECT_HEADER", "router"]
+__all__ = ["OTLP_PATHS", "PROJECT_HEADER", "error_in_request_encoding", "ingest_project", "router"]
 
 #: Request header that places every span of a request in one project.
 PROJECT_HEADER = "x-tokentrail-project"
@@ -28,7 +29,7 @@ PROJECT_HEADER = "x-tokentrail-project"
 router = APIRouter(tags=["otlp"])
 
 # google.rpc.Code for each HTTP status we answer with.
-_RPC_CODES = {400: 3, 404: 5, 413: 8, 415: 3, 503: 14}
+_RPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 413: 8, 415: 3, 503: 14}
 
 
 _RESPONSES: dict[int | str, dict[str, object]] = {
@@ -52,17 +53,35 @@ async def export_traces(request: Request) -> Response:
     kind = JSON
     try:
         kind = media_type(request.headers.get("content-type"))
-        project = request.headers.get(PROJECT_HEADER)
         batch = Batch(
             body=await _read_body(request, request.app.state.settings.max_body_bytes),
             media_type=kind,
             content_encoding=request.headers.get("content-encoding"),
-            project=None if project is None else valid_project(project),
+            project=ingest_project(request.state.principal, request.headers.get(PROJECT_HEADER)),
         )
         batch = await asyncio.wrap_future(request.app.state.ingest.consume(batch))
     except TokentrailError as exc:
         return _status_response(exc, kind)
     return Response(encode_response(batch.rejected, batch.warnings, kind), media_type=kind)
+
+
+def ingest_project(principal: Principal, header: str | None) -> str | None:
+    """The project a request's spans go to: its key's; for an admin (or an open server) the project
+    header's, if any (else each span's service decides, see ``Settings.project_for``)."""
+    if principal.project is None:
+        return None if header is None else valid_project(header)
+    if header is not None and header != principal.project:
+        raise Forbidden(f"this key sends to project {principal.project!r}, not {header!r}")
+    return principal.project
+
+
+def error_in_request_encoding(exc: TokentrailError, content_type: str | None) -> Response:
+    """``exc`` as an OTLP error answer, encoded as the request was (JSON when that cannot be told)."""
+    try:
+        kind = media_type(content_type)
+    except TokentrailError:
+        kind = JSON
+    return _status_response(exc, kind)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from tokentrail.documents.encoding import money
-from tokentrail.errors import NotFound
-from tokentrail.params import Time, project_of, to_ns
+from tokentrail.errors import Forbidden, NotFound
+from tokentrail.params import Time, principal_of, project_of, to_ns
 from tokentrail.pricing import default_catalog
 from tokentrail.pricing.rules import ALL_PROJECTS, PriceRule, parse_rule
 
@@ -43,8 +43,13 @@ class RuleBody(BaseModel):
     note: str = ""
 
 
-def _rule_project(request: Request, project: str | None) -> str:
-    return ALL_PROJECTS if project == ALL_PROJECTS else project_of(request, project)
+def _rule_project(request: Request, project: str | None, *, changing: bool = False) -> str:
+    """The project a rule request is about; only an admin changes the rules of every project."""
+    if project != ALL_PROJECTS:
+        return project_of(request, project)
+    if changing and not principal_of(request).admin:
+        raise Forbidden("only an admin key may change the rules of every project ('*')")
+    return ALL_PROJECTS
 
 
 @router.get("/prices", summary="List price rules")
@@ -62,7 +67,7 @@ async def put_rule(
 ) -> dict[str, Any]:
     """Save a rule; spans ingested from now on are priced with it (``tokentrail reprice`` for older ones)."""
     data = body.model_dump()
-    data.update(id=rule_id, project=_rule_project(request, project))
+    data.update(id=rule_id, project=_rule_project(request, project, changing=True))
     if body.effective_from is not None:
         data["effective_from_ns"] = to_ns(body.effective_from)
     del data["effective_from"]
@@ -73,7 +78,7 @@ async def put_rule(
 
 @router.delete("/prices/{rule_id}", summary="Remove a price rule", status_code=204)
 async def delete_rule(request: Request, rule_id: str, project: RuleProject = None) -> Response:
-    project_name = _rule_project(request, project)
+    project_name = _rule_project(request, project, changing=True)
     if not await run_in_threadpool(request.app.state.rules.delete, project_name, rule_id):
         raise NotFound(f"no price rule {rule_id!r} in project {project_name!r}")
     return Response(status_code=204)

@@ -53,7 +53,6 @@ def purge_traces(request: Request, body: PurgeBody, project: Project = None) -> 
     erased = purge(request.app.state.store, request.app.state.writer, project, selector, value)
     return {
         "project": project,
-        **body.model_dump(exclude_none=True),
         "traces": erased.traces,
         "spans": erased.spans,
         "quarantined_rows": erased.quarantined_rows,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from tokentrail.documents.encoding import iso
-from tokentrail.params import Limit
+from tokentrail.params import Limit, principal_of, project_of
 from tokentrail.projects import valid_project
 
 __all__ = ["router"]
@@ -26,9 +26,13 @@ async def list_quarantine(
 ) -> dict[str, Any]:
     """The rows held in the quarantine, newest first, with the total held."""
     quarantine = request.app.state.writer.quarantine
-    rows = quarantine.rows(project=valid_project(project) if project else None, limit=limit)
+    if principal_of(request).project is None:
+        rows, count = quarantine.rows(project=valid_project(project) if project else None, limit=limit), None
+    else:  # a project key sees its own project's rows, and how many there are
+        own = quarantine.rows(project=project_of(request, project), limit=None)
+        rows, count = own[:limit], len(own)
     return {
-        "count": quarantine.count,
+        "count": quarantine.count if count is None else count,
         "rows": [
             {
                 "quarantined_at": iso(row.quarantined_ns),

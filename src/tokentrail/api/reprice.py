@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from tokentrail.documents.encoding import iso, money
 from tokentrail.errors import BadRequest, NotFound
-from tokentrail.params import Project, project_of, to_ns
+from tokentrail.params import Project, principal_of, project_of, to_ns
 from tokentrail.pricing.reprice import RepriceJob
 
 __all__ = ["router"]
@@ -39,13 +39,16 @@ async def start_reprice(request: Request, body: RepriceBody, project: Project = 
 
 @router.get("/reprice", summary="Recent re-pricing jobs")
 async def list_reprices(request: Request) -> dict[str, Any]:
-    return {"jobs": [_job_json(job) for job in request.app.state.repricer.jobs()]}
+    own = principal_of(request).project
+    jobs = request.app.state.repricer.jobs()
+    return {"jobs": [_job_json(job) for job in jobs if own is None or job.project == own]}
 
 
 @router.get("/reprice/{job_id}", summary="One re-pricing job's progress")
 async def get_reprice(request: Request, job_id: str) -> dict[str, Any]:
     job = request.app.state.repricer.get(job_id)
-    if job is None:
+    own = principal_of(request).project
+    if job is None or own not in (None, job.project):
         raise NotFound(f"no re-pricing job {job_id!r} (jobs are kept until the server restarts)")
     return _job_json(job)
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from tokentrail.config import MAX_RETENTION_DAYS
-from tokentrail.projects import valid_project
+from tokentrail.params import principal_of, project_of
 from tokentrail.store.retention import (
     apply_retention,
     retention_days,
@@ -31,10 +31,15 @@ class RetentionBody(BaseModel):
 
 @router.get("/retention", summary="Every project's retention")
 def list_retention(request: Request) -> dict[str, Any]:
-    """The default retention, and each project's: those with traces stored and those given their own."""
+    """The default retention, and each project's: those with traces stored and those given their own (a
+    project key sees its own project's alone)."""
     store, default_days = request.app.state.store, request.app.state.settings.retention_days
     own = retention_days(store)
-    projects = sorted({*stored_projects(store), *own, request.app.state.settings.default_project})
+    key_project = principal_of(request).project
+    if key_project is None:
+        projects = sorted({*stored_projects(store), *own, request.app.state.settings.default_project})
+    else:
+        projects = [key_project]
     return {
         "default_days": default_days,
         "projects": [
@@ -47,6 +52,7 @@ def list_retention(request: Request) -> dict[str, Any]:
 @router.put("/retention/{project}", summary="Set a project's retention")
 def put_retention(request: Request, project: str, body: RetentionBody) -> dict[str, Any]:
     """Keep the project's spans this many days (0: forever); the store's TTLs change at once."""
-    save_retention(request.app.state.store, valid_project(project), body.days)
+    project = project_of(request, project)
+    save_retention(request.app.state.store, project, body.days)
     apply_retention(request.app.state.store, request.app.state.settings.retention_days)
     return {"project": project, "days": body.days, "own": True}

@@ -3,6 +3,7 @@ client the reading commands talk to a running server through."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -14,6 +15,8 @@ app = typer.Typer(help="tokentrail: trace trees of LLM applications with exact c
 console = Console()
 
 DEFAULT_URL = "http://127.0.0.1:4318"
+#: The variable the commands read their API key from.
+API_KEY_ENV = "TOKENTRAIL_API_KEY"
 Url = Annotated[str, typer.Option("--url", envvar="TOKENTRAIL_URL", help="Base URL of a tokentrail server.")]
 ProjectOption = Annotated[
     str | None, typer.Option("--project", help="Project (default: the server's default).")
@@ -48,10 +51,15 @@ def api_get(url: str, path: str, params: dict[str, Any]) -> Any:
 def api_request(
     method: str, url: str, path: str, params: dict[str, Any], body: dict[str, Any] | None = None
 ) -> Any:
-    """Call the REST API; an unreachable server or an error answer ends the command with its message."""
+    """Call the REST API with the key in ``TOKENTRAIL_API_KEY``, if set; an unreachable server or an
+    error answer ends the command with its message."""
     clean = {key: value for key, value in params.items() if value is not None}
+    key = os.environ.get(API_KEY_ENV)
+    headers = {"authorization": f"Bearer {key}"} if key else None
     try:
-        response = httpx.request(method, url.rstrip("/") + path, params=clean, json=body, timeout=30)
+        response = httpx.request(
+            method, url.rstrip("/") + path, params=clean, json=body, headers=headers, timeout=30
+        )
     except httpx.HTTPError as exc:
         console.print(f"[red]cannot reach tokentrail at {url}: {exc}[/]\nstart it with: tokentrail serve")
         raise typer.Exit(2) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -9,8 +10,9 @@ from typing import Annotated, Any
 
 import typer
 
-from tokentrail.cli.base import DEFAULT_URL, ProjectOption, Url, app, console
+from tokentrail.cli.base import API_KEY_ENV, DEFAULT_URL, ProjectOption, Url, app, console
 from tokentrail.config import SETTINGS, ConfigError, Settings, is_loopback
+from tokentrail.store.access import key_rows
 
 
 @app.command()
@@ -37,14 +39,22 @@ def serve(
         settings = Settings.from_env(host=host, port=port, data_dir=data_dir, store=store, database=database)
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from None
-    open_to = f"anyone who reaches {settings.host}:{settings.port} can read and write every project"
-    if not is_loopback(settings.host) and not insecure:
+    # Keys created earlier turn authentication on (so the store is opened here to look).
+    opened = None if settings.admin_key else _open_store(settings)
+    if settings.admin_key or (opened is not None and key_rows(opened)):
+        console.print("Authentication on: every request needs an API key (the UI: sign in with one).")
+    elif is_loopback(settings.host) or insecure:
         console.print(
-            f"[red]refusing to listen on {settings.host}: no authentication, so {open_to}; "
-            "listen on 127.0.0.1, or pass --insecure (and set TOKENTRAIL_ALLOWED_HOSTS).[/]"
+            f"[yellow]No authentication: anyone who reaches {settings.host}:{settings.port} can read and "
+            "write every project (create keys with: tokentrail keys create).[/]"
+        )
+    else:
+        console.print(
+            f"[red]refusing to listen on {settings.host}: no API key is configured, so anyone who reaches "
+            "it could read and write every project. Set TOKENTRAIL_ADMIN_KEY (and create keys), listen "
+            "on 127.0.0.1, or pass --insecure (and set TOKENTRAIL_ALLOWED_HOSTS).[/]"
         )
         raise typer.Exit(2)
-    console.print(f"[yellow]No authentication: {open_to}.[/]")
     console.print(f"tokentrail: store [bold]{settings.store_url}[/], database [bold]{settings.database}[/]")
     console.print(
         f"OTLP/HTTP endpoint: [bold]http://{settings.host}:{settings.port}[/]  "
@@ -52,7 +62,7 @@ def serve(
     )
     # Live-tail streams never end by themselves: at shutdown they get 5 s, then they are cancelled.
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, store=opened),
         host=settings.host,
         port=settings.port,
         log_level="warning",
@@ -63,6 +73,14 @@ def serve(
     if with_demo:
         threading.Thread(target=_send_demo_when_up, args=(server, settings), daemon=True).start()
     server.run()
+    if opened is not None:
+        opened.close()
+
+
+def _open_store(settings: Settings) -> Any:
+    from tokentrail.store.database import Store
+
+    return Store(settings.store_url, settings.database, cluster=settings.clickhouse_cluster or None)
 
 
 def _send_demo_when_up(server: Any, settings: Settings) -> None:
@@ -73,7 +91,8 @@ def _send_demo_when_up(server: Any, settings: Settings) -> None:
             return
         time.sleep(0.1)
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    summary = send_demo(f"http://{host}:{settings.port}", seed=42)
+    key = settings.admin_key or os.environ.get(API_KEY_ENV)
+    summary = send_demo(f"http://{host}:{settings.port}", seed=42, api_key=key)
     console.print(
         f"demo: loaded {summary.spans} spans in {summary.traces} traces; try [bold]tokentrail traces[/]"
     )
@@ -90,7 +109,8 @@ def demo(
     """Send realistic demo traffic (a RAG support agent) to a running server over OTLP."""
     from tokentrail.demo import send_demo
 
-    summary = send_demo(url, sessions=sessions, turns=turns, seed=seed, project=project)
+    key = os.environ.get(API_KEY_ENV)
+    summary = send_demo(url, sessions=sessions, turns=turns, seed=seed, project=project, api_key=key)
     console.print(
         f"sent {summary.spans} spans in {summary.traces} traces across {summary.sessions} sessions to {url}\n"
         "list them with: [bold]tokentrail traces[/]"

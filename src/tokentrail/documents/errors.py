@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from tokentrail.errors import (
     BadRequest,
     Conflict,
+    Forbidden,
     NotFound,
     Overloaded,
     PayloadTooLarge,
     RetryableError,
     TokentrailError,
+    Unauthenticated,
     UnsupportedMediaType,
 )
 from tokentrail.store.sql import InvalidQuery
@@ -24,6 +26,8 @@ HTTP_STATUS: Mapping[type[Exception], int] = {
     BadRequest: 400,
     InvalidQuery: 400,
     PayloadTooLarge: 413,
+    Unauthenticated: 401,
+    Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
     Overloaded: 503,

@@ -27,6 +27,8 @@ SHARD_KEYS = {
     "price_rules": "cityHash64(project, id)",
     # A trace's summary on its spans' shard: the shard that summarizes it holds all of them.
     "trace_summaries": "cityHash64(project, trace_id)",
+    "projects": "cityHash64(name)",
+    "api_keys": "cityHash64(id)",
     "retention": "cityHash64(project)",
     "schema_migrations": "version",
 }

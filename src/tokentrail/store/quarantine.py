@@ -97,8 +97,8 @@ class Quarantine:
             self._count = len(kept)
         return len(entries) - len(kept)
 
-    def rows(self, *, project: str | None = None, limit: int = 100) -> list[QuarantinedRow]:
-        """The most recent rows held, newest first, of one project or all."""
+    def rows(self, *, project: str | None = None, limit: int | None = 100) -> list[QuarantinedRow]:
+        """The most recent rows held, newest first, of one project or all (``limit`` None: every one)."""
         found = [entry for entry in _entries(self._read()) if project is None or entry.project == project]
         return found[::-1][:limit]
 

@@ -164,6 +164,38 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        7,
+        "projects and api_keys: who may send and read what (keys are kept as HMACs, never in clear)",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS projects (
+                name String,
+                description String,
+                created_ns Int64,
+                archived_ns Int64,
+                updated_ns Int64
+            )
+            ENGINE = ReplacingMergeTree(updated_ns)
+            ORDER BY name
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS api_keys (
+                id String,
+                name String,
+                project String,
+                admin UInt8,
+                rights Array(LowCardinality(String)),
+                digest String,
+                created_ns Int64,
+                revoked_ns Int64,
+                updated_ns Int64
+            )
+            ENGINE = ReplacingMergeTree(updated_ns)
+            ORDER BY id
+            """,
+        ),
+    ),
+    Migration(
         8,
         "retention: how many days each project keeps its rows, for the tables' TTLs (store/retention.py)",
         (

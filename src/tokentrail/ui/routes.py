@@ -36,6 +36,7 @@ from tokentrail.store.costs import unpriced
 from tokentrail.store.database import Store
 from tokentrail.store.sql import InvalidQuery, TraceFilter
 from tokentrail.ui import charts, format, ranges, views
+from tokentrail.ui.session import session_context
 
 __all__ = ["STATIC_DIR", "router"]
 
@@ -68,8 +69,9 @@ def page(handler: Callable[P, Awaitable[Response]]) -> Callable[P, Awaitable[Res
 
 
 def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    project = request.query_params.get("project") or None
+    project = request.query_params.get("project") or getattr(request.state.principal, "project", None)
     base = {"project": project, "nav": _nav(request, project), "path": request.url.path}
+    base.update(session_context(request))
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
 
 

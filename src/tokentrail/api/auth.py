@@ -1,0 +1,161 @@
+"""Authentication and rights, checked once for every request before any route runs.
+
+A request presents an API key (``Authorization: Bearer``, ``x-api-key`` as the LangSmith SDK sends it,
+or HTTP Basic ``<key id>:<key>`` as the Langfuse SDK sends its public and secret keys) or the UI's
+session cookie. The right it needs follows from its method and path (:func:`required_right`), so a new
+route is covered without saying so: ingest paths need ``ingest``, reads ``read``, any other method
+``write``; keys and metrics need an admin. Which project a permitted request touches is decided where
+its project is read (:func:`tokentrail.params.project_of`, the OTLP receiver): a project key's own.
+
+While no key has been created and no ``TOKENTRAIL_ADMIN_KEY`` is set, every request acts as
+:data:`~tokentrail.access.keys.OPEN` (the server refuses to listen beyond loopback so).
+
+A state-changing request made with the session cookie must carry the session's CSRF token in
+``x-csrf-token``; the cookie itself is ``SameSite=Strict`` and ``HttpOnly``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from collections.abc import Mapping
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tokentrail.access.keys import OPEN, Principal, key_id
+from tokentrail.access.registry import Access
+from tokentrail.access.sessions import SESSION_COOKIE, csrf_token, session_key_id
+from tokentrail.api.otlp import OTLP_PATHS, error_in_request_encoding
+from tokentrail.errors import Forbidden, TokentrailError, Unauthenticated
+
+__all__ = ["ADMIN", "INGEST_PATHS", "PUBLIC_PATHS", "AuthMiddleware", "credentials_key", "required_right"]
+
+#: Paths anyone may reach: liveness, the sign-in page, the API's own description, static files.
+PUBLIC_PATHS = frozenset({"/healthz", "/login", "/logout", "/openapi.json", "/docs", "/redoc"})
+_PUBLIC_PREFIXES = ("/static/",)
+#: Paths that take spans (a POST there needs the ``ingest`` right).
+INGEST_PATHS = frozenset(OTLP_PATHS)
+#: The pseudo-right of routes only an admin may use.
+ADMIN = "admin"
+_ADMIN_PREFIXES = ("/api/v1/keys", "/metrics")
+_ADMIN_WRITE_PREFIXES = ("/api/v1/projects",)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "x-csrf-token"
+
+
+def required_right(method: str, path: str) -> str | None:
+    """The right a request needs: ``ingest``, ``read``, ``write`` or :data:`ADMIN`; None if public."""
+    if path in PUBLIC_PATHS or path.startswith(_PUBLIC_PREFIXES):
+        return None
+    if path in INGEST_PATHS and method == "POST":
+        return "ingest"
+    if path.startswith(_ADMIN_PREFIXES):
+        return ADMIN
+    if method in _SAFE_METHODS:
+        return "read"
+    return ADMIN if path.startswith(_ADMIN_WRITE_PREFIXES) else "write"
+
+
+def credentials_key(headers: Mapping[str, str]) -> str | None:
+    """The API key a request's headers present, if any (a Basic public key must match its secret key)."""
+    if api_key := headers.get("x-api-key"):
+        return api_key.strip()
+    scheme, _, value = headers.get("authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip() or None
+    if scheme.lower() == "basic":
+        try:
+            public, _, secret = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        own_id = key_id(secret)
+        return secret if not public or own_id is None or hmac.compare_digest(public, own_id) else None
+    return None
+
+
+class AuthMiddleware:
+    """Puts the request's principal in ``request.state.principal``, or answers 401 / 403 itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        access: Access = scope["app"].state.access
+        if access.stale:
+            await run_in_threadpool(access.refresh)
+        method, path = scope["method"], scope["path"]
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        principal, session = self._principal(access, headers)
+        scope.setdefault("state", {}).update(principal=principal, session=session)
+        right = required_right(method, path)
+        try:
+            if right is not None and access.enforced:
+                _check(principal, right, method, headers, session, access.secret)
+        except TokentrailError as exc:
+            await _refusal(exc, scope, path, headers)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _principal(access: Access, headers: Mapping[str, str]) -> tuple[Principal | None, str]:
+        if not access.enforced:
+            return OPEN, ""
+        key = credentials_key(headers)
+        if key is not None:
+            return access.authenticate(key), ""
+        token = _cookie(headers, SESSION_COOKIE)
+        found = session_key_id(access.secret, token, access.session_binding) if token else None
+        return (access.principal(found), token) if found else (None, "")
+
+
+def _check(
+    principal: Principal | None,
+    right: str,
+    method: str,
+    headers: Mapping[str, str],
+    session: str,
+    secret: bytes,
+) -> None:
+    if principal is None:
+        raise Unauthenticated("an API key is required: send 'Authorization: Bearer <key>' (or sign in)")
+    if right == ADMIN and not principal.admin:
+        raise Forbidden("only an admin key may do this")
+    if right != ADMIN and not principal.may(right):
+        raise Forbidden(f"this key lacks the {right!r} right")
+    if session and method not in _SAFE_METHODS:
+        presented = headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(presented, csrf_token(secret, session)):
+            raise Forbidden(f"a request made with the sign-in cookie must carry its {CSRF_HEADER} header")
+
+
+def _refusal(exc: TokentrailError, scope: Scope, path: str, headers: Mapping[str, str]) -> Response:
+    if path in INGEST_PATHS:
+        return error_in_request_encoding(exc, headers.get("content-type"))
+    status = 401 if isinstance(exc, Unauthenticated) else 403
+    is_page = not path.startswith("/api/") and scope["method"] in _SAFE_METHODS
+    if is_page and status == 401:
+        target = path + (f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    return JSONResponse(
+        {"error": {"status": status, "message": str(exc)}},
+        status_code=status,
+        headers={"WWW-Authenticate": 'Bearer realm="tokentrail"'} if status == 401 else None,
+    )
+
+
+def _cookie(headers: Mapping[str, str], name: str) -> str:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except CookieError:  # a malformed Cookie header is no session, not an error
+        return ""
+    morsel = jar.get(name)
+    return morsel.value if morsel is not None else ""
