@@ -77,6 +77,17 @@ def _admin_key(text: str) -> str:
     return text.strip()
 
 
+#: The longest retention a project can have: 100 years (0 keeps its rows forever).
+MAX_RETENTION_DAYS = 36_500
+
+
+def _retention_days(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= MAX_RETENTION_DAYS:
+        raise ValueError(f"must be 0 (keep forever) to {MAX_RETENTION_DAYS} days")
+    return value
+
+
 def _cost_ceiling(text: str) -> Decimal:
     try:
         value = Decimal(text)
@@ -128,6 +139,9 @@ class Settings:
     #: A key that acts as admin without being stored (to bootstrap, or to recover); "": none.
     admin_key: str = field(default="", repr=False)
     session_hours: int = 12
+    #: Days a project's rows are kept unless it has a retention of its own (0: forever); see
+    #: tokentrail.store.retention.
+    retention_days: int = 0
 
     @property
     def limits(self) -> Limits:
@@ -284,6 +298,12 @@ SETTINGS: dict[str, SettingSpec] = {
     ),
     "session_hours": SettingSpec(
         "TOKENTRAIL_SESSION_HOURS", _positive_int, "Hours a UI sign-in lasts (default 12)."
+    ),
+    "retention_days": SettingSpec(
+        "TOKENTRAIL_RETENTION_DAYS",
+        _retention_days,
+        "Days the store keeps a project's spans unless the project has a retention of its own "
+        "(tokentrail retention set); 0 keeps them forever (default 0).",
     ),
 }
 

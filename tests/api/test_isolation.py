@@ -94,6 +94,7 @@ def world(chdb_url, tmp_path_factory):
         "rule_id": "alpha-secret-rule",
         "job_id": job.json()["id"],
         "name": "alpha",
+        "project": "alpha",
         "key_id": alpha["read"].split("_")[1],
         "panel": "kinds",
     }
@@ -127,6 +128,8 @@ BODIES = {
     "POST /api/v1/reprice": {"since": "2000-01-01T00:00:00Z"},
     "POST /api/v1/projects": {"name": "gamma"},
     "POST /api/v1/keys": {"project": "alpha", "rights": ["read"]},
+    "PUT /api/v1/retention/{project}": {"days": 1},
+    "POST /api/v1/purge": {"user_id": "alpha-secret-user"},
 }
 
 

@@ -23,8 +23,10 @@ from tokentrail.api import (
     otlp,
     otlp_grpc,
     prices,
+    purge,
     quarantine,
     reprice,
+    retention,
     sessions,
     traces,
 )
@@ -44,6 +46,7 @@ from tokentrail.pricing.reprice import Repricer
 from tokentrail.pricing.rule_store import RuleStore, read_rules_file
 from tokentrail.store.database import Store
 from tokentrail.store.disk import DirectorySize, DiskSpace
+from tokentrail.store.retention import apply_retention
 from tokentrail.store.sql import InvalidQuery
 from tokentrail.store.writer import SpanWriter
 from tokentrail.ui import login as ui_login
@@ -68,6 +71,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.store = store or Store(
             settings.store_url, settings.database, cluster=settings.clickhouse_cluster or None
         )
+        # The tables' TTLs from the retentions stored and this server's default, which may have changed.
+        apply_retention(app.state.store, settings.retention_days)
         app.state.access = Access(
             app.state.store, server_secret(settings.secret, settings.data_dir), settings.admin_key
         )
@@ -170,6 +175,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(prices.router, prefix="/api/v1")
     app.include_router(reprice.router, prefix="/api/v1")
     app.include_router(quarantine.router, prefix="/api/v1")
+    app.include_router(retention.router, prefix="/api/v1")
+    app.include_router(purge.router, prefix="/api/v1")
     app.include_router(access.router, prefix="/api/v1")
     app.include_router(ui_login.router)
     app.include_router(ui_routes.router)

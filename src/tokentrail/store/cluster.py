@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["SHARD_KEYS", "check_cluster_name", "local_table", "render"]
+__all__ = ["SHARD_KEYS", "alter_rows", "check_cluster_name", "local_table", "render"]
 
 #: How each table's rows are spread over shards: rows that replace one another hash alike.
 SHARD_KEYS = {
@@ -29,6 +29,7 @@ SHARD_KEYS = {
     "trace_summaries": "cityHash64(project, trace_id)",
     "projects": "cityHash64(name)",
     "api_keys": "cityHash64(id)",
+    "retention": "cityHash64(project)",
     "schema_migrations": "version",
 }
 
@@ -50,6 +51,14 @@ def check_cluster_name(name: str) -> str:
 def local_table(table: str) -> str:
     """The name of the per-node table under the ``Distributed`` table ``table``."""
     return f"{table}_local"
+
+
+def alter_rows(table: str, change: str, *, cluster: str | None) -> str:
+    """``ALTER TABLE`` applying ``change`` to the rows or their TTL: on a cluster, to every node's local
+    table (a ``Distributed`` table holds no rows and has no TTL)."""
+    if cluster is None:
+        return f"ALTER TABLE {table} {change}"
+    return f"ALTER TABLE {local_table(table)} ON CLUSTER `{check_cluster_name(cluster)}` {change}"
 
 
 def render(statement: str, *, cluster: str | None, database: str) -> tuple[str, ...]:

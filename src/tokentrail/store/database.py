@@ -157,10 +157,14 @@ class Store:
         result = self._query(sql, parameters)
         return list(result.result_columns) if result.row_count else [[] for _ in result.column_names]
 
-    def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None:
-        """Run a statement that returns nothing (an ``INSERT ... SELECT``), however long its text."""
+    def command(
+        self, sql: str, parameters: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+    ) -> None:
+        """Run a statement that returns nothing (an ``INSERT ... SELECT``, an ``ALTER``), however long its
+        text, with ``settings`` for this statement."""
         parameters = parameters or {}
-        self.client().command(sql, parameters=parameters, settings=_size_settings(sql, parameters))
+        settings = {**(_size_settings(sql, parameters) or {}), **(settings or {})}
+        self.client().command(sql, parameters=parameters, settings=settings or None)
 
     def _query(self, sql: str, parameters: dict[str, Any] | None) -> QueryResult:
         parameters = parameters or {}

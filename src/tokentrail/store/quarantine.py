@@ -4,7 +4,8 @@ Ingest checks every number against what the columns hold (:mod:`tokentrail.limit
 means a bug or a row logged by an older version. The writer isolates such rows by halving the batch that
 held them, inserts everything else, and appends each refused row here: one JSON line a row, fsynced,
 in ``quarantine.jsonl``. Nothing here is lost or retried on its own; ``GET /api/v1/quarantine`` and
-``tokentrail quarantine`` list what is held, and ``/healthz`` counts it.
+``tokentrail quarantine`` list what is held, and ``/healthz`` counts it; a purge
+(:mod:`tokentrail.store.purge`) erases its traces' rows here too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +71,31 @@ class Quarantine:
                 os.close(fd)
             self._count += 1
         return entry
+
+    def remove(self, project: str, trace_ids: Collection[str]) -> int:
+        """Erase the rows of these traces of ``project``, and unreadable rows naming one of them; returns
+        how many rows went. The file is rewritten beside the old one and renamed over it, so a crash
+        leaves one or the other whole."""
+        wanted = set(trace_ids)
+
+        def erased(entry: QuarantinedRow) -> bool:
+            if entry.project == project:
+                return entry.trace_id in wanted
+            return not entry.project and any(trace_id in entry.row for trace_id in wanted)
+
+        with self._lock:
+            entries = _entries(self._read())
+            kept = [entry for entry in entries if not erased(entry)]
+            if len(kept) == len(entries):
+                return 0
+            replacement = self.path.with_suffix(".tmp")
+            with open(os.open(replacement, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
+                file.write(b"".join(orjson.dumps(entry) + b"\n" for entry in kept))
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(replacement, self.path)
+            self._count = len(kept)
+        return len(entries) - len(kept)
 
     def rows(self, *, project: str | None = None, limit: int | None = 100) -> list[QuarantinedRow]:
         """The most recent rows held, newest first, of one project or all (``limit`` None: every one)."""

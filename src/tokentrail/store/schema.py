@@ -195,4 +195,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        8,
+        "retention: how many days each project keeps its rows, for the tables' TTLs (store/retention.py)",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS retention (
+                project String,
+                days UInt32,
+                updated_ns Int64
+            )
+            ENGINE = ReplacingMergeTree(updated_ns)
+            ORDER BY project
+            """,
+        ),
+    ),
 )

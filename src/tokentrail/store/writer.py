@@ -81,7 +81,9 @@ class SpanWriter:
         self._disk = disk
         self._time_insert = time_insert
         self._resolve = resolve
-        self._unresolved: set[_Key] = set()  # spans inserted, not yet resolved: still pending
+        # Spans inserted whose log segments are not deleted yet (resolved first, when there is a resolver):
+        # still pending, so a flush() returns only once no segment holds what it waited for.
+        self._unresolved: set[_Key] = set()
         self._batch_max = batch_max_spans
         self._max_pending = max_pending_spans
         self._flush_interval = flush_interval_s
@@ -259,6 +261,7 @@ class SpanWriter:
             self._wal.remove(sealed)
             sealed = []
             with self._cond:
+                self._unresolved.clear()
                 self._inserted = covered
                 self._cond.notify_all()
                 listeners = self._listeners
@@ -294,7 +297,7 @@ class SpanWriter:
             with self._cond:
                 for key, _ in chunk:
                     del self._inflight[key]
-                if self._resolve is not None and written:
+                if written:
                     self._unresolved.update(key for key, _ in chunk)
                 self._written += written
                 self._cond.notify_all()
@@ -302,7 +305,8 @@ class SpanWriter:
 
     def _resolve_touched(self) -> None:
         """Resolve the spans inserted since the last resolution that succeeded; a store that fails keeps
-        them for the retry (and their log segments with them)."""
+        them for the retry (and their log segments with them). They stay pending until their segments are
+        deleted."""
         with self._cond:
             inserted = frozenset(self._unresolved)
         if self._resolve is None or not inserted:
@@ -313,9 +317,6 @@ class SpanWriter:
             raise
         except Exception:  # a resolver's bug must not stop the inserts
             logger.exception("resolving the duplicate calls of %d spans failed", len(inserted))
-        with self._cond:
-            self._unresolved.clear()
-            self._cond.notify_all()
 
     def _hold(self, key: _Key | None, row: bytes, reason: str) -> None:
         try:
