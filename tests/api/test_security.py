@@ -3,6 +3,9 @@ and a request addressed to a name the server does not answer to (DNS rebinding) 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 
 from conftest import LiveServer, start_server
 from otlp_builders import new_trace_id, protobuf_request, span
+from tokentrail.api.docs import CDN
 from tokentrail.api.security import SECURITY_HEADERS, host_name
 from tokentrail.store.database import Store
 
@@ -90,3 +94,19 @@ def test_host_names_are_read_without_port_and_case():
     assert host_name("[::1]:4318") == "::1"
     assert host_name("::1") == "::1"
     assert host_name("127.0.0.1") == "127.0.0.1"
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_the_api_docs_pages_get_one_policy_that_lets_them_load(server, path):
+    response = httpx.get(server.url + path)
+
+    policies = response.headers.get_list("content-security-policy")
+    assert response.status_code == 200 and len(policies) == 1
+    policy = policies[0]
+    assert f"script-src 'self' {CDN}" in policy and "frame-ancestors 'none'" in policy
+    assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    for script in re.findall(r"<script>(.*?)</script>", response.text, re.DOTALL):
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy  # Swagger UI's start script, allowed by its hash alone
+    src = re.findall(r'<script src="([^"]+)"', response.text)
+    assert src and all(url.startswith(CDN + "/") for url in src)

@@ -17,6 +17,7 @@ from tokentrail.access.secret import server_secret
 from tokentrail.api import (
     access,
     costs,
+    docs,
     errors,
     live,
     metrics,
@@ -132,6 +133,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         summary="Trace trees of LLM applications with exact costs.",
         lifespan=lifespan,
         default_response_class=ExactJSONResponse,
+        docs_url=None,  # served by api/docs.py, under a policy that lets them load
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
@@ -178,6 +181,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(retention.router, prefix="/api/v1")
     app.include_router(purge.router, prefix="/api/v1")
     app.include_router(access.router, prefix="/api/v1")
+    app.include_router(docs.router)
     app.include_router(ui_login.router)
     app.include_router(ui_routes.router)
     app.mount("/static", StaticFiles(directory=ui_routes.STATIC_DIR), name="static")

@@ -60,7 +60,10 @@ class SecurityMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *SECURITY_HEADERS]
+                sent = list(message.get("headers", ()))
+                # A route that set its own policy (the API docs pages) keeps it: two would both apply.
+                own = {name.lower() for name, _ in sent}
+                message["headers"] = [*sent, *(h for h in SECURITY_HEADERS if h[0] not in own)]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
