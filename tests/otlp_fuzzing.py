@@ -11,14 +11,19 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+from collections.abc import Callable
 from typing import Any
 
+import httpx
 from hypothesis import strategies as st
 
 from otlp_builders import json_request, new_trace_id, protobuf_request, span
+from tokentrail.ingest.otlp import PROTOBUF
 
 #: The answers an OTLP body may get: taken (perhaps partly), refused, too large, not a known encoding.
 CLEAN_ANSWERS = frozenset({200, 400, 413, 415})
+#: A server's ``post_otlp``: (body, content type, **headers) -> the answer.
+Post = Callable[..., httpx.Response]
 
 _ATTRIBUTES = {
     "gen_ai.request.model": "gpt-4o",
@@ -133,3 +138,28 @@ def gzip_members(body: bytes, cuts: list[int]) -> bytes:
     """``body`` gzipped as one member per piece between ``cuts`` (``cat a.gz b.gz`` makes such files)."""
     edges = [0, *sorted(min(cut, len(body)) for cut in cuts), len(body)]
     return b"".join(gzip.compress(body[start:end]) for start, end in itertools.pairwise(edges))
+
+
+def check_clean_answer(post: Post, body: bytes, kind: str) -> None:
+    """``body`` gets one of :data:`CLEAN_ANSWERS`."""
+    response = post(body, kind)
+    assert response.status_code in CLEAN_ANSWERS, (body[:300], response.content[:300])
+
+
+def gzip_bodies(limit: int) -> st.SearchStrategy[bytes]:
+    """Bodies either side of a ``limit`` of a few kilobytes: requests, zeros at it, bombs, damage."""
+    return st.one_of(
+        st.integers(1, 30).map(valid_request),  # about 150 bytes a span
+        st.integers(limit - 2, limit + 2).map(lambda size: b"\x00" * size),
+        st.integers(0, 100 * limit).map(lambda size: b"\x00" * size),  # a bomb: tiny gzipped
+        damaged_protobuf(),
+    )
+
+
+def check_gzip_transparent(post: Post, limit: int, body: bytes, cuts: list[int]) -> None:
+    """Gzipped in any number of members, ``body`` gets the answer it gets plain; over ``limit`` a 413."""
+    plain = post(body, PROTOBUF)
+    gzipped = post(gzip_members(body, cuts), PROTOBUF, **{"content-encoding": "gzip"})
+    assert plain.status_code in CLEAN_ANSWERS
+    assert gzipped.status_code == plain.status_code, (len(body), cuts, gzipped.content[:200])
+    assert plain.status_code == 413 if len(body) > limit else plain.status_code != 413
