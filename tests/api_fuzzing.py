@@ -10,7 +10,6 @@ within :data:`REQUEST_TIMEOUT_S` (no hang), and match the schema where the docum
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -25,6 +24,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from otlp_builders import json_request, new_span_id, new_trace_id, span
 from tokentrail.api import create_app
+from tokentrail.api.auth import INGEST_PATHS, PUBLIC_PATHS
 from tokentrail.config import Settings
 
 #: A request not answered within this many seconds is a hang.
@@ -33,7 +33,7 @@ REQUEST_TIMEOUT_S = 15
 #: invalid requests where the server answers 400, and says nothing of 401/403/404, so status codes
 #: themselves are not held to it.
 CHECKS = (not_a_server_error, content_type_conformance, response_schema_conformance)
-#: A stream that stays open by design: requested with a short read, see :func:`call_operation`.
+#: A stream that stays open by design: only its status line is read, see :func:`call_operation`.
 STREAMING = frozenset({"/api/v1/traces/live"})
 #: Operations an open server is not fuzzed with: creating a key turns authentication on for good.
 CLOSES_AN_OPEN_SERVER = frozenset({"POST /api/v1/keys"})
@@ -167,14 +167,24 @@ def latin1(headers: Mapping[str, str]) -> dict[str, bytes]:
 _CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def refusal_of(url: str, method: str, path: str, headers: Mapping[str, str]) -> httpx.Response:
-    """One request with forged credentials; the answer (the caller checks it is a refusal)."""
-    concrete = re.sub(r"\{\w+\}", "x", path)
-    content = json.dumps({}).encode() if method in ("POST", "PUT") else None
-    return httpx.request(
+#: Every route that needs a key, as (method, path).
+GUARDED_ROUTES = sorted(
+    {(op.method.upper(), op.path) for op in operations() if op.path not in PUBLIC_PATHS},
+    key=lambda item: (item[1], item[0]),
+)
+
+
+def check_forged_refused(url: str, route: tuple[str, str], headers: Mapping[str, str]) -> None:
+    """A request to a guarded ``route`` with forged credentials is a 401 (in the API's error shape
+    outside the OTLP paths, which answer in OTLP's)."""
+    method, path = route
+    response = httpx.request(
         method,
-        url + concrete,
+        url + re.sub(r"\{\w+\}", "x", path),
         headers={"content-type": "application/json", **latin1(headers)},
-        content=content,
+        content=b"{}" if method in ("POST", "PUT") else None,
         timeout=REQUEST_TIMEOUT_S,
     )
+    assert response.status_code == 401, (route, headers, response.status_code, response.text[:200])
+    if path not in INGEST_PATHS:
+        assert response.json()["error"]["status"] == 401

@@ -197,6 +197,16 @@ def _base64_ids(document: dict[str, Any]) -> dict[str, Any]:
     return copied
 
 
+def assert_nothing_wedged(server) -> None:
+    """A span sent now is stored and queryable, and nothing accepted before is pending or refused."""
+    sentinel = new_trace_id()
+    assert server.post_otlp(protobuf_request([span("sentinel", sentinel)]), PROTOBUF).status_code == 200
+    assert server.get(f"/api/v1/traces/{sentinel}").status_code == 200
+    health = server.get("/healthz").json()
+    assert health["pending_spans"] == 0
+    assert health["quarantined_spans"] == 0
+
+
 @pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(document=documents, as_protobuf=st.booleans(), gzipped=st.booleans(), spoil=st.none() | ill_typed)
@@ -214,12 +224,7 @@ def test_any_otlp_shaped_body_is_answered_cleanly_and_wedges_nothing(
     response = server.post_otlp(gzip.compress(body) if gzipped else body, kind, **headers)
 
     assert response.status_code in (200, 400, 413, 415), response.text
-    sentinel = new_trace_id()
-    assert server.post_otlp(protobuf_request([span("sentinel", sentinel)]), PROTOBUF).status_code == 200
-    assert server.get(f"/api/v1/traces/{sentinel}").status_code == 200
-    health = server.get("/healthz").json()
-    assert health["pending_spans"] == 0
-    assert health["quarantined_spans"] == 0
+    assert_nothing_wedged(server)
 
 
 @pytest.mark.slow
@@ -229,16 +234,6 @@ def test_any_bytes_at_all_are_answered_cleanly(server, body, kind):
     response = server.post_otlp(body, kind)
 
     assert response.status_code in (200, 400, 413, 415), response.text
-
-
-def assert_nothing_wedged(server) -> None:
-    """A span sent now is stored and queryable, and nothing accepted before is pending or refused."""
-    sentinel = new_trace_id()
-    assert server.post_otlp(protobuf_request([span("sentinel", sentinel)]), PROTOBUF).status_code == 200
-    assert server.get(f"/api/v1/traces/{sentinel}").status_code == 200
-    health = server.get("/healthz").json()
-    assert health["pending_spans"] == 0
-    assert health["quarantined_spans"] == 0
 
 
 HOSTILE = settings(
