@@ -41,3 +41,16 @@ def test_the_csrf_token_belongs_to_one_session():
     one = sign_session(SECRET, "abc", "d", 60, now=1000)
     two = sign_session(SECRET, "abc", "d", 60, now=1001)
     assert csrf_token(SECRET, one) == csrf_token(SECRET, one) != csrf_token(SECRET, two)
+
+
+def test_a_cookie_whose_expiry_or_signature_no_server_writes_names_no_key():
+    """Found by fuzzing (tests/api/test_api_fuzz.py): each of these was a 500."""
+    token = sign_session(SECRET, "abc", "digest-1", 60, now=1000)
+    key_id, expires, _ = token.split(".")
+    known = bindings({"abc": "digest-1"})
+    for forged in (
+        f"{key_id}.²³.sig",  # digits to str.isdigit, not to int
+        f"{key_id}.{'9' * 5000}.sig",  # more digits than int reads
+        f"{key_id}.{expires}.signé",  # compare_digest refuses non-ASCII text
+    ):
+        assert session_key_id(SECRET, forged, known, now=1001) is None

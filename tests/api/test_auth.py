@@ -169,3 +169,27 @@ def test_a_session_ends_when_its_key_is_revoked(secured_server):
         assert browser.get("/traces").status_code == 200
         secured_server.app.state.access.revoke_key(key.split("_")[1])
         assert browser.get("/traces").status_code == 303
+
+
+def test_credentials_no_key_could_be_read_from_are_a_401_not_a_500(secured_server):
+    """Found by fuzzing (tests/api/test_api_fuzz.py): each of these was a 500."""
+    key = make_project_key(secured_server, "shop", "read")
+    key_id = key.split("_")[1]
+    for headers in (
+        {"authorization": b"Basic \x80"},  # not even ASCII, so not base64
+        {"authorization": "Basic " + base64.b64encode(f"é:{key}".encode()).decode()},
+        {"cookie": f"tokentrail_session={key_id}.{'9' * 5000}.x"},
+        {"cookie": f"tokentrail_session={key_id}.99999999999.sign\xe9".encode("latin-1")},
+    ):
+        response = httpx.get(secured_server.url + "/api/v1/traces", headers=headers, timeout=30)
+        assert response.status_code == 401, (headers, response.text)
+
+
+def test_a_csrf_token_no_server_writes_is_a_403_not_a_500(secured_server):
+    """Found by fuzzing: a non-ASCII x-csrf-token beside a real session cookie was a 500."""
+    key = make_project_key(secured_server, "shop", "read", "write")
+    rule = {"match": "m", "prices": {"input": "1"}}
+    with httpx.Client(base_url=secured_server.url) as browser:
+        browser.post("/login", data={"key": key})
+        forged = browser.put("/api/v1/prices/r1", json=rule, headers={"x-csrf-token": b"\xe9t\xe9"})
+        assert forged.status_code == 403, forged.text

@@ -1,5 +1,6 @@
 """Any body a client can send, shaped like OTLP or not, gets 200, 400, 413 or 415, wedges nothing, and
-leaves nothing pending: a span sent after it is always stored and queryable."""
+leaves nothing pending: a span sent after it is always stored and queryable. Gzip changes no answer
+but the size limit's (tests/otlp_fuzzing.py has the hostile bodies; bench/fuzz.py sends more)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+from conftest import start_server
 from otlp_builders import new_trace_id, protobuf_request, span
+from otlp_fuzzing import (
+    check_clean_answer,
+    check_gzip_transparent,
+    damaged_protobuf,
+    gzip_bodies,
+    hostile_json,
+    wire_messages,
+)
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
@@ -187,6 +197,16 @@ def _base64_ids(document: dict[str, Any]) -> dict[str, Any]:
     return copied
 
 
+def assert_nothing_wedged(server) -> None:
+    """A span sent now is stored and queryable, and nothing accepted before is pending or refused."""
+    sentinel = new_trace_id()
+    assert server.post_otlp(protobuf_request([span("sentinel", sentinel)]), PROTOBUF).status_code == 200
+    assert server.get(f"/api/v1/traces/{sentinel}").status_code == 200
+    health = server.get("/healthz").json()
+    assert health["pending_spans"] == 0
+    assert health["quarantined_spans"] == 0
+
+
 @pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(document=documents, as_protobuf=st.booleans(), gzipped=st.booleans(), spoil=st.none() | ill_typed)
@@ -204,12 +224,7 @@ def test_any_otlp_shaped_body_is_answered_cleanly_and_wedges_nothing(
     response = server.post_otlp(gzip.compress(body) if gzipped else body, kind, **headers)
 
     assert response.status_code in (200, 400, 413, 415), response.text
-    sentinel = new_trace_id()
-    assert server.post_otlp(protobuf_request([span("sentinel", sentinel)]), PROTOBUF).status_code == 200
-    assert server.get(f"/api/v1/traces/{sentinel}").status_code == 200
-    health = server.get("/healthz").json()
-    assert health["pending_spans"] == 0
-    assert health["quarantined_spans"] == 0
+    assert_nothing_wedged(server)
 
 
 @pytest.mark.slow
@@ -219,3 +234,41 @@ def test_any_bytes_at_all_are_answered_cleanly(server, body, kind):
     response = server.post_otlp(body, kind)
 
     assert response.status_code in (200, 400, 413, 415), response.text
+
+
+HOSTILE = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@pytest.mark.slow
+def test_json_with_any_value_at_any_node_is_answered_cleanly(server):
+    HOSTILE(given(body=hostile_json())(lambda body: check_clean_answer(server.post_otlp, body, JSON)))()
+    assert_nothing_wedged(server)
+
+
+@pytest.mark.slow
+def test_protobuf_of_any_fields_or_damaged_anywhere_is_answered_cleanly(server):
+    bodies = wire_messages | damaged_protobuf()
+    HOSTILE(given(body=bodies)(lambda body: check_clean_answer(server.post_otlp, body, PROTOBUF)))()
+    assert_nothing_wedged(server)
+
+
+LIMIT = 4096
+
+
+@pytest.fixture
+def small_server(store, tmp_path):
+    """A server whose bodies may be at most :data:`LIMIT` bytes, so bodies straddle it cheaply."""
+    yield from start_server(store, tmp_path, max_body_bytes=LIMIT)
+
+
+@pytest.mark.slow
+def test_gzip_changes_no_answer_and_inflates_no_further_than_the_limit(small_server):
+    @HOSTILE
+    @given(body=gzip_bodies(LIMIT), cuts=st.lists(st.integers(0, 5000), max_size=3))
+    def fuzz(body, cuts):
+        check_gzip_transparent(small_server.post_otlp, LIMIT, body, cuts)
+
+    fuzz()
+    assert_nothing_wedged(small_server)

@@ -108,3 +108,14 @@ def test_decompress_respects_the_limit_before_and_after_inflating():
         decompress(gzip.compress(b"a" * 1000)[:-10], "gzip", max_bytes=10_000)
     with pytest.raises(UnsupportedMediaType):
         decompress(b"x", "br", max_bytes=100)
+
+
+def test_every_member_of_a_gzip_body_is_inflated_within_one_limit():
+    """Found by fuzzing (tests/api/test_otlp_fuzz.py): only the first member was read, the rest of the
+    body dropped without a word."""
+    two = gzip.compress(b"abc") + gzip.compress(b"def")
+    assert decompress(two, "gzip", max_bytes=6) == b"abcdef"
+    with pytest.raises(PayloadTooLarge):
+        decompress(two, "gzip", max_bytes=5)
+    with pytest.raises(BadRequest):
+        decompress(gzip.compress(b"abc") + b"trailing garbage", "gzip", max_bytes=100)

@@ -12,12 +12,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Callable
 
 __all__ = ["SESSION_COOKIE", "csrf_token", "session_key_id", "sign_session"]
 
 SESSION_COOKIE = "tokentrail_session"
+#: An expiry as sign_session writes it: ASCII digits (``str.isdigit`` also takes "²", which ``int``
+#: refuses), few enough for ``int`` to read (it refuses past 4,300).
+_EXPIRY = re.compile(r"[0-9]{1,20}")
 
 
 def sign_session(secret: bytes, key_id: str, binding: str, lifetime_s: int, now: float | None = None) -> str:
@@ -31,14 +35,15 @@ def session_key_id(
 ) -> str | None:
     """The key id a session token names, if its signature holds and it has not expired; else None."""
     parts = token.split(".")
-    if len(parts) != 3 or not parts[1].isdigit():
+    if len(parts) != 3 or not _EXPIRY.fullmatch(parts[1]):
         return None
     key_id, expires, signature = parts
     if int(expires) < (now if now is not None else time.time()):
         return None
     binding = binding_of(key_id)
     expected = _mac(secret, f"session|{key_id}|{expires}|{binding}")
-    return key_id if binding and hmac.compare_digest(signature, expected) else None
+    # As bytes: compare_digest refuses str holding non-ASCII characters, which a forged cookie may.
+    return key_id if binding and hmac.compare_digest(signature.encode(), expected.encode()) else None
 
 
 def csrf_token(secret: bytes, session_token: str) -> str:

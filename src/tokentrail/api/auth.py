@@ -17,7 +17,6 @@ A state-changing request made with the session cookie must carry the session's C
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 from collections.abc import Mapping
 from http.cookies import CookieError, SimpleCookie
@@ -71,10 +70,13 @@ def credentials_key(headers: Mapping[str, str]) -> str | None:
     if scheme.lower() == "basic":
         try:
             public, _, secret = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # not base64 (binascii.Error, or not even ASCII) or not UTF-8: no key
             return None
         own_id = key_id(secret)
-        return secret if not public or own_id is None or hmac.compare_digest(public, own_id) else None
+        if not public or own_id is None:
+            return secret
+        # As bytes: compare_digest refuses str holding non-ASCII characters, which a public key may.
+        return secret if hmac.compare_digest(public.encode(), own_id.encode()) else None
     return None
 
 
@@ -139,7 +141,8 @@ def _check(
     authorize(principal, right)
     if session and method not in _SAFE_METHODS:
         presented = headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(presented, csrf_token(secret, session)):
+        # As bytes: compare_digest refuses str holding non-ASCII characters, which a header may.
+        if not hmac.compare_digest(presented.encode(), csrf_token(secret, session).encode()):
             raise Forbidden(f"a request made with the sign-in cookie must carry its {CSRF_HEADER} header")
 
 

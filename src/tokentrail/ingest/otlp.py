@@ -69,16 +69,23 @@ def decompress(body: bytes, content_encoding: str | None, *, max_bytes: int) -> 
         return body
     if encoding != "gzip":
         raise UnsupportedMediaType(f"unsupported Content-Encoding {content_encoding!r}: use gzip or none")
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(body, max_bytes + 1)
-    except zlib.error as exc:
-        raise BadRequest(f"body is not valid gzip: {exc}") from None
-    if len(data) > max_bytes:
-        raise PayloadTooLarge(f"decompressed body is over the limit of {max_bytes} bytes")
-    if not inflater.eof:
-        raise BadRequest("gzip body is truncated")
-    return data
+    # A gzip body may hold several members one after another (RFC 1952; ``cat a.gz b.gz``): all of
+    # them are the body, within one limit.
+    data = bytearray()
+    rest = body
+    while True:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            data += inflater.decompress(rest, max_bytes + 1 - len(data))
+        except zlib.error as exc:
+            raise BadRequest(f"body is not valid gzip: {exc}") from None
+        if len(data) > max_bytes:
+            raise PayloadTooLarge(f"decompressed body is over the limit of {max_bytes} bytes")
+        if not inflater.eof:
+            raise BadRequest("gzip body is truncated")
+        rest = inflater.unused_data
+        if not rest:
+            return bytes(data)
 
 
 def decode_request(body: bytes, kind: str) -> DecodedBatch:
