@@ -179,7 +179,7 @@ def alpha_state(world: World) -> object:
 
 
 def refused(status: int, body: str, path: str, method: str) -> bool:
-    is_page = not path.startswith("/api/") and path not in INGEST_PATHS and method == "GET"
+    is_page = not path.startswith(("/api/", "/metrics")) and path not in INGEST_PATHS and method == "GET"
     return status == (303 if is_page else 401) and not any(marker in body for marker in MARKERS)
 
 

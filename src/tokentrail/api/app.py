@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tokentrail import __version__
 from tokentrail.access.registry import Access
@@ -31,7 +33,8 @@ from tokentrail.api import (
     sessions,
     traces,
 )
-from tokentrail.api.auth import AuthMiddleware
+from tokentrail.api.auth import AuthMiddleware, required_right
+from tokentrail.api.docs import describe_errors
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.api.security import SecurityMiddleware
 from tokentrail.config import Settings
@@ -147,6 +150,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def invalid_query(request: Request, exc: InvalidQuery) -> Response:
         return error_response(exc)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI's own refusals (a body it cannot parse, an unknown path) in tokentrail's error shape.
+        body = {"error": {"status": exc.status_code, "message": str(exc.detail)}}
+        return ExactJSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(
@@ -188,5 +197,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     # The last added runs first: counting, the Host check, then authentication.
     app.add_middleware(AuthMiddleware)
     app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts)
-    app.add_middleware(metrics.ResponseCounter, metrics=app.state.metrics)  # outermost: counts every answer
+    app.add_middleware(metrics.ResponseCounter, metrics=app.state.metrics)
+    describe = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return app.openapi_schema or describe_errors(
+            describe(), lambda method, path: required_right(method, path) is not None
+        )
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -43,6 +43,8 @@ INGEST_PATHS = frozenset(OTLP_PATHS)
 ADMIN = "admin"
 _ADMIN_PREFIXES = ("/api/v1/keys", "/metrics")
 _ADMIN_WRITE_PREFIXES = ("/api/v1/projects",)
+#: Paths that answer programs, never a person: refused with 401, not sent to the sign-in page.
+_MACHINE_PREFIXES = ("/api/", "/metrics")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "x-csrf-token"
 
@@ -150,7 +152,7 @@ def _refusal(exc: TokentrailError, scope: Scope, path: str, headers: Mapping[str
     if path in INGEST_PATHS:
         return error_in_request_encoding(exc, headers.get("content-type"))
     status = 401 if isinstance(exc, Unauthenticated) else 403
-    is_page = not path.startswith("/api/") and scope["method"] in _SAFE_METHODS
+    is_page = not path.startswith(_MACHINE_PREFIXES) and scope["method"] in _SAFE_METHODS
     if is_page and status == 401:
         target = path + (f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
