@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
+from typing import TypeVar
 
 import orjson
 from google.protobuf import json_format
@@ -23,7 +25,8 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from tokentrail.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from tokentrail.limits import MAX_TIME_NS
+from tokentrail.ingest.truncation import cut
+from tokentrail.limits import DROPPED_ATTRIBUTES, MAX_TIME_NS, TRUNCATED, RequestLimits
 from tokentrail.model import AttributeValue, RawEvent, RawSpan
 
 __all__ = [
@@ -34,6 +37,7 @@ __all__ = [
     "decompress",
     "encode_response",
     "media_type",
+    "to_raw_spans",
 ]
 
 PROTOBUF = "application/x-protobuf"
@@ -41,6 +45,8 @@ JSON = "application/json"
 _ACCEPTED = (PROTOBUF, JSON)
 _ID_FIELDS = ("traceId", "spanId", "parentSpanId")
 _NO_PARENT = ""
+_DEFAULT_LIMITS = RequestLimits()
+_Pair = TypeVar("_Pair")  # a KeyValue, or its JSON form
 
 
 @dataclass(slots=True)
@@ -81,10 +87,16 @@ def decompress(body: bytes, content_encoding: str | None, *, max_bytes: int) -> 
     return data
 
 
-def decode_request(body: bytes, kind: str) -> DecodedBatch:
-    """Decode an ``ExportTraceServiceRequest`` in the given media type into raw spans."""
-    request = _parse_json(body) if kind == JSON else _parse_protobuf(body)
-    return _to_raw_spans(request)
+def decode_request(
+    body: bytes, kind: str, limits: RequestLimits = _DEFAULT_LIMITS, protected: frozenset[str] = frozenset()
+) -> DecodedBatch:
+    """Decode an ``ExportTraceServiceRequest`` in the given media type into raw spans, held to ``limits``
+    (attributes named in ``protected`` are kept past the attribute limit: the ones conventions read)."""
+    if kind == JSON:
+        request, dropped = _parse_json(body, limits, protected)
+    else:
+        request, dropped = _parse_protobuf(body), []
+    return to_raw_spans(request, limits, protected, dropped)
 
 
 def encode_response(rejected: list[str], warnings: list[str], kind: str) -> bytes:
@@ -115,15 +127,21 @@ def _parse_protobuf(body: bytes) -> ExportTraceServiceRequest:
     return request
 
 
-def _parse_json(body: bytes) -> ExportTraceServiceRequest:
+def _parse_json(
+    body: bytes, limits: RequestLimits, protected: frozenset[str]
+) -> tuple[ExportTraceServiceRequest, list[int]]:
     try:
         document = orjson.loads(body)  # unlike the standard library's, it refuses deep nesting cleanly
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"body is not valid JSON: {exc}") from None
     if not isinstance(document, dict):
         raise BadRequest("body must be a JSON object with a 'resourceSpans' list")
+    spans = list(_json_spans(document))
+    _check_span_count(len(spans), limits)
+    # Surplus attributes go before parsing: the JSON mapping's parser is Python, slow on a million of them.
+    dropped = [_trim_json_attributes(span, limits.max_attributes, protected) for span in spans]
     # OTLP/JSON writes ids as hex; the generic protobuf JSON mapping expects base64.
-    for span in _json_spans(document):
+    for span in spans:
         _ids_to_base64(span, _ID_FIELDS)
         for link in _dicts(span.get("links")):
             _ids_to_base64(link, ("traceId", "spanId"))
@@ -132,7 +150,34 @@ def _parse_json(body: bytes) -> ExportTraceServiceRequest:
         json_format.ParseDict(document, request, ignore_unknown_fields=True)
     except json_format.ParseError as exc:
         raise BadRequest(f"JSON body does not match ExportTraceServiceRequest: {exc}") from None
-    return request
+    return request, dropped
+
+
+def _trim_json_attributes(span: dict[str, object], most: int, protected: frozenset[str]) -> int:
+    pairs = span.get("attributes")
+    if not isinstance(pairs, list) or len(pairs) <= most:
+        return 0
+    kept = _kept(pairs, most, protected, lambda pair: pair.get("key") if isinstance(pair, dict) else None)
+    span["attributes"] = kept
+    return len(pairs) - len(kept)
+
+
+def _kept(
+    pairs: Sequence[_Pair], most: int, protected: frozenset[str], key: Callable[[_Pair], object]
+) -> list[_Pair]:
+    """The first ``most`` pairs, and any later one a convention reads (usage, model, ids, session)."""
+    # islice, not slices: slicing a million protobuf pairs copies a million wrappers, six times slower.
+    kept = list(islice(pairs, most))
+    kept += [pair for pair in islice(pairs, most, None) if key(pair) in protected]
+    return kept
+
+
+def _check_span_count(count: int, limits: RequestLimits) -> None:
+    if count > limits.max_spans:
+        raise PayloadTooLarge(
+            f"{count} spans in one request; the limit is {limits.max_spans} "
+            "(TOKENTRAIL_MAX_SPANS_PER_REQUEST): send them in smaller requests"
+        )
 
 
 def _json_spans(document: dict[str, object]) -> Iterable[dict[str, object]]:
@@ -162,14 +207,34 @@ def _hex_to_base64(text: str) -> str:
     return base64.b64encode(raw).decode()
 
 
-def _to_raw_spans(request: ExportTraceServiceRequest) -> DecodedBatch:
+def to_raw_spans(
+    request: ExportTraceServiceRequest,
+    limits: RequestLimits = _DEFAULT_LIMITS,
+    protected: frozenset[str] = frozenset(),
+    dropped_before: Sequence[int] = (),
+) -> DecodedBatch:
+    """The raw spans of a parsed request, held to ``limits``; ``dropped_before`` says how many attributes
+    each span (in order) lost before parsing."""
+    _check_span_count(
+        sum(len(scope_spans.spans) for item in request.resource_spans for scope_spans in item.scope_spans),
+        limits,
+    )
     batch = DecodedBatch()
     append = batch.spans.append
+    reader = _Reader(limits, protected)
+    position = -1
     for resource_spans in request.resource_spans:
-        resource = _attributes(resource_spans.resource.attributes)
+        reader.start_span(0)
+        resource = reader.attributes(resource_spans.resource.attributes)
+        if reader.dropped:
+            batch.warnings.append(
+                f"resource: {reader.dropped} attributes dropped over the limit of {limits.max_attributes} "
+                "(TOKENTRAIL_MAX_ATTRIBUTES_PER_SPAN)"
+            )
         for scope_spans in resource_spans.scope_spans:
             scope_name = scope_spans.scope.name
             for span in scope_spans.spans:
+                position += 1
                 trace_id, span_id, parent = span.trace_id, span.span_id, span.parent_span_id
                 start, end = span.start_time_unix_nano, span.end_time_unix_nano
                 if not _valid(trace_id, span_id, parent, start):
@@ -185,25 +250,34 @@ def _to_raw_spans(request: ExportTraceServiceRequest) -> DecodedBatch:
                     problem = "before start_time" if end < start else "past 2262, later than the store holds"
                     batch.warnings.append(f"span {span_hex}: end_time is {problem}; duration set to 0")
                     end = start
-                append(
-                    RawSpan(
-                        trace_id.hex(),
-                        span_hex,
-                        parent_hex,
-                        span.name,
-                        start,
-                        end,
-                        span.status.code,
-                        span.status.message,
-                        _attributes(span.attributes),
-                        resource,
-                        scope_name,
-                        [RawEvent(e.name, e.time_unix_nano, _attributes(e.attributes)) for e in span.events]
-                        if span.events
-                        else [],
-                        span.kind,
-                    )
+                reader.start_span(dropped_before[position] if position < len(dropped_before) else 0)
+                attributes = reader.attributes(span.attributes)
+                raw = RawSpan(
+                    trace_id.hex(),
+                    span_hex,
+                    parent_hex,
+                    reader.text(span.name),
+                    start,
+                    end,
+                    span.status.code,
+                    reader.text(span.status.message),
+                    attributes,
+                    resource,
+                    scope_name,
+                    [
+                        RawEvent(
+                            reader.text(e.name),
+                            e.time_unix_nano,
+                            reader.attributes(e.attributes, nested=True),
+                        )
+                        for e in span.events
+                    ]
+                    if span.events
+                    else [],
+                    span.kind,
                 )
+                reader.mark(raw, batch.warnings)
+                append(raw)
     return batch
 
 
@@ -237,27 +311,87 @@ def _rejection(span: Span) -> str:
     return f"span {span.span_id.hex() or '?'} {span.name!r}: {problem}"
 
 
-def _attributes(pairs: Iterable[KeyValue]) -> dict[str, AttributeValue]:
-    attributes: dict[str, AttributeValue] = {}
-    for pair in pairs:
-        value = pair.value
-        # Strings are most attributes: a non-empty string_value can only be the set member of the oneof.
-        attributes[pair.key] = value.string_value or _value(value)
-    return attributes
+class _Reader:
+    """Reads attribute values within the limits, noting per span what it dropped or cut."""
+
+    __slots__ = ("chars", "depth", "dropped", "most", "protected", "truncated")
+
+    def __init__(self, limits: RequestLimits, protected: frozenset[str]) -> None:
+        self.most, self.chars, self.depth = limits.max_attributes, limits.max_value_chars, limits.max_depth
+        self.protected = protected
+        self.dropped, self.truncated = 0, False
+
+    def start_span(self, dropped: int) -> None:
+        self.dropped, self.truncated = dropped, False
+
+    def mark(self, raw: RawSpan, warnings: list[str]) -> None:
+        """Say on the span (and in the answer, for dropped attributes) what the limits took."""
+        if self.truncated:
+            raw.attributes[TRUNCATED] = True
+        if self.dropped:
+            raw.attributes[DROPPED_ATTRIBUTES] = self.dropped
+            warnings.append(
+                f"span {raw.span_id}: {self.dropped} attributes dropped over the limit of {self.most} a span "
+                "(TOKENTRAIL_MAX_ATTRIBUTES_PER_SPAN); the ones conventions read were kept"
+            )
+
+    def text(self, text: str) -> str:
+        if len(text) <= self.chars:
+            return text
+        self.truncated = True
+        return cut(text, self.chars)
+
+    def attributes(
+        self, pairs: Sequence[KeyValue], *, nested: bool = False, depth: int = 0
+    ) -> dict[str, AttributeValue]:
+        """The pairs as a dict. A top-level string is left whole (normalization caps what it stores, after
+        reading the payloads in it), a nested one is cut; arrays and maps deeper than the limit become a
+        marker."""
+        if len(pairs) > self.most:
+            kept = _kept(pairs, self.most, self.protected, _key)
+            self.dropped += len(pairs) - len(kept)
+            pairs = kept
+        attributes: dict[str, AttributeValue] = {}
+        chars = self.chars
+        for pair in pairs:
+            value = pair.value
+            # Strings are most attributes: a non-empty string_value can only be the set member of the oneof.
+            text = value.string_value
+            if not text:
+                attributes[pair.key] = self.value(value, depth)
+            elif len(text) <= chars:
+                attributes[pair.key] = text
+            else:
+                self.truncated = True
+                attributes[pair.key] = cut(text, chars) if nested or depth else text
+        return attributes
+
+    def value(self, value: AnyValue, depth: int) -> AttributeValue:
+        kind = value.WhichOneof("value")
+        if kind == "string_value":
+            return self.text(value.string_value) if depth else value.string_value
+        if kind == "array_value" or kind == "kvlist_value":
+            if depth >= self.depth:
+                self.truncated = True
+                return TOO_DEEP
+            if kind == "kvlist_value":
+                return self.attributes(value.kvlist_value.values, nested=True, depth=depth + 1)
+            return [self.value(item, depth + 1) for item in value.array_value.values]
+        reader = _SCALARS.get(kind)
+        return None if reader is None else reader(value)
 
 
-def _value(value: AnyValue) -> AttributeValue:
-    reader = _READERS.get(value.WhichOneof("value"))
-    return None if reader is None else reader(value)
+def _key(pair: KeyValue) -> str:
+    return pair.key
 
 
-# AnyValue's oneof field -> how to read it.
-_READERS: dict[str | None, Callable[[AnyValue], AttributeValue]] = {
-    "string_value": lambda value: value.string_value,
+#: What an array or map nested deeper than TOKENTRAIL_MAX_ATTRIBUTE_DEPTH is read as.
+TOO_DEEP = "…[nested too deep]"
+
+# AnyValue's scalar oneof fields -> how to read them.
+_SCALARS: dict[str | None, Callable[[AnyValue], AttributeValue]] = {
     "int_value": lambda value: value.int_value,
     "double_value": lambda value: value.double_value,
     "bool_value": lambda value: value.bool_value,
-    "array_value": lambda value: [_value(item) for item in value.array_value.values],
-    "kvlist_value": lambda value: _attributes(value.kvlist_value.values),
     "bytes_value": lambda value: value.bytes_value,
 }
