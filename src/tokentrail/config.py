@@ -92,12 +92,6 @@ def _token_ceiling(text: str) -> int:
     return Limits(max_tokens=int(text)).max_tokens
 
 
-def _redaction_file(text: str) -> Path:
-    path = Path(text).expanduser()
-    load_policy(path)  # a file that cannot be used stops the server at start, naming the rule at fault
-    return path
-
-
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the server needs to know at start."""
@@ -133,6 +127,14 @@ class Settings:
     ingest_processes: int | None = None
     max_tokens_per_span: int = DEFAULT_MAX_TOKENS
     max_span_cost_usd: Decimal = DEFAULT_MAX_COST_USD
+
+    def __post_init__(self) -> None:
+        # A redaction file that cannot be used stops the server at start, naming the rule at fault (it is
+        # read once per process, so this costs nothing later).
+        try:
+            load_policy(self.redaction_file)
+        except ValueError as exc:
+            raise ConfigError(f"{SETTINGS['redaction_file'].env}={self.redaction_file}: {exc}") from None
 
     @property
     def limits(self) -> Limits:
@@ -244,7 +246,7 @@ SETTINGS: dict[str, SettingSpec] = {
     ),
     "redaction_file": SettingSpec(
         "TOKENTRAIL_REDACTION_FILE",
-        _redaction_file,
+        lambda s: Path(s).expanduser(),
         "TOML file of redaction rules (regex -> mask, per project) and built-in rules switched off; "
         "see docs/redaction.md. Built-in rules are on without it.",
     ),

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from tokentrail.config import ConfigError, Settings
-from tokentrail.ingest.redaction import BUILTIN_RULES, Policy, load_policy, luhn_valid, redact_span
+from tokentrail.ingest.redaction import (
+    BUILTIN_RULES,
+    Policy,
+    load_policy,
+    luhn_valid,
+    redact_span,
+    redact_spans,
+)
 from tokentrail.model import Span
 
 BUILTINS = Policy().for_project("any")
@@ -178,6 +185,18 @@ def test_a_span_has_every_text_masked_and_its_ids_models_and_numbers_kept():
     assert shared_resource == {"deploy.token": f"api_key={secret}"}
 
 
+def test_a_batch_is_checked_at_once_and_only_its_spans_with_secrets_change():
+    spans = [_span(input=f"hello {i}", attributes={"n": str(i)}) for i in range(50)]
+    spans[17].output = "reach me at bob@example.com"
+    before = [(span.input, span.output, span.attributes) for span in spans]
+
+    redact_spans(spans, BUILTINS)
+
+    assert spans[17].output == "reach me at [REDACTED:email]"
+    after = [(span.input, span.output, span.attributes) for span in spans]
+    assert [i for i, (old, new) in enumerate(zip(before, after, strict=True)) if old != new] == [17]
+
+
 def test_a_clean_span_is_left_as_it_was():
     span = _span(input="hello", output="hi there", attributes={"a": "b"})
 
@@ -248,3 +267,11 @@ def test_a_bad_rules_file_stops_the_server_naming_the_rule(tmp_path, text, named
         Settings.from_env({"TOKENTRAIL_REDACTION_FILE": str(path)})
 
     assert "TOKENTRAIL_REDACTION_FILE" in str(error.value) and named in str(error.value)
+
+
+def test_settings_given_directly_are_checked_too(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[[rule]]\nname = "broken"\npattern = "(x"\n')
+
+    with pytest.raises(ConfigError, match=r"TOKENTRAIL_REDACTION_FILE.*'broken'"):
+        Settings(redaction_file=path)

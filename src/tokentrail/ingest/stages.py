@@ -14,7 +14,7 @@ from tokentrail.config import Settings
 from tokentrail.errors import UnsupportedMediaType
 from tokentrail.ingest.chain import Batch, Processor, SpanProcessor
 from tokentrail.ingest.otlp import JSON, PROTOBUF, DecodedBatch, decode_request, decompress
-from tokentrail.ingest.redaction import load_policy, redact_span
+from tokentrail.ingest.redaction import load_policy, redact_spans
 from tokentrail.ingest.truncation import cap_fields
 from tokentrail.limits import Limits, RequestLimits, check_stated_cost, check_usage
 from tokentrail.model import Span
@@ -117,18 +117,23 @@ class Price(SpanProcessor):
         price_span(span, rules=self.rules)
 
 
-class Redact(SpanProcessor):
-    """Secrets and personal data in a span's text masked by its project's rules
-    (:mod:`tokentrail.ingest.redaction`), before the span is encoded for the log and the store."""
+class Redact(Processor):
+    """Secrets and personal data in the spans' text masked by each project's rules
+    (:mod:`tokentrail.ingest.redaction`), before the spans are encoded for the log and the store."""
 
     def __init__(self, rules_file: Path | None) -> None:
         super().__init__()
         self.rules_file = rules_file  # a path crosses to an ingest process; its rules compile there, once
 
-    def process_span(self, span: Span, batch: Batch) -> None:
-        redactor = load_policy(self.rules_file).for_project(span.project)
-        if redactor is not None:
-            redact_span(span, redactor)
+    def process(self, batch: Batch) -> None:
+        policy = load_policy(self.rules_file)
+        by_project: dict[str, list[Span]] = {}
+        for span in batch.spans:
+            by_project.setdefault(span.project, []).append(span)
+        for project, spans in by_project.items():
+            redactor = policy.for_project(project)
+            if redactor is not None:
+                redact_spans(spans, redactor)
 
 
 class Encode(Processor):

@@ -39,20 +39,20 @@ def cut(text: str, limit: int) -> str:
 def cap_fields(span: Span, limit: int) -> bool:
     """Cut the span's uncapped text fields, tags and metadata to ``limit``; True (and the span flagged)
     when one was."""
-    cuts = 0
+    lengths = [len(getattr(span, name)) for name in _FIELDS]
+    lengths += map(len, span.tags)
+    lengths += map(len, span.metadata.values())
+    if max(lengths) <= limit:  # nearly always: one pass, nothing cut
+        return False
     for name in _FIELDS:
         text = getattr(span, name)
         if len(text) > limit:
             setattr(span, name, cut(text, limit))
-            cuts += 1
-    if any(len(tag) > limit for tag in span.tags):
-        span.tags = [cut(tag, limit) if len(tag) > limit else tag for tag in span.tags]
-        cuts += 1
-    if any(len(value) > limit for value in span.metadata.values()):
-        span.metadata = {
-            key: cut(text, limit) if len(text) > limit else text for key, text in span.metadata.items()
-        }
-        cuts += 1
-    if cuts:
-        span.attributes[TRUNCATED] = "true"
-    return cuts > 0
+    span.tags = [_capped(tag, limit) for tag in span.tags]
+    span.metadata = {key: _capped(text, limit) for key, text in span.metadata.items()}
+    span.attributes[TRUNCATED] = "true"
+    return True
+
+
+def _capped(text: str, limit: int) -> str:
+    return cut(text, limit) if len(text) > limit else text
