@@ -10,7 +10,8 @@ import pytest
 
 from otlp_builders import json_request, new_trace_id, protobuf_request, span
 from tokentrail.errors import PayloadTooLarge
-from tokentrail.ingest.otlp import JSON, PROTOBUF, TOO_DEEP, decode_request, decompress
+from tokentrail.ingest.attributes import TOO_DEEP
+from tokentrail.ingest.otlp import JSON, PROTOBUF, decode_request, decompress
 from tokentrail.ingest.stages import PROTECTED_ATTRIBUTES
 from tokentrail.ingest.truncation import cap_fields, cut
 from tokentrail.limits import DROPPED_ATTRIBUTES, TRUNCATED, RequestLimits

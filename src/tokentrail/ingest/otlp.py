@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import base64
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import TypeVar
 
 import orjson
 from google.protobuf import json_format
@@ -21,13 +19,12 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from tokentrail.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from tokentrail.ingest.truncation import cut
-from tokentrail.limits import DROPPED_ATTRIBUTES, MAX_TIME_NS, TRUNCATED, RequestLimits
-from tokentrail.model import AttributeValue, RawEvent, RawSpan
+from tokentrail.ingest.attributes import AttributeReader, kept_pairs
+from tokentrail.limits import MAX_TIME_NS, RequestLimits
+from tokentrail.model import RawEvent, RawSpan
 
 __all__ = [
     "JSON",
@@ -46,7 +43,6 @@ _ACCEPTED = (PROTOBUF, JSON)
 _ID_FIELDS = ("traceId", "spanId", "parentSpanId")
 _NO_PARENT = ""
 _DEFAULT_LIMITS = RequestLimits()
-_Pair = TypeVar("_Pair")  # a KeyValue, or its JSON form
 
 
 @dataclass(slots=True)
@@ -157,19 +153,15 @@ def _trim_json_attributes(span: dict[str, object], most: int, protected: frozens
     pairs = span.get("attributes")
     if not isinstance(pairs, list) or len(pairs) <= most:
         return 0
-    kept = _kept(pairs, most, protected, lambda pair: pair.get("key") if isinstance(pair, dict) else None)
+    kept = kept_pairs(
+        pairs, most, protected, lambda pair: pair.get("key") if isinstance(pair, dict) else None
+    )
     span["attributes"] = kept
     return len(pairs) - len(kept)
 
 
-def _kept(
-    pairs: Sequence[_Pair], most: int, protected: frozenset[str], key: Callable[[_Pair], object]
-) -> list[_Pair]:
-    """The first ``most`` pairs, and any later one a convention reads (usage, model, ids, session)."""
-    # islice, not slices: slicing a million protobuf pairs copies a million wrappers, six times slower.
-    kept = list(islice(pairs, most))
-    kept += [pair for pair in islice(pairs, most, None) if key(pair) in protected]
-    return kept
+def _json_key(pair: object) -> object:
+    return pair.get("key") if isinstance(pair, dict) else None
 
 
 def _check_span_count(count: int, limits: RequestLimits) -> None:
@@ -221,7 +213,7 @@ def to_raw_spans(
     )
     batch = DecodedBatch()
     append = batch.spans.append
-    reader = _Reader(limits, protected)
+    reader = AttributeReader(limits, protected)
     position = -1
     for resource_spans in request.resource_spans:
         reader.start_span(0)
@@ -309,89 +301,3 @@ def _rejection(span: Span) -> str:
     else:
         problem = "start_time_unix_nano is missing"
     return f"span {span.span_id.hex() or '?'} {span.name!r}: {problem}"
-
-
-class _Reader:
-    """Reads attribute values within the limits, noting per span what it dropped or cut."""
-
-    __slots__ = ("chars", "depth", "dropped", "most", "protected", "truncated")
-
-    def __init__(self, limits: RequestLimits, protected: frozenset[str]) -> None:
-        self.most, self.chars, self.depth = limits.max_attributes, limits.max_value_chars, limits.max_depth
-        self.protected = protected
-        self.dropped, self.truncated = 0, False
-
-    def start_span(self, dropped: int) -> None:
-        self.dropped, self.truncated = dropped, False
-
-    def mark(self, raw: RawSpan, warnings: list[str]) -> None:
-        """Say on the span (and in the answer, for dropped attributes) what the limits took."""
-        if self.truncated:
-            raw.attributes[TRUNCATED] = True
-        if self.dropped:
-            raw.attributes[DROPPED_ATTRIBUTES] = self.dropped
-            warnings.append(
-                f"span {raw.span_id}: {self.dropped} attributes dropped over the limit of {self.most} a span "
-                "(TOKENTRAIL_MAX_ATTRIBUTES_PER_SPAN); the ones conventions read were kept"
-            )
-
-    def text(self, text: str) -> str:
-        if len(text) <= self.chars:
-            return text
-        self.truncated = True
-        return cut(text, self.chars)
-
-    def attributes(
-        self, pairs: Sequence[KeyValue], *, nested: bool = False, depth: int = 0
-    ) -> dict[str, AttributeValue]:
-        """The pairs as a dict. A top-level string is left whole (normalization caps what it stores, after
-        reading the payloads in it), a nested one is cut; arrays and maps deeper than the limit become a
-        marker."""
-        if len(pairs) > self.most:
-            kept = _kept(pairs, self.most, self.protected, _key)
-            self.dropped += len(pairs) - len(kept)
-            pairs = kept
-        attributes: dict[str, AttributeValue] = {}
-        chars = self.chars
-        for pair in pairs:
-            value = pair.value
-            # Strings are most attributes: a non-empty string_value can only be the set member of the oneof.
-            text = value.string_value
-            if not text:
-                attributes[pair.key] = self.value(value, depth)
-            elif len(text) <= chars:
-                attributes[pair.key] = text
-            else:
-                self.truncated = True
-                attributes[pair.key] = cut(text, chars) if nested or depth else text
-        return attributes
-
-    def value(self, value: AnyValue, depth: int) -> AttributeValue:
-        kind = value.WhichOneof("value")
-        if kind == "string_value":
-            return self.text(value.string_value) if depth else value.string_value
-        if kind == "array_value" or kind == "kvlist_value":
-            if depth >= self.depth:
-                self.truncated = True
-                return TOO_DEEP
-            if kind == "kvlist_value":
-                return self.attributes(value.kvlist_value.values, nested=True, depth=depth + 1)
-            return [self.value(item, depth + 1) for item in value.array_value.values]
-        reader = _SCALARS.get(kind)
-        return None if reader is None else reader(value)
-
-
-def _key(pair: KeyValue) -> str:
-    return pair.key
-
-
-#: What an array or map nested deeper than TOKENTRAIL_MAX_ATTRIBUTE_DEPTH is read as.
-TOO_DEEP = "…[nested too deep]"
-
-# AnyValue's scalar oneof fields -> how to read them.
-_SCALARS: dict[str | None, Callable[[AnyValue], AttributeValue]] = {
-    "int_value": lambda value: value.int_value,
-    "double_value": lambda value: value.double_value,
-    "bool_value": lambda value: value.bool_value,
-    "bytes_value": lambda value: value.bytes_value,
-}
