@@ -129,6 +129,16 @@ def test_masks_inside_json_keep_it_json():
     json.loads(redacted)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ['{"auth_token":12345678}', '[{"apiKey":["abcdefgh"]}]', '{"password":{"x":"y"},"secret_key":99999999}'],
+)
+def test_a_value_in_json_is_masked_without_eating_the_json_around_it(text):
+    import json
+
+    json.loads(BUILTINS.redact(text))
+
+
 def test_luhn():
     assert luhn_valid("4111 1111 1111 1111") and luhn_valid("378282246310005")
     assert not luhn_valid("4111 1111 1111 1112")

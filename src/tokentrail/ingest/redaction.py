@@ -71,7 +71,8 @@ class Rule:
         return self.mask or f"[REDACTED:{self.name}]"
 
 
-# Values stop at quotes, backslashes, spaces and separators, so a mask inside JSON text keeps it JSON.
+# Values stop at quotes, backslashes, brackets, spaces and separators, so a mask inside JSON text keeps it
+# JSON (a number after "auth_token": ends at the object's closing brace).
 _TOKEN = r"[A-Za-z0-9\-._~+/]{8,}=*"
 _NOT_AFTER_WORD = r"(?<![A-Za-z0-9_])"
 
@@ -96,7 +97,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     Rule("bearer_token", _TOKEN, keep=r"(?i:\bbearer\s+)", hints=("bearer",)),
     Rule(
         "api_key",
-        r"[^\s\"'\\,;&]{6,}",
+        # Not a bare number: masked, a JSON number would stop being JSON.
+        r"(?![\d.eE+\-]+(?:[\s\"'\\,;&{}\[\]()<>]|\Z))[^\s\"'\\,;&{}\[\]()<>]{6,}",
         keep=r"(?i:\b(?:x-)?(?:api[_-]?key|access[_-]?token|auth[_-]?token|secret[_-]?key|client[_-]?secret"
         r"|password|passwd)\\?[\"']?\s*[:=]\s*\\?[\"']?)",
         hints=("api_key", "api-key", "apikey", "access", "auth", "secret", "passw"),
