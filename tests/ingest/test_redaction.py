@@ -139,6 +139,15 @@ def test_a_value_in_json_is_masked_without_eating_the_json_around_it(text):
     json.loads(BUILTINS.redact(text))
 
 
+def test_a_card_number_as_a_bare_json_number_is_masked_as_a_string():
+    import json
+
+    redacted = BUILTINS.redact('{"pan": 4111111111111111, "ids": [5555555555554444]}')
+
+    assert json.loads(redacted) == {"pan": "[REDACTED:card_number]", "ids": ["[REDACTED:card_number]"]}
+    assert BUILTINS.redact("card: 4111111111111111 thanks") == "card: [REDACTED:card_number] thanks"
+
+
 def test_luhn():
     assert luhn_valid("4111 1111 1111 1111") and luhn_valid("378282246310005")
     assert not luhn_valid("4111 1111 1111 1112")

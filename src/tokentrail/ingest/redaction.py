@@ -170,9 +170,21 @@ class Redactor:
             index, rule = chosen[match.lastgroup or ""]
             if rule.accept is not None and not rule.accept(match[f"v{index}"]):
                 return match[0]
-            return (match[f"k{index}"] if rule.keep else "") + rule.masked
+            masked = f'"{rule.masked}"' if _bare_json_number(match, f"v{index}") else rule.masked
+            return (match[f"k{index}"] if rule.keep else "") + masked
 
         return lambda text: pattern.sub(mask, text)
+
+
+def _bare_json_number(match: re.Match[str], group: str) -> bool:
+    """Whether the match is a number standing alone as a JSON value (``"id": 4111111111111111``): its mask
+    is then quoted, so JSON text stays JSON."""
+    if not match[group].isdigit():
+        return False
+    text, start, end = match.string, match.start(group), match.end(group)
+    before = text[max(0, start - 16) : start].rstrip()[-1:]
+    after = text[end : end + 16].lstrip()[:1]
+    return before in (":", "[", ",") and after in (",", "}", "]")
 
 
 class Policy:
