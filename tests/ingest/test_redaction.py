@@ -86,6 +86,7 @@ NEAR_MISSES = [
     "order 4111 1111 1111 1112 shipped",  # fails the Luhn check
     "order id 1234567890123456",  # starts with 1: no card number does, and fails Luhn too
     "created 1712345678901 ms",  # a millisecond timestamp
+    '{"msToFinish":312.4111111111111111}',  # a float's fraction is no card number, Luhn or not
     "span ids 00f067aa0ba902b7 and 4bf92f3577b34da6a3ce929d0e0e4736",
     "model gpt-4o-mini-2024-07-18 with 1500 input tokens cost 0.000225",
 ]

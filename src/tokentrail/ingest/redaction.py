@@ -111,8 +111,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         hints=("@",),
     ),
     # 13 to 19 digits, spaces or dashes between, starting as issuers' numbers do (2 to 6), and Luhn-valid.
-    # (The look-behind follows the first digit so the search can skip to a 2-6 before trying a match.)
-    Rule("card_number", r"[2-6](?<![\d\-][2-6])\d{3}(?:[ \-]?\d){9,15}(?!\d)", accept=luhn_valid),
+    # (The look-behind follows the first digit so the search can skip to a 2-6 before trying a match; a
+    # run of digits after a decimal point is a fraction, as in a float's 312.4567891234567.)
+    Rule("card_number", r"[2-6](?<![\d\-.][2-6])\d{3}(?:[ \-]?\d){9,15}(?!\d)", accept=luhn_valid),
 )
 _BUILTIN_NAMES = frozenset(rule.name for rule in BUILTIN_RULES)
 
