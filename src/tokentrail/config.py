@@ -14,7 +14,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from tokentrail.limits import DEFAULT_MAX_COST_USD, DEFAULT_MAX_TOKENS, Limits
+from tokentrail.ingest.redaction import load_policy
+from tokentrail.limits import (
+    DEFAULT_MAX_ATTRIBUTES,
+    DEFAULT_MAX_COST_USD,
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_SPANS,
+    DEFAULT_MAX_TOKENS,
+    Limits,
+    RequestLimits,
+)
 from tokentrail.store.cluster import check_cluster_name
 
 __all__ = ["SETTINGS", "ConfigError", "Settings", "parse_mapping"]
@@ -119,6 +128,11 @@ class Settings:
     allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
     max_body_bytes: int = 32 * 1024 * 1024
     max_payload_chars: int = 65536
+    max_spans_per_request: int = DEFAULT_MAX_SPANS
+    max_attributes_per_span: int = DEFAULT_MAX_ATTRIBUTES
+    max_attribute_depth: int = DEFAULT_MAX_DEPTH
+    #: A TOML file of redaction rules (see tokentrail.ingest.redaction); None: the built-in rules alone.
+    redaction_file: Path | None = None
     #: ``service.name`` -> project, for spans that arrive without a project header.
     projects: Mapping[str, str] = field(default_factory=dict)
     default_project: str = "default"
@@ -143,10 +157,28 @@ class Settings:
     #: tokentrail.store.retention.
     retention_days: int = 0
 
+    def __post_init__(self) -> None:
+        # A redaction file that cannot be used stops the server at start, naming the rule at fault (it is
+        # read once per process, so this costs nothing later).
+        try:
+            load_policy(self.redaction_file)
+        except ValueError as exc:
+            raise ConfigError(f"{SETTINGS['redaction_file'].env}={self.redaction_file}: {exc}") from None
+
     @property
     def limits(self) -> Limits:
         """The bounds each span's usage and stated cost are held to at ingest."""
         return Limits(self.max_tokens_per_span, self.max_span_cost_usd)
+
+    @property
+    def request_limits(self) -> RequestLimits:
+        """The shape each OTLP request is held to at decoding."""
+        return RequestLimits(
+            self.max_spans_per_request,
+            self.max_attributes_per_span,
+            self.max_payload_chars,
+            self.max_attribute_depth,
+        )
 
     @property
     def store_url(self) -> str:
@@ -224,7 +256,33 @@ SETTINGS: dict[str, SettingSpec] = {
     "max_payload_chars": SettingSpec(
         "TOKENTRAIL_MAX_PAYLOAD_CHARS",
         _positive_int,
-        "Span input/output longer than this is stored truncated, with a marker (default 65536).",
+        "Any text value (input, output, attribute, event attribute, span name, status message) longer "
+        "than this many characters is stored cut, ending with a '…[truncated N chars]' marker, and its "
+        "span gets tokentrail.truncated=true (default 65536).",
+    ),
+    "max_spans_per_request": SettingSpec(
+        "TOKENTRAIL_MAX_SPANS_PER_REQUEST",
+        _positive_int,
+        "A request with more spans than this is refused with 413, nothing stored (default 20000).",
+    ),
+    "max_attributes_per_span": SettingSpec(
+        "TOKENTRAIL_MAX_ATTRIBUTES_PER_SPAN",
+        _positive_int,
+        "Attributes a span (an event, a resource) keeps; past it the surplus is dropped except the ones "
+        "conventions read (usage, model, ids, session), counted in tokentrail.dropped_attributes "
+        "(default 1000).",
+    ),
+    "max_attribute_depth": SettingSpec(
+        "TOKENTRAIL_MAX_ATTRIBUTE_DEPTH",
+        _positive_int,
+        "Levels of arrays and maps an attribute value keeps; deeper parts become '…[nested too deep]' "
+        "(default 16).",
+    ),
+    "redaction_file": SettingSpec(
+        "TOKENTRAIL_REDACTION_FILE",
+        lambda s: Path(s).expanduser(),
+        "TOML file of redaction rules (regex -> mask, per project) and built-in rules switched off; "
+        "see docs/redaction.md. Built-in rules are on without it.",
     ),
     "projects": SettingSpec(
         "TOKENTRAIL_PROJECTS",

@@ -7,6 +7,10 @@ would be priced as an absurd cost. :func:`check_usage` and :func:`check_stated_c
 normalized span before pricing: an impossible value is taken off the span (kept as a raw attribute, so
 nothing sent is lost) with a warning for the request's ``partial_success``, and the span is stored with
 everything else it said. Times are checked at decoding (:mod:`tokentrail.ingest.otlp`).
+
+A request's shape is bounded too (:class:`RequestLimits`, applied at decoding): spans per request (more:
+the request is refused, nothing stored), attributes per span (the surplus dropped, the ones conventions
+read kept), characters per value (cut, with a marker) and nesting depth (the deeper part a marker).
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ import orjson
 from tokentrail.model import Span
 
 __all__ = [
+    "DROPPED_ATTRIBUTES",
     "INVALID_COST_ATTRIBUTE",
     "INVALID_USAGE_ATTRIBUTE",
     "MAX_STORABLE_COST",
     "MAX_TIME_NS",
+    "TRUNCATED",
     "Limits",
+    "RequestLimits",
     "check_stated_cost",
     "check_usage",
 ]
@@ -37,6 +44,17 @@ MAX_STORABLE_COST = Decimal("99999999999999999999.999999999999999999")
 INVALID_USAGE_ATTRIBUTE = "tokentrail.invalid_usage"
 #: Where a span's stated cost goes when it is over the ceiling: the amounts as sent, as JSON text.
 INVALID_COST_ATTRIBUTE = "tokentrail.invalid_cost"
+#: Set on a span that lost attributes over the limit: how many.
+DROPPED_ATTRIBUTES = "tokentrail.dropped_attributes"
+#: Set (true) on a span one of whose values was cut (it ends with a marker) or nested too deep.
+TRUNCATED = "tokentrail.truncated"
+#: OTel SDKs keep 128 attributes a span by default; a long chat flattened into ``llm.input_messages.*``
+#: takes several hundred.
+DEFAULT_MAX_ATTRIBUTES = 1_000
+#: Spans one request may carry: exporters send a few hundred to a few thousand at a time.
+DEFAULT_MAX_SPANS = 20_000
+#: Levels of arrays and maps inside an attribute value; OTLP's parser refuses about 30 anyway.
+DEFAULT_MAX_DEPTH = 16
 #: The largest context windows are about ten million tokens and an embedding batch a few tens of millions:
 #: a billion leaves room for anything real and stops counts that can only be garbage (1e30, 2^63).
 DEFAULT_MAX_TOKENS = 1_000_000_000
@@ -58,6 +76,20 @@ class Limits:
             raise ValueError(f"the cost ceiling must be more than 0 and at most {MAX_STORABLE_COST}")
         if not 0 < self.max_tokens < 2**64:
             raise ValueError("the token ceiling must be more than 0 and less than 2^64")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLimits:
+    """The shape an OTLP request is held to at decoding (settings: see :mod:`tokentrail.config`)."""
+
+    #: More spans than this in one request: the request is refused (413).
+    max_spans: int = DEFAULT_MAX_SPANS
+    #: Attributes a span (an event, a resource) keeps; past it only the ones conventions read are kept.
+    max_attributes: int = DEFAULT_MAX_ATTRIBUTES
+    #: Characters a value keeps before it is cut with a marker (``TOKENTRAIL_MAX_PAYLOAD_CHARS``).
+    max_value_chars: int = 65536
+    #: Levels of arrays and maps a value keeps.
+    max_depth: int = DEFAULT_MAX_DEPTH
 
 
 def check_usage(span: Span, limits: Limits) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import orjson
@@ -19,12 +19,12 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from tokentrail.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from tokentrail.limits import MAX_TIME_NS
-from tokentrail.model import AttributeValue, RawEvent, RawSpan
+from tokentrail.ingest.attributes import AttributeReader, kept_pairs
+from tokentrail.limits import MAX_TIME_NS, RequestLimits
+from tokentrail.model import RawEvent, RawSpan
 
 __all__ = [
     "JSON",
@@ -34,6 +34,7 @@ __all__ = [
     "decompress",
     "encode_response",
     "media_type",
+    "to_raw_spans",
 ]
 
 PROTOBUF = "application/x-protobuf"
@@ -41,6 +42,7 @@ JSON = "application/json"
 _ACCEPTED = (PROTOBUF, JSON)
 _ID_FIELDS = ("traceId", "spanId", "parentSpanId")
 _NO_PARENT = ""
+_DEFAULT_LIMITS = RequestLimits()
 
 
 @dataclass(slots=True)
@@ -88,10 +90,16 @@ def decompress(body: bytes, content_encoding: str | None, *, max_bytes: int) -> 
             return bytes(data)
 
 
-def decode_request(body: bytes, kind: str) -> DecodedBatch:
-    """Decode an ``ExportTraceServiceRequest`` in the given media type into raw spans."""
-    request = _parse_json(body) if kind == JSON else _parse_protobuf(body)
-    return _to_raw_spans(request)
+def decode_request(
+    body: bytes, kind: str, limits: RequestLimits = _DEFAULT_LIMITS, protected: frozenset[str] = frozenset()
+) -> DecodedBatch:
+    """Decode an ``ExportTraceServiceRequest`` in the given media type into raw spans, held to ``limits``
+    (attributes named in ``protected`` are kept past the attribute limit: the ones conventions read)."""
+    if kind == JSON:
+        request, dropped = _parse_json(body, limits, protected)
+    else:
+        request, dropped = _parse_protobuf(body), []
+    return to_raw_spans(request, limits, protected, dropped)
 
 
 def encode_response(rejected: list[str], warnings: list[str], kind: str) -> bytes:
@@ -122,15 +130,21 @@ def _parse_protobuf(body: bytes) -> ExportTraceServiceRequest:
     return request
 
 
-def _parse_json(body: bytes) -> ExportTraceServiceRequest:
+def _parse_json(
+    body: bytes, limits: RequestLimits, protected: frozenset[str]
+) -> tuple[ExportTraceServiceRequest, list[int]]:
     try:
         document = orjson.loads(body)  # unlike the standard library's, it refuses deep nesting cleanly
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"body is not valid JSON: {exc}") from None
     if not isinstance(document, dict):
         raise BadRequest("body must be a JSON object with a 'resourceSpans' list")
+    spans = list(_json_spans(document))
+    _check_span_count(len(spans), limits)
+    # Surplus attributes go before parsing: the JSON mapping's parser is Python, slow on a million of them.
+    dropped = [_trim_json_attributes(span, limits.max_attributes, protected) for span in spans]
     # OTLP/JSON writes ids as hex; the generic protobuf JSON mapping expects base64.
-    for span in _json_spans(document):
+    for span in spans:
         _ids_to_base64(span, _ID_FIELDS)
         for link in _dicts(span.get("links")):
             _ids_to_base64(link, ("traceId", "spanId"))
@@ -139,7 +153,30 @@ def _parse_json(body: bytes) -> ExportTraceServiceRequest:
         json_format.ParseDict(document, request, ignore_unknown_fields=True)
     except json_format.ParseError as exc:
         raise BadRequest(f"JSON body does not match ExportTraceServiceRequest: {exc}") from None
-    return request
+    return request, dropped
+
+
+def _trim_json_attributes(span: dict[str, object], most: int, protected: frozenset[str]) -> int:
+    pairs = span.get("attributes")
+    if not isinstance(pairs, list) or len(pairs) <= most:
+        return 0
+    kept = kept_pairs(
+        pairs, most, protected, lambda pair: pair.get("key") if isinstance(pair, dict) else None
+    )
+    span["attributes"] = kept
+    return len(pairs) - len(kept)
+
+
+def _json_key(pair: object) -> object:
+    return pair.get("key") if isinstance(pair, dict) else None
+
+
+def _check_span_count(count: int, limits: RequestLimits) -> None:
+    if count > limits.max_spans:
+        raise PayloadTooLarge(
+            f"{count} spans in one request; the limit is {limits.max_spans} "
+            "(TOKENTRAIL_MAX_SPANS_PER_REQUEST): send them in smaller requests"
+        )
 
 
 def _json_spans(document: dict[str, object]) -> Iterable[dict[str, object]]:
@@ -169,14 +206,34 @@ def _hex_to_base64(text: str) -> str:
     return base64.b64encode(raw).decode()
 
 
-def _to_raw_spans(request: ExportTraceServiceRequest) -> DecodedBatch:
+def to_raw_spans(
+    request: ExportTraceServiceRequest,
+    limits: RequestLimits = _DEFAULT_LIMITS,
+    protected: frozenset[str] = frozenset(),
+    dropped_before: Sequence[int] = (),
+) -> DecodedBatch:
+    """The raw spans of a parsed request, held to ``limits``; ``dropped_before`` says how many attributes
+    each span (in order) lost before parsing."""
+    _check_span_count(
+        sum(len(scope_spans.spans) for item in request.resource_spans for scope_spans in item.scope_spans),
+        limits,
+    )
     batch = DecodedBatch()
     append = batch.spans.append
+    reader = AttributeReader(limits, protected)
+    position = -1
     for resource_spans in request.resource_spans:
-        resource = _attributes(resource_spans.resource.attributes)
+        reader.start_span(0)
+        resource = reader.attributes(resource_spans.resource.attributes)
+        if reader.dropped:
+            batch.warnings.append(
+                f"resource: {reader.dropped} attributes dropped over the limit of {limits.max_attributes} "
+                "(TOKENTRAIL_MAX_ATTRIBUTES_PER_SPAN)"
+            )
         for scope_spans in resource_spans.scope_spans:
             scope_name = scope_spans.scope.name
             for span in scope_spans.spans:
+                position += 1
                 trace_id, span_id, parent = span.trace_id, span.span_id, span.parent_span_id
                 start, end = span.start_time_unix_nano, span.end_time_unix_nano
                 if not _valid(trace_id, span_id, parent, start):
@@ -192,25 +249,34 @@ def _to_raw_spans(request: ExportTraceServiceRequest) -> DecodedBatch:
                     problem = "before start_time" if end < start else "past 2262, later than the store holds"
                     batch.warnings.append(f"span {span_hex}: end_time is {problem}; duration set to 0")
                     end = start
-                append(
-                    RawSpan(
-                        trace_id.hex(),
-                        span_hex,
-                        parent_hex,
-                        span.name,
-                        start,
-                        end,
-                        span.status.code,
-                        span.status.message,
-                        _attributes(span.attributes),
-                        resource,
-                        scope_name,
-                        [RawEvent(e.name, e.time_unix_nano, _attributes(e.attributes)) for e in span.events]
-                        if span.events
-                        else [],
-                        span.kind,
-                    )
+                reader.start_span(dropped_before[position] if position < len(dropped_before) else 0)
+                attributes = reader.attributes(span.attributes)
+                raw = RawSpan(
+                    trace_id.hex(),
+                    span_hex,
+                    parent_hex,
+                    reader.text(span.name),
+                    start,
+                    end,
+                    span.status.code,
+                    reader.text(span.status.message),
+                    attributes,
+                    resource,
+                    scope_name,
+                    [
+                        RawEvent(
+                            reader.text(e.name),
+                            e.time_unix_nano,
+                            reader.attributes(e.attributes, nested=True),
+                        )
+                        for e in span.events
+                    ]
+                    if span.events
+                    else [],
+                    span.kind,
                 )
+                reader.mark(raw, batch.warnings)
+                append(raw)
     return batch
 
 
@@ -242,29 +308,3 @@ def _rejection(span: Span) -> str:
     else:
         problem = "start_time_unix_nano is missing"
     return f"span {span.span_id.hex() or '?'} {span.name!r}: {problem}"
-
-
-def _attributes(pairs: Iterable[KeyValue]) -> dict[str, AttributeValue]:
-    attributes: dict[str, AttributeValue] = {}
-    for pair in pairs:
-        value = pair.value
-        # Strings are most attributes: a non-empty string_value can only be the set member of the oneof.
-        attributes[pair.key] = value.string_value or _value(value)
-    return attributes
-
-
-def _value(value: AnyValue) -> AttributeValue:
-    reader = _READERS.get(value.WhichOneof("value"))
-    return None if reader is None else reader(value)
-
-
-# AnyValue's oneof field -> how to read it.
-_READERS: dict[str | None, Callable[[AnyValue], AttributeValue]] = {
-    "string_value": lambda value: value.string_value,
-    "int_value": lambda value: value.int_value,
-    "double_value": lambda value: value.double_value,
-    "bool_value": lambda value: value.bool_value,
-    "array_value": lambda value: [_value(item) for item in value.array_value.values],
-    "kvlist_value": lambda value: _attributes(value.kvlist_value.values),
-    "bytes_value": lambda value: value.bytes_value,
-}

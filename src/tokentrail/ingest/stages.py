@@ -1,4 +1,4 @@
-"""The processors of the ingest chain, in order: decode, normalize, enrich, bound, price, encode.
+"""The processors of the ingest chain, in order: decode, normalize, enrich, bound, price, redact, encode.
 
 Each is pure (it reads the batch and its own settings, nothing else), so a run of them can be moved to an
 ingest process (:mod:`tokentrail.ingest.offload`); a span one of them cannot read is rejected alone.
@@ -8,42 +8,53 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from tokentrail.config import Settings
 from tokentrail.errors import UnsupportedMediaType
 from tokentrail.ingest.chain import Batch, Processor, SpanProcessor
 from tokentrail.ingest.otlp import JSON, PROTOBUF, DecodedBatch, decode_request, decompress
-from tokentrail.limits import Limits, check_stated_cost, check_usage
+from tokentrail.ingest.redaction import load_policy, redact_spans
+from tokentrail.ingest.truncation import cap_fields
+from tokentrail.limits import Limits, RequestLimits, check_stated_cost, check_usage
 from tokentrail.model import Span
 from tokentrail.pricing import price_span
 from tokentrail.pricing.rules import RuleBook
 from tokentrail.semconv import normalize
 from tokentrail.semconv.common import SERVICE_NAME
+from tokentrail.semconv.compile import TABLES
 from tokentrail.semconv.enrich import enrich
 from tokentrail.store.rows import encode_span
 
-__all__ = ["DECODERS", "Bound", "Decode", "Encode", "Enrich", "Normalize", "Price", "processors"]
+__all__ = ["DECODERS", "Bound", "Decode", "Encode", "Enrich", "Normalize", "Price", "Redact", "processors"]
+
+#: The attributes conventions read: kept on a span past the attribute limit.
+PROTECTED_ATTRIBUTES = frozenset(TABLES.claims)
 
 #: How a batch's body is decoded into raw spans, by its media type.
-DECODERS: dict[str, Callable[[bytes], DecodedBatch]] = {
-    PROTOBUF: lambda body: decode_request(body, PROTOBUF),
-    JSON: lambda body: decode_request(body, JSON),
+DECODERS: dict[str, Callable[[bytes, RequestLimits], DecodedBatch]] = {
+    PROTOBUF: lambda body, limits: decode_request(body, PROTOBUF, limits, PROTECTED_ATTRIBUTES),
+    JSON: lambda body, limits: decode_request(body, JSON, limits, PROTECTED_ATTRIBUTES),
 }
 
 
 class Decode(Processor):
-    """The body, inflated within ``max_bytes`` and decoded by its media type, becomes raw spans; a
-    malformed body is a :class:`~tokentrail.errors.BadRequest`, a malformed span a rejection."""
+    """The body, inflated within ``max_bytes`` and decoded by its media type within ``limits``, becomes
+    raw spans; a malformed body is a :class:`~tokentrail.errors.BadRequest`, a malformed span a
+    rejection."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, limits: RequestLimits) -> None:
         super().__init__()
         self.max_bytes = max_bytes
+        self.limits = limits
 
     def process(self, batch: Batch) -> None:
         decoder = DECODERS.get(batch.media_type)
         if decoder is None:
             raise UnsupportedMediaType(f"no decoder for {batch.media_type!r}")
-        decoded = decoder(decompress(batch.body, batch.content_encoding, max_bytes=self.max_bytes))
+        decoded = decoder(
+            decompress(batch.body, batch.content_encoding, max_bytes=self.max_bytes), self.limits
+        )
         batch.body = b""  # decoded: no later link needs it, and it would cross back from a process
         batch.raw = decoded.spans
         batch.rejected += decoded.rejected
@@ -79,13 +90,16 @@ class Enrich(SpanProcessor):
 
 
 class Bound(SpanProcessor):
-    """A number no provider could bill (:mod:`tokentrail.limits`) is taken off its span, with a warning."""
+    """A number no provider could bill (:mod:`tokentrail.limits`) is taken off its span, with a warning;
+    a text field over ``max_chars`` is cut (:mod:`tokentrail.ingest.truncation`)."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, max_chars: int) -> None:
         super().__init__()
         self.limits = limits
+        self.max_chars = max_chars
 
     def process_span(self, span: Span, batch: Batch) -> None:
+        cap_fields(span, self.max_chars)
         for check in (check_usage, check_stated_cost):
             problem = check(span, self.limits)
             if problem is not None:
@@ -101,6 +115,25 @@ class Price(SpanProcessor):
 
     def process_span(self, span: Span, batch: Batch) -> None:
         price_span(span, rules=self.rules)
+
+
+class Redact(Processor):
+    """Secrets and personal data in the spans' text masked by each project's rules
+    (:mod:`tokentrail.ingest.redaction`), before the spans are encoded for the log and the store."""
+
+    def __init__(self, rules_file: Path | None) -> None:
+        super().__init__()
+        self.rules_file = rules_file  # a path crosses to an ingest process; its rules compile there, once
+
+    def process(self, batch: Batch) -> None:
+        policy = load_policy(self.rules_file)
+        by_project: dict[str, list[Span]] = {}
+        for span in batch.spans:
+            by_project.setdefault(span.project, []).append(span)
+        for project, spans in by_project.items():
+            redactor = policy.for_project(project)
+            if redactor is not None:
+                redact_spans(spans, redactor)
 
 
 class Encode(Processor):
@@ -121,10 +154,11 @@ class Encode(Processor):
 def processors(settings: Settings, rules: RuleBook | None) -> list[Processor]:
     """The chain's processors, from a received body to store rows."""
     return [
-        Decode(settings.max_body_bytes),
+        Decode(settings.max_body_bytes, settings.request_limits),
         Normalize(settings),
         Enrich(),
-        Bound(settings.limits),
+        Bound(settings.limits, settings.max_payload_chars),
         Price(rules),
+        Redact(settings.redaction_file),
         Encode(),
     ]
