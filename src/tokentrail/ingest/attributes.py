@@ -12,6 +12,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from tokentrail.ingest.truncation import cut
 from tokentrail.limits import DROPPED_ATTRIBUTES, TRUNCATED, RequestLimits
 from tokentrail.model import AttributeValue, RawSpan
+from tokentrail.semconv.values import NESTED_TOO_DEEP as TOO_DEEP
 
 __all__ = ["TOO_DEEP", "AttributeReader", "kept_pairs"]
 
@@ -101,9 +102,6 @@ class AttributeReader:
 def _key(pair: KeyValue) -> str:
     return pair.key
 
-
-#: What an array or map nested deeper than TOKENTRAIL_MAX_ATTRIBUTE_DEPTH is read as.
-TOO_DEEP = "…[nested too deep]"
 
 # AnyValue's scalar oneof fields -> how to read them.
 _SCALARS: dict[str | None, Callable[[AnyValue], AttributeValue]] = {

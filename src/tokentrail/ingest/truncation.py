@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tokentrail.limits import TRUNCATED
 from tokentrail.model import Span
-from tokentrail.semconv.values import TRUNCATION_MARKER
+from tokentrail.semconv.values import TRUNCATION_MARKER, truncate
 
 __all__ = ["cap_fields", "cut"]
 
@@ -32,8 +32,7 @@ _FIELDS = (
 def cut(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters, the marker saying how many were cut included (so a
     later cap at the same limit leaves it alone)."""
-    keep = max(limit - len(TRUNCATION_MARKER.format(len(text))), 0)
-    return text[:keep] + TRUNCATION_MARKER.format(len(text) - keep)
+    return truncate(text, max(limit - len(TRUNCATION_MARKER.format(len(text))), 0))
 
 
 def cap_fields(span: Span, limit: int) -> bool:

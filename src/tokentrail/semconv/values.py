@@ -39,8 +39,10 @@ _stdlib_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), defa
 _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
-#: What a value nested deeper than any encoder recurses is written as.
-TOO_DEEP = '"…[nested too deep]"'
+#: What a value nested too deep to read or write is replaced by.
+NESTED_TOO_DEEP = "…[nested too deep]"
+#: ... as JSON text, when an encoder cannot recurse that deep.
+TOO_DEEP = orjson.dumps(NESTED_TOO_DEEP).decode()
 
 
 def dumps(value: object) -> str:
@@ -65,6 +67,7 @@ def loads(text: str | bytes) -> Any:
 
 
 def truncate(text: str, limit: int) -> str:
+    """The first ``limit`` characters of ``text`` and the marker saying how many more there were."""
     return text[:limit] + TRUNCATION_MARKER.format(len(text) - limit)
 
 
