@@ -106,6 +106,12 @@ def test_a_session_purge_takes_its_traces_whole_and_a_trace_purge_one_trace(serv
     _send(server, "shop", _trace(in_session, marker, {"session.id": "s-1"}))
     _send(server, "shop", _trace(alone, marker, {}))
     _send(server, "shop", _trace(other_session, "kept", {"session.id": "s-2"}))
+    scores = [
+        {"name": "helpful", "trace_id": in_session, "value": 1, "comment": marker},
+        {"name": "resolved", "session_id": "s-1", "data_type": "boolean", "value": 1, "comment": marker},
+        {"name": "resolved", "session_id": "s-2", "data_type": "boolean", "value": 1},
+    ]
+    assert httpx.post(f"{server.url}/api/v1/scores?project=shop", json=scores).status_code == 201
 
     session = _purge(server, "shop", session_id="s-1")
     trace = _purge(server, "shop", trace_id=alone)
@@ -118,6 +124,8 @@ def test_a_session_purge_takes_its_traces_whole_and_a_trace_purge_one_trace(serv
     rows = _table_rows(server)
     assert marker not in rows and in_session not in rows and alone not in rows
     assert other_session in rows
+    kept_scores = server.get("/api/v1/scores", project="shop").json()["scores"]
+    assert [score["session_id"] for score in kept_scores] == ["s-2"]
 
 
 def test_a_purge_names_exactly_one_trace_session_or_user(server):

@@ -12,6 +12,7 @@ from tokentrail.model import Span
 from tokentrail.store.cluster import alter_rows
 from tokentrail.store.database import Store
 from tokentrail.store.retention import TRACE_TABLES, apply_retention, retention_days, save_retention, ttl
+from tokentrail.store.scores import Score, save_scores
 from tokentrail.store.writer import SpanWriter
 
 DAY_NS = 86_400 * 10**9
@@ -19,11 +20,18 @@ NOW = time.time_ns()
 
 
 def _store_traces(store: Store, tmp_path: Path, *traces: tuple[str, int]) -> list[str]:
-    """One two-span trace per (project, start), written and summarized as the server does; their ids."""
+    """One two-span trace per (project, start), written and summarized as the server does, with a score
+    and a LangSmith run part of the same age; their ids."""
     ids, spans = [], []
     for project, start_ns in traces:
         trace_id = new_trace_id()
         ids.append(trace_id)
+        save_scores(store, [Score(project, "helpful", trace_id, value=1.0, created_ns=start_ns)])
+        store.client().insert(
+            "langsmith_runs",
+            [(project, trace_id, "post", trace_id, "{}", start_ns)],
+            column_names=["project", "run_id", "op", "trace_id", "body", "received_ns"],
+        )
         spans += [
             Span(project, trace_id, "a" * 16, "", "root", "svc", start_ns, start_ns + 10**9),
             Span(project, trace_id, "b" * 16, "a" * 16, "child", "svc", start_ns + 1, start_ns + 2),

@@ -30,6 +30,7 @@ from tokentrail.api import (
     quarantine,
     reprice,
     retention,
+    scores,
     sessions,
     traces,
 )
@@ -189,6 +190,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(quarantine.router, prefix="/api/v1")
     app.include_router(retention.router, prefix="/api/v1")
     app.include_router(purge.router, prefix="/api/v1")
+    app.include_router(scores.router, prefix="/api/v1")
     app.include_router(access.router, prefix="/api/v1")
     app.include_router(docs.router)
     app.include_router(ui_login.router)

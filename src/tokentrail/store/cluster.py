@@ -30,6 +30,9 @@ SHARD_KEYS = {
     "projects": "cityHash64(name)",
     "api_keys": "cityHash64(id)",
     "retention": "cityHash64(project)",
+    # A score beside its trace's spans; a session's score (no trace) by its id.
+    "scores": "cityHash64(project, trace_id)",
+    "langsmith_runs": "cityHash64(project, run_id)",
     "schema_migrations": "version",
 }
 

@@ -4,7 +4,7 @@ write-ahead log and the quarantine (the right to be forgotten).
 A purge first flushes the writer, so the spans it accepted before are in the store and the log segments
 holding them deleted. It then picks the traces by any row version that ever named the session or user
 (read without ``FINAL``), and deletes them whole, by trace id: a session's child spans that carry no
-session id go with their trace. Each table of :data:`~tokentrail.store.retention.TRACE_TABLES` is
+session id go with their trace, and a session purge takes the session's own scores too. Each table of :data:`~tokentrail.store.retention.TRACE_TABLES` is
 rewritten by an ``ALTER TABLE ... DELETE`` mutation, which writes new parts without the rows (every
 version of them), waited for on every replica (``mutations_sync = 2``); ClickHouse removes the replaced
 parts from disk after ``old_parts_lifetime`` (8 minutes by default). Last, the quarantine file is
@@ -53,6 +53,8 @@ def purge(store: Store, writer: SpanWriter, project: str, selector: str, value: 
     try:
         trace_ids = _traces(store, project, SELECTORS[selector], value)
         spans = _erase(store, project, trace_ids) if trace_ids else 0
+        if selector == "session":  # the session's own scores, on no trace
+            _erase_session_scores(store, project, value)
     except ClickHouseError as exc:
         raise StoreUnavailable(f"the store failed to erase: {exc}") from exc
     # A trace named by id is looked for in the quarantine even when the store has none of it.
@@ -68,6 +70,15 @@ def _traces(store: Store, project: str, column: str, value: str) -> list[str]:
         {"project": project, "value": value},
     )
     return [row[0] for row in rows]
+
+
+def _erase_session_scores(store: Store, project: str, session_id: str) -> None:
+    delete = alter_rows(
+        "scores",
+        "DELETE WHERE project = {project:String} AND session_id = {session:String}",
+        cluster=store.cluster,
+    )
+    store.command(delete, {"project": project, "session": session_id}, settings={"mutations_sync": 2})
 
 
 def _erase(store: Store, project: str, trace_ids: list[str]) -> int:

@@ -8,7 +8,8 @@ and at every start: ClickHouse deletes expired rows in its own merges, whichever
 no server runs a deleting job of its own.
 
 A row expires by a time of its own, as a TTL can only read its row: a span by its start, a trace's summary
-by the trace's start (``t_start``, its first span). A trace thus leaves the lists as its first span
+by the trace's start (``t_start``, its first span), a score by its creation, a LangSmith run part by its
+arrival. A trace thus leaves the lists as its first span
 expires and its later spans follow within the trace's own duration. Expired rows go when ClickHouse next
 merges their part with TTLs (``merge_with_ttl_timeout``, 4 hours by default); a changed retention
 rewrites the existing parts in the background (``MATERIALIZE TTL``) so old parts that would rarely merge
@@ -39,7 +40,12 @@ __all__ = [
 
 #: The tables holding the rows of a project's traces, each with the column (Unix nanoseconds) its rows
 #: expire by.
-TRACE_TABLES = {"spans": "start_ns", "trace_summaries": "t_start"}
+TRACE_TABLES = {
+    "spans": "start_ns",
+    "trace_summaries": "t_start",
+    "scores": "created_ns",
+    "langsmith_runs": "received_ns",
+}
 
 _DAY_S = 86_400
 

@@ -210,4 +210,44 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        9,
+        "scores (quality judgements on traces, spans and sessions) and langsmith_runs (run parts kept "
+        "until a run's post and patch are merged)",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS scores (
+                project LowCardinality(String),
+                trace_id String,
+                id String,
+                span_id String,
+                session_id String,
+                name String,
+                data_type LowCardinality(String),
+                value Nullable(Float64),
+                string_value String,
+                source LowCardinality(String),
+                comment String,
+                author String,
+                metadata Map(String, String),
+                created_ns Int64,
+                updated_ns Int64
+            )
+            ENGINE = ReplacingMergeTree(updated_ns)
+            ORDER BY (project, trace_id, id)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS langsmith_runs (
+                project LowCardinality(String),
+                run_id String,
+                op LowCardinality(String),
+                trace_id String,
+                body String,
+                received_ns Int64
+            )
+            ENGINE = ReplacingMergeTree(received_ns)
+            ORDER BY (project, run_id, op)
+            """,
+        ),
+    ),
 )
