@@ -3,9 +3,10 @@
 A request presents an API key (``Authorization: Bearer``, ``x-api-key`` as the LangSmith SDK sends it,
 or HTTP Basic ``<key id>:<key>`` as the Langfuse SDK sends its public and secret keys) or the UI's
 session cookie. The right it needs follows from its method and path (:func:`required_right`), so a new
-route is covered without saying so: ingest paths need ``ingest``, reads ``read``, any other method
-``write``; keys and metrics need an admin. Which project a permitted request touches is decided where
-its project is read (:func:`tokentrail.params.project_of`, the OTLP receiver): a project key's own.
+route is covered without saying so: ingest paths and the vendor SDKs' endpoints need ``ingest``, reads
+``read``, any other method ``write``; keys and metrics need an admin. Which project a permitted request
+touches is decided where its project is read (:func:`tokentrail.params.project_of`, the OTLP receiver): a
+project key's own.
 
 While no key has been created and no ``TOKENTRAIL_ADMIN_KEY`` is set, every request acts as
 :data:`~tokentrail.access.keys.OPEN` (the server refuses to listen beyond loopback so).
@@ -32,19 +33,31 @@ from tokentrail.access.sessions import SESSION_COOKIE, csrf_token, session_key_i
 from tokentrail.api.otlp import OTLP_PATHS, error_in_request_encoding
 from tokentrail.errors import Forbidden, TokentrailError, Unauthenticated
 
-__all__ = ["ADMIN", "INGEST_PATHS", "PUBLIC_PATHS", "AuthMiddleware", "credentials_key", "required_right"]
+__all__ = [
+    "ADMIN",
+    "INGEST_PATHS",
+    "PUBLIC_PATHS",
+    "SDK_PATHS",
+    "AuthMiddleware",
+    "credentials_key",
+    "required_right",
+]
 
 #: Paths anyone may reach: liveness, the sign-in page, the API's own description, static files.
 PUBLIC_PATHS = frozenset({"/healthz", "/login", "/logout", "/openapi.json", "/docs", "/redoc"})
 _PUBLIC_PREFIXES = ("/static/",)
 #: Paths that take spans (a POST there needs the ``ingest`` right).
 INGEST_PATHS = frozenset(OTLP_PATHS)
+#: The LangSmith and Langfuse SDKs' own endpoints: whatever the method, a tracing SDK's key (``ingest``)
+#: is enough, as the SDK uses one key for its runs, scores and checks.
+SDK_PATHS = frozenset({"/info", "/runs", "/feedback"})
+_SDK_PREFIXES = ("/runs/", "/api/public/")
 #: The pseudo-right of routes only an admin may use.
 ADMIN = "admin"
 _ADMIN_PREFIXES = ("/api/v1/keys", "/metrics")
 _ADMIN_WRITE_PREFIXES = ("/api/v1/projects",)
 #: Paths that answer programs, never a person: refused with 401, not sent to the sign-in page.
-_MACHINE_PREFIXES = ("/api/", "/metrics")
+_MACHINE_PREFIXES = ("/api/", "/metrics", *SDK_PATHS, "/runs/")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "x-csrf-token"
 
@@ -54,6 +67,8 @@ def required_right(method: str, path: str) -> str | None:
     if path in PUBLIC_PATHS or path.startswith(_PUBLIC_PREFIXES):
         return None
     if path in INGEST_PATHS and method == "POST":
+        return "ingest"
+    if path in SDK_PATHS or path.startswith(_SDK_PREFIXES):
         return "ingest"
     if path.startswith(_ADMIN_PREFIXES):
         return ADMIN
