@@ -33,6 +33,7 @@ SHARD_KEYS = {
     # A score beside its trace's spans; a session's score (no trace) by its id.
     "scores": "cityHash64(project, trace_id)",
     "langsmith_runs": "cityHash64(project, run_id)",
+    "media": "cityHash64(project, id)",
     "schema_migrations": "version",
 }
 

@@ -9,7 +9,7 @@ no server runs a deleting job of its own.
 
 A row expires by a time of its own, as a TTL can only read its row: a span by its start, a trace's summary
 by the trace's start (``t_start``, its first span), a score by its creation, a LangSmith run part by its
-arrival. A trace thus leaves the lists as its first span
+arrival, a media file by its creation. A trace thus leaves the lists as its first span
 expires and its later spans follow within the trace's own duration. Expired rows go when ClickHouse next
 merges their part with TTLs (``merge_with_ttl_timeout``, 4 hours by default); a changed retention
 rewrites the existing parts in the background (``MATERIALIZE TTL``) so old parts that would rarely merge
@@ -45,6 +45,7 @@ TRACE_TABLES = {
     "trace_summaries": "t_start",
     "scores": "created_ns",
     "langsmith_runs": "received_ns",
+    "media": "created_ns",
 }
 
 _DAY_S = 86_400

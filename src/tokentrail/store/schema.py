@@ -212,8 +212,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         9,
-        "scores (quality judgements on traces, spans and sessions) and langsmith_runs (run parts kept "
-        "until a run's post and patch are merged)",
+        "scores (quality judgements on traces, spans and sessions), langsmith_runs (run parts kept "
+        "until a run's post and patch are merged) and media (files an SDK attached to a span)",
         (
             """
             CREATE TABLE IF NOT EXISTS scores (
@@ -247,6 +247,24 @@ MIGRATIONS: tuple[Migration, ...] = (
             )
             ENGINE = ReplacingMergeTree(received_ns)
             ORDER BY (project, run_id, op)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS media (
+                project LowCardinality(String),
+                id String,
+                trace_id String,
+                span_id String,
+                field String,
+                content_type LowCardinality(String),
+                content_length UInt64,
+                sha256 String,
+                data String,
+                created_ns Int64,
+                uploaded_ns Int64,
+                updated_ns Int64
+            )
+            ENGINE = ReplacingMergeTree(updated_ns)
+            ORDER BY (project, id)
             """,
         ),
     ),
