@@ -1,0 +1,1 @@
+"""Sending accepted spans on to other OTLP backends."""
