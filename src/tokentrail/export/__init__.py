@@ -1,1 +1,1 @@
-"""Sending accepted spans on to other OTLP backends."""
+"""Forwarding: every accepted span sent on over OTLP/HTTP to other backends, through a queue on disk."""
