@@ -41,7 +41,7 @@ class LangfuseScore(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="ignore")
 
     name: str = Field(min_length=1, max_length=200)
-    value: float | str = Field(allow_inf_nan=False)
+    value: float | str
     id: str | None = Field(default=None, max_length=200)
     trace_id: str | None = Field(default=None, alias="traceId")
     observation_id: str | None = Field(default=None, alias="observationId")
