@@ -53,7 +53,7 @@ class MediaAnnouncement(BaseModel):
     content_length: int = Field(alias="contentLength", ge=0)
     sha256: str = Field(alias="sha256Hash", max_length=100)
     field: str = Field(max_length=100)
-    trace_id: str = Field(default="", alias="traceId", max_length=100)
+    trace_id: str | None = Field(default=None, alias="traceId", max_length=100)
     observation_id: str | None = Field(default=None, alias="observationId", max_length=100)
     dataset_id: str | None = Field(default=None, alias="datasetId")
 

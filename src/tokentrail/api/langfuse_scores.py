@@ -82,7 +82,9 @@ async def post_ingestion(request: Request, body: IngestionBatch) -> Response:
                     f"tokentrail takes only {SCORE_EVENT} events here, not {event.type!r}: send traces and "
                     "observations over OTel to /api/public/otel/v1/traces (Langfuse SDK 3 or later)"
                 )
-            scores.append(await reader.score(event.body))
+            # A 4.x score has no time of its own: its event's is when it was given.
+            timed = {"timestamp": event.timestamp} if event.timestamp else {}
+            scores.append(await reader.score({**timed, **event.body}))
             successes.append({"id": event.id, "status": 201})
         except ValueError as exc:
             errors.append({"id": event.id, "status": 400, "message": str(exc), "error": str(exc)})
