@@ -140,7 +140,7 @@ def test_an_expired_link_is_refused(store, tmp_path):
         signed = sign(server.app.state.access.secret, "PUT", "default", announced["mediaId"], lifetime_s=-1)
         url = announced["uploadUrl"].split("?")[0] + "?" + signed.query()
         answer = upload(url, HTML)
-        assert (answer.status_code, answer.json()["message"]) == (403, "this link has expired")
+        assert (answer.status_code, answer.json()["error"]["message"]) == (403, "this link has expired")
 
 
 def test_bytes_that_are_not_the_announced_ones_are_refused(server):

@@ -16,24 +16,47 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.datastructures import URL
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.api.otlp import PROJECT_HEADER, ingest_project
 from tokentrail.documents.errors import retry_after, status_of
-from tokentrail.errors import NotFound, TokentrailError
+from tokentrail.errors import Forbidden, NotFound, TokentrailError, Unauthenticated
+from tokentrail.ingest.langfuse_scores import problems
 from tokentrail.params import principal_of
 from tokentrail.projects import valid_project
 from tokentrail.store.sql import InvalidQuery
 
-__all__ = ["LangfuseRoute", "fallback_router", "langfuse_project", "router"]
+__all__ = ["ERRORS", "LangfuseError", "LangfuseRoute", "fallback_router", "langfuse_project", "router"]
 
 #: The organization every project is shown in (tokentrail has none; the SDK's model requires one).
 ORGANIZATION = {"id": "tokentrail", "name": "tokentrail"}
 
 
+class LangfuseError(BaseModel):
+    """An error as Langfuse's API answers it."""
+
+    message: str
+
+
+#: The errors the Langfuse routes answer in Langfuse's shape (a refused key is answered in tokentrail's,
+#: wherever it is refused: the SDK reads only the status of a 401 or 403).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": LangfuseError, "description": description}
+    for status, description in {
+        400: "Invalid body",
+        404: "Not found, or not implemented by tokentrail",
+        413: "Over the size limit",
+        503: "Overloaded; retry after Retry-After seconds",
+    }.items()
+}
+
+
 class LangfuseRoute(APIRoute):
-    """A route that answers errors as Langfuse does: ``{"message": ...}`` with the error's status."""
+    """A route that answers errors as Langfuse does, ``{"message": ...}`` with the error's status; a
+    refused key (401, 403) as every route does."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
@@ -41,19 +64,20 @@ class LangfuseRoute(APIRoute):
         async def answer(request: Request) -> Response:
             try:
                 return await handle(request)
+            except (Unauthenticated, Forbidden):
+                raise
             except (TokentrailError, InvalidQuery) as exc:
                 status = status_of(exc)
                 return ExactJSONResponse({"message": str(exc)}, status_code=status, headers=retry_after(exc))
+            except StarletteHTTPException as exc:  # FastAPI's own: a body it cannot parse
+                return ExactJSONResponse({"message": str(exc.detail)}, exc.status_code, exc.headers)
             except RequestValidationError as exc:
-                problems = "; ".join(
-                    f"{'.'.join(str(p) for p in error['loc'][1:])}: {error['msg']}" for error in exc.errors()
-                )
-                return ExactJSONResponse({"message": problems}, status_code=400)
+                return ExactJSONResponse({"message": problems(exc.errors(), skip=1)}, status_code=400)
 
         return answer
 
 
-router = APIRouter(tags=["langfuse"], route_class=LangfuseRoute)
+router = APIRouter(tags=["langfuse"], route_class=LangfuseRoute, responses=ERRORS)
 #: Included after every other route: what it matches is what no route under /api/public took.
 fallback_router = APIRouter(route_class=LangfuseRoute, include_in_schema=False)
 

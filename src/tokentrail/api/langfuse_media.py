@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from tokentrail.access.signed_urls import SignedUrl, check_signature, sign
-from tokentrail.api.langfuse import LangfuseRoute, langfuse_project
+from tokentrail.api.langfuse import ERRORS, LangfuseRoute, langfuse_project
 from tokentrail.api.media import file_response, uploaded_media
 from tokentrail.api.otlp import read_body
 from tokentrail.errors import BadRequest, NotFound, PayloadTooLarge
@@ -36,7 +36,7 @@ from tokentrail.store.media import Media, read_media, save_media
 
 __all__ = ["SIGNED_MEDIA_PATH", "langfuse_media_id", "router"]
 
-router = APIRouter(tags=["langfuse"], route_class=LangfuseRoute)
+router = APIRouter(tags=["langfuse"], route_class=LangfuseRoute, responses=ERRORS)
 
 #: Where signed links point: the one path the API key check leaves to the route (see api/auth.py).
 SIGNED_MEDIA_PATH = "/signed/media/"

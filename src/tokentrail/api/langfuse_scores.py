@@ -18,14 +18,14 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from tokentrail.api.encoding import ExactJSONResponse
-from tokentrail.api.langfuse import LangfuseRoute, langfuse_project
+from tokentrail.api.langfuse import ERRORS, LangfuseRoute, langfuse_project
 from tokentrail.ingest.langfuse_scores import LangfuseScore, problems, to_score
 from tokentrail.store.database import Store
 from tokentrail.store.scores import Score, save_scores, trace_of_span
 
 __all__ = ["SDK_NAME_HEADER", "router"]
 
-router = APIRouter(tags=["langfuse"], route_class=LangfuseRoute)
+router = APIRouter(tags=["langfuse"], route_class=LangfuseRoute, responses=ERRORS)
 
 #: Sent by the Langfuse SDKs: a score that names no source was given through one.
 SDK_NAME_HEADER = "x-langfuse-sdk-name"
@@ -105,7 +105,7 @@ class _ScoreReader:
         try:
             read = LangfuseScore.model_validate(sent)
         except ValidationError as exc:
-            raise ValueError(problems(exc)) from None
+            raise ValueError(problems(exc.errors())) from None
         trace_id = read.trace_id or ""
         if read.observation_id and not trace_id:
             found = await run_in_threadpool(trace_of_span, self.store, self.project, read.observation_id)

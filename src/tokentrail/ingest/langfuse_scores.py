@@ -9,10 +9,11 @@ as a categorical score whose original type is noted in its metadata.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from tokentrail.store.scores import Score
 
@@ -54,9 +55,12 @@ class LangfuseScore(BaseModel):
     timestamp: datetime | None = None
 
 
-def problems(error: ValidationError) -> str:
-    """A validation error in one line, each problem led by the field it is about."""
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'score'}: {e['msg']}" for e in error.errors())
+def problems(errors: Iterable[Mapping[str, Any]], *, skip: int = 0) -> str:
+    """Validation errors (pydantic's) in one line, each led by the field it is about (``skip``: leading
+    parts of its location left out, e.g. FastAPI's ``body``)."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc'][skip:]) or 'body'}: {error['msg']}" for error in errors
+    )
 
 
 def to_score(sent: LangfuseScore, project: str, *, trace_id: str, default_source: str) -> Score:
