@@ -3,6 +3,7 @@ and a live tokentrail server on loopback."""
 
 from __future__ import annotations
 
+import base64
 import itertools
 import socket
 import threading
@@ -126,3 +127,8 @@ def secured_server(store: Store, tmp_path: Path) -> Iterator[LiveServer]:
 
 def bearer(key: str) -> dict[str, str]:
     return {"authorization": f"Bearer {key}"}
+
+
+def basic(key: str) -> dict[str, str]:
+    """The Authorization header the Langfuse SDK sends: public key (the key's id) and secret key."""
+    return {"authorization": "Basic " + base64.b64encode(f"{key.split('_')[1]}:{key}".encode()).decode()}

@@ -127,6 +127,8 @@ class Settings:
     #: through a name it controls: DNS rebinding); "*" allows any.
     allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
     max_body_bytes: int = 32 * 1024 * 1024
+    #: The largest file (a Langfuse media upload) the store keeps.
+    max_media_bytes: int = 32 * 1024 * 1024
     max_payload_chars: int = 65536
     max_spans_per_request: int = DEFAULT_MAX_SPANS
     max_attributes_per_span: int = DEFAULT_MAX_ATTRIBUTES
@@ -252,6 +254,12 @@ SETTINGS: dict[str, SettingSpec] = {
         "TOKENTRAIL_MAX_BODY_BYTES",
         _positive_int,
         "Largest accepted request body, after decompression (default 33554432); larger gets 413.",
+    ),
+    "max_media_bytes": SettingSpec(
+        "TOKENTRAIL_MAX_MEDIA_BYTES",
+        _positive_int,
+        "Largest file an SDK may upload beside its spans (Langfuse media) (default 33554432); larger gets "
+        "413 and the span keeps its media reference.",
     ),
     "max_payload_chars": SettingSpec(
         "TOKENTRAIL_MAX_PAYLOAD_CHARS",

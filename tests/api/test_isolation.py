@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 
 from conftest import ADMIN_KEY, bearer, start_server
 from otlp_builders import json_request, new_span_id, new_trace_id, protobuf_request, span
-from tokentrail.api.auth import INGEST_PATHS, PUBLIC_PATHS
+from tokentrail.api.auth import INGEST_PATHS, PUBLIC_PATHS, required_right
 from tokentrail.api.otlp_grpc import EXPORT_METHOD
 from tokentrail.store.database import Store
 from tokentrail.ui import login as ui_login
@@ -97,6 +97,7 @@ def world(chdb_url, tmp_path_factory):
         "project": "alpha",
         "key_id": alpha["read"].split("_")[1],
         "panel": "kinds",
+        "media_id": "alpha-media",
     }
     yield World(server.url, f"127.0.0.1:{grpc_port}", server, alpha, beta, revoked, samples)
     next(running, None)
@@ -205,12 +206,8 @@ def test_the_other_projects_key_sees_and_changes_nothing_of_alpha(world, method,
 @pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 def test_a_key_lacking_the_right_is_refused(world, method, path):
     before = alpha_state(world)
-    if path in INGEST_PATHS:
-        lacking = [world.alpha["read"], world.alpha["write"]]
-    elif method == "GET":
-        lacking = [world.alpha["ingest"], world.alpha["write"]]
-    else:
-        lacking = [world.alpha["read"], world.alpha["ingest"]]
+    needed = required_right(method, path)
+    lacking = [key for right, key in world.alpha.items() if right != needed]
     for key in lacking:
         status, body = call(world, method, path, bearer(key))
         assert status == 403, (status, body[:300])

@@ -21,7 +21,11 @@ from tokentrail.api import (
     costs,
     docs,
     errors,
+    langfuse,
+    langfuse_media,
+    langfuse_scores,
     live,
+    media,
     metrics,
     otlp,
     otlp_grpc,
@@ -191,10 +195,15 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(retention.router, prefix="/api/v1")
     app.include_router(purge.router, prefix="/api/v1")
     app.include_router(scores.router, prefix="/api/v1")
+    app.include_router(media.router, prefix="/api/v1")
     app.include_router(access.router, prefix="/api/v1")
     app.include_router(docs.router)
     app.include_router(ui_login.router)
     app.include_router(ui_routes.router)
+    app.include_router(langfuse.router)
+    app.include_router(langfuse_scores.router)
+    app.include_router(langfuse_media.router)
+    app.include_router(langfuse.fallback_router)  # last: what no route under /api/public took
     app.mount("/static", StaticFiles(directory=ui_routes.STATIC_DIR), name="static")
     # The last added runs first: counting, the Host check, then authentication.
     app.add_middleware(AuthMiddleware)

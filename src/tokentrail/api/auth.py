@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tokentrail.access.keys import OPEN, Principal, key_id
 from tokentrail.access.registry import Access
 from tokentrail.access.sessions import SESSION_COOKIE, csrf_token, session_key_id
+from tokentrail.api.langfuse_media import SIGNED_MEDIA_PATH
 from tokentrail.api.otlp import OTLP_PATHS, error_in_request_encoding
 from tokentrail.errors import Forbidden, TokentrailError, Unauthenticated
 
@@ -43,9 +44,11 @@ __all__ = [
     "required_right",
 ]
 
-#: Paths anyone may reach: liveness, the sign-in page, the API's own description, static files.
+#: Paths anyone may reach: liveness, the sign-in page, the API's own description, static files (and,
+#: below, signed links).
 PUBLIC_PATHS = frozenset({"/healthz", "/login", "/logout", "/openapi.json", "/docs", "/redoc"})
-_PUBLIC_PREFIXES = ("/static/",)
+#: Links that carry their own signature instead of a key (Langfuse's media uploads), checked by their route.
+_PUBLIC_PREFIXES = ("/static/", SIGNED_MEDIA_PATH)
 #: Paths that take spans (a POST there needs the ``ingest`` right).
 INGEST_PATHS = frozenset(OTLP_PATHS)
 #: The LangSmith and Langfuse SDKs' own endpoints: whatever the method, a tracing SDK's key (``ingest``)
