@@ -43,7 +43,7 @@ class DurableQueue:
         self.queued_bytes = 0
         self.queued_spans = 0
         self._sizes: dict[Path, tuple[int, int]] = {}
-        for segment in self._log.segments():
+        for segment in self._log.segments()[:-1]:  # the last is the new one the log just opened
             records = list(WriteAheadLog.read(segment))
             self._sizes[segment] = (segment.stat().st_size, sum(_COUNT.unpack_from(r)[0] for r in records))
             self.queued_bytes += self._sizes[segment][0]
