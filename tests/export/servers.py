@@ -21,7 +21,17 @@ ADMIN = bearer(ADMIN_KEY)
 def serve(data_dir: Path, port: int, *args: str, **env: str) -> subprocess.Popen[bytes]:
     """``tokentrail serve`` on ``port`` with its own data directory, ``args`` and environment ``env``."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tokentrail.cli", "serve", "--port", str(port), "--data-dir", str(data_dir), *args],
+        [
+            sys.executable,
+            "-m",
+            "tokentrail.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            *args,
+        ],
         env={
             **os.environ,
             "TOKENTRAIL_STORE": "",
@@ -67,7 +77,10 @@ def project_key(url: str, project: str) -> tuple[str, str]:
     """A new project on the server at ``url`` and an ingest and read key for it: (key id, key)."""
     httpx.post(url + "/api/v1/projects", json={"name": project}, headers=ADMIN, timeout=30).raise_for_status()
     created = httpx.post(
-        url + "/api/v1/keys", json={"project": project, "rights": ["ingest", "read"]}, headers=ADMIN, timeout=30
+        url + "/api/v1/keys",
+        json={"project": project, "rights": ["ingest", "read"]},
+        headers=ADMIN,
+        timeout=30,
     )
     created.raise_for_status()
     return created.json()["id"], created.json()["key"]
@@ -77,7 +90,10 @@ def span_counts(url: str, project: str, headers: dict[str, str] | None = None) -
     """Spans the server at ``url`` holds in ``project`` (0 when it does not answer)."""
     try:
         listed = httpx.get(
-            url + "/api/v1/traces", params={"project": project, "limit": 500}, headers=headers or ADMIN, timeout=30
+            url + "/api/v1/traces",
+            params={"project": project, "limit": 500},
+            headers=headers or ADMIN,
+            timeout=30,
         )
     except httpx.HTTPError:
         return 0

@@ -33,7 +33,9 @@ pytestmark = pytest.mark.slow
 def destination(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second tokentrail server, with authentication on, in a process of its own."""
     port = _free_port()
-    process = serve(tmp_path_factory.mktemp("destination"), port, TOKENTRAIL_ADMIN_KEY=ADMIN["authorization"][7:])
+    process = serve(
+        tmp_path_factory.mktemp("destination"), port, TOKENTRAIL_ADMIN_KEY=ADMIN["authorization"][7:]
+    )
     yield f"http://127.0.0.1:{port}"
     stop(process)
 
@@ -45,7 +47,11 @@ def _agent_trace(secret: str = "") -> tuple[str, bytes]:
         "agent run",
         trace,
         start_ns=now,
-        attributes={"openinference.span.kind": "AGENT", "session.id": "s-42", "input.value": f"order {secret}"},
+        attributes={
+            "openinference.span.kind": "AGENT",
+            "session.id": "s-42",
+            "input.value": f"order {secret}",
+        },
     )
     call = span(
         "chat gpt-4o",
@@ -65,7 +71,9 @@ def _agent_trace(secret: str = "") -> tuple[str, bytes]:
 
 
 def _tree(url: str, trace: str, project: str, headers: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    found = httpx.get(f"{url}/api/v1/traces/{trace}", params={"project": project}, headers=headers, timeout=30)
+    found = httpx.get(
+        f"{url}/api/v1/traces/{trace}", params={"project": project}, headers=headers, timeout=30
+    )
     found.raise_for_status()
     return [
         {
@@ -82,7 +90,9 @@ def _tree(url: str, trace: str, project: str, headers: dict[str, str] | None = N
 
 
 def _session(url: str, trace: str, project: str, headers: dict[str, str] | None = None) -> str:
-    listed = httpx.get(f"{url}/api/v1/traces", params={"project": project}, headers=headers, timeout=30).json()
+    listed = httpx.get(
+        f"{url}/api/v1/traces", params={"project": project}, headers=headers, timeout=30
+    ).json()
     return next(one["session_id"] for one in listed["traces"] if one["trace_id"] == trace)
 
 
@@ -109,7 +119,11 @@ def test_the_presets_deliver_the_same_trees_to_langsmith_and_langfuse_paths(
         for project in ("via-langsmith", "via-langfuse"):
             eventually(lambda project=project: span_counts(destination, project), lambda n: n == 3)
             assert _tree(destination, trace, project, ADMIN) == source
-            assert _session(destination, trace, project, ADMIN) == "s-42" == _session(server.url, trace, "default")
+            assert (
+                _session(destination, trace, project, ADMIN)
+                == "s-42"
+                == _session(server.url, trace, "default")
+            )
         status = _forwarded(server)
         assert status["langsmith"]["url"] == destination + "/otel/v1/traces"
         assert status["langfuse"]["url"] == destination + "/api/public/otel/v1/traces"
@@ -151,7 +165,7 @@ def test_a_refusing_destination_is_the_last_error_and_ingest_goes_on(
     ):
         _, body = _agent_trace()
         assert server.post_otlp(body, PROTOBUF).status_code == 200
-        status = eventually(lambda: _forwarded(server)["dest"], lambda one: one["failed_spans"] == 3)
+        status = eventually(lambda at=server: _forwarded(at)["dest"], lambda one: one["failed_spans"] == 3)
         assert status["failed_spans"] == 3 and status["sent_spans"] == 0 and status["queued_spans"] == 0
         assert status["last_error"]["message"].startswith("HTTP 401")
 

@@ -1,6 +1,7 @@
 """Forwarded spans read back the same: canonical spans encoded to OTLP (export.otlp_encode) and decoded and
 normalized again by tokentrail's own chain keep their ids, tree, times, status, kind, model, usage, total
-cost (stated, so a destination need not price it again), session, user, tags, metadata, input, output, events and kept attributes."""
+cost (stated, so a destination need not price it again), session, user, tags, metadata, input, output,
+events and kept attributes."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from tokentrail.model import Span
 
 #: The fields of a span tokentrail reads from what it was sent (not ``ingested`` bookkeeping).
 COMPARED = (
-    "trace_id span_id parent_span_id name service scope start_ns end_ns kind status error_type error_message "
-    "provider request_model response_model response_id tool_name usage cost_total session_id user_id "
-    "trace_name tags metadata input output attributes events"
-).split()
+    *("trace_id", "span_id", "parent_span_id", "name", "service", "scope", "start_ns", "end_ns", "kind"),
+    *("status", "error_type", "error_message", "provider", "request_model", "response_model"),
+    *("response_id", "tool_name", "usage", "cost_total", "session_id", "user_id", "trace_name", "tags"),
+    *("metadata", "input", "output", "attributes", "events"),
+)
 
 
 def _chain(body: bytes) -> list[Span]:

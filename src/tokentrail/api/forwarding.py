@@ -19,8 +19,16 @@ router = APIRouter(tags=["meta"])
 
 #: Metric -> (kind, help, the status field it reports).
 METRICS: dict[str, tuple[type[GaugeMetricFamily] | type[CounterMetricFamily], str, str]] = {
-    "tokentrail_forward_queued_spans": (GaugeMetricFamily, "Spans queued on disk for a destination.", "queued_spans"),
-    "tokentrail_forward_queued_bytes": (GaugeMetricFamily, "Bytes queued on disk for a destination.", "queued_bytes"),
+    "tokentrail_forward_queued_spans": (
+        GaugeMetricFamily,
+        "Spans queued on disk for a destination.",
+        "queued_spans",
+    ),
+    "tokentrail_forward_queued_bytes": (
+        GaugeMetricFamily,
+        "Bytes queued on disk for a destination.",
+        "queued_bytes",
+    ),
     "tokentrail_forward_sent_spans": (CounterMetricFamily, "Spans a destination took.", "sent_spans"),
     "tokentrail_forward_failed_spans": (
         CounterMetricFamily,

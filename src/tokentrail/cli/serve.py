@@ -26,7 +26,9 @@ def serve(
     database: Annotated[str | None, typer.Option(help=SETTINGS["database"].help)] = None,
     forward: Annotated[
         list[str] | None,
-        typer.Option("--forward", help="Repeatable. " + SETTINGS["forward"].help.replace("';'-separated", "")),
+        typer.Option(
+            "--forward", help="Repeatable. " + SETTINGS["forward"].help.replace("';'-separated", "")
+        ),
     ] = None,
     forward_header: Annotated[
         list[str] | None,

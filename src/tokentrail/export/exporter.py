@@ -85,7 +85,9 @@ def forwarding(settings: Settings, env: Mapping[str, str] | None = None) -> list
     found = destinations(settings.forward, settings.forward_headers, os.environ if env is None else env)
     exporters = []
     for destination in found:
-        queue = DurableQueue(settings.data_dir / "forward" / destination.name, settings.forward_queue_mb * 2**20)
+        queue = DurableQueue(
+            settings.data_dir / "forward" / destination.name, settings.forward_queue_mb * 2**20
+        )
         sender = Sender(destination, queue)
         sender.start()
         exporters.append(DestinationExporter(destination, queue, sender))

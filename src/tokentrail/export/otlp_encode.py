@@ -2,16 +2,13 @@
 
 A span leaves as it was received where tokentrail kept it (ids, times, status, events, its resource and the
 attributes no convention claimed), redacted, and with what tokentrail read from it written in attributes
-the destinations understand (:data:`SCALARS`, :data:`USAGE`): the OpenTelemetry GenAI conventions for
-model and usage (LangSmith, Langfuse and tokentrail read them), OpenInference for kind, session, user,
-tags, metadata, input and output, and Langfuse's ``cost_details`` for the cost (exact, as decimal text).
-Usage types with no GenAI name (requests, web searches) are not sent. Requests to the same resource are
+the destinations understand (:mod:`tokentrail.semconv.outgoing`). Spans of the same resource and scope are
 grouped under one ``ResourceSpans``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -21,67 +18,14 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as OtlpSpan
 from opentelemetry.proto.trace.v1.trace_pb2 import Status as OtlpStatus
 
-from tokentrail.model import Span, SpanKind, Status
+from tokentrail.model import Span, Status
 from tokentrail.semconv.common import SERVICE_NAME
+from tokentrail.semconv.outgoing import SCALARS, USAGE
 
-__all__ = ["SCALARS", "USAGE", "encode_spans", "span_attributes"]
+__all__ = ["encode_spans", "span_attributes"]
 
-#: Span kind -> ``openinference.span.kind``.
-KINDS: Mapping[SpanKind, str] = {
-    SpanKind.LLM: "LLM",
-    SpanKind.EMBEDDING: "EMBEDDING",
-    SpanKind.RERANK: "RERANKER",
-    SpanKind.RETRIEVAL: "RETRIEVER",
-    SpanKind.TOOL: "TOOL",
-    SpanKind.AGENT: "AGENT",
-    SpanKind.CHAIN: "CHAIN",
-    SpanKind.GUARDRAIL: "GUARDRAIL",
-    SpanKind.EVALUATOR: "EVALUATOR",
-}
 
 _STATUS = {Status.UNSET: OtlpStatus.STATUS_CODE_UNSET, Status.OK: OtlpStatus.STATUS_CODE_OK}
-
-
-def _metadata(span: Span) -> str:
-    return orjson.dumps(span.metadata).decode() if span.metadata else ""
-
-
-def _cost(span: Span) -> str:
-    # Decimal text, not a float: a JSON number keeps every digit the span was priced to.
-    return f'{{"total": {span.cost_total}}}' if span.cost else ""
-
-
-#: Attribute -> how its value is read from a span; "" (or an empty list) is not sent.
-SCALARS: Mapping[str, Callable[[Span], Any]] = {
-    "openinference.span.kind": lambda span: KINDS.get(span.kind, ""),
-    "gen_ai.provider.name": lambda span: span.provider,
-    "gen_ai.request.model": lambda span: span.request_model,
-    "gen_ai.response.model": lambda span: span.response_model,
-    "gen_ai.response.id": lambda span: span.response_id,
-    "gen_ai.tool.name": lambda span: span.tool_name,
-    "error.type": lambda span: span.error_type,
-    "session.id": lambda span: span.session_id,
-    "user.id": lambda span: span.user_id,
-    "langfuse.trace.name": lambda span: span.trace_name,
-    "tag.tags": lambda span: span.tags,
-    "metadata": _metadata,
-    "input.value": lambda span: span.input,
-    "output.value": lambda span: span.output,
-    "langfuse.observation.cost_details": _cost,
-}
-
-#: Usage type -> its GenAI attribute (input counts cached tokens, output reasoning ones, as in tokentrail).
-USAGE: Mapping[str, str] = {
-    "input": "gen_ai.usage.input_tokens",
-    "output": "gen_ai.usage.output_tokens",
-    "cache_read": "gen_ai.usage.cache_read.input_tokens",
-    "cache_write": "gen_ai.usage.cache_write.input_tokens",
-    "cache_write_1h": "anthropic.usage.cache_creation.ephemeral_1h_input_tokens",
-    "reasoning": "gen_ai.usage.reasoning.output_tokens",
-    "audio_in": "gen_ai.usage.audio.input_tokens",
-    "image_in": "gen_ai.usage.image.input_tokens",
-    "audio_out": "gen_ai.usage.audio.output_tokens",
-}
 
 
 def _value(value: Any) -> AnyValue:
@@ -134,7 +78,9 @@ def _otlp_span(span: Span) -> OtlpSpan:
     )
     for event in orjson.loads(span.events) if span.events else ():
         message.events.add(
-            name=event["name"], time_unix_nano=event["time_ns"], attributes=_pairs(event["attributes"].items())
+            name=event["name"],
+            time_unix_nano=event["time_ns"],
+            attributes=_pairs(event["attributes"].items()),
         )
     return message
 

@@ -109,7 +109,10 @@ class DurableQueue:
                 return None
         records = list(WriteAheadLog.read(sealed[0]))
         with self._lock:
-            self._sizes[sealed[0]] = (self._sizes[sealed[0]][0], sum(_COUNT.unpack_from(r)[0] for r in records))
+            self._sizes[sealed[0]] = (
+                self._sizes[sealed[0]][0],
+                sum(_COUNT.unpack_from(r)[0] for r in records),
+            )
         return sealed[0], [(_COUNT.unpack_from(record)[0], record[_COUNT.size :]) for record in records]
 
     def _sealed(self) -> list[Path]:

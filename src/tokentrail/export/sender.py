@@ -116,11 +116,13 @@ class Sender:
             self.queue.release(segment)
 
     def _posts(self, requests: list[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
-        spans, parts, size = 0, [], 0
+        spans, size = 0, 0
+        parts: list[bytes] = []
         for count, request in requests:
             if parts and size + len(request) > self.max_request_bytes:
                 yield spans, b"".join(parts)
-                spans, parts, size = 0, [], 0
+                spans, size = 0, 0
+                parts = []
             spans, size = spans + count, size + len(request)
             parts.append(request)
         if parts:
@@ -148,7 +150,9 @@ class Sender:
                 message = f"HTTP {response.status_code}: {response.text[:300]}"
                 self.stats.failed(message)
                 if response.status_code < 500 and response.status_code not in RETRIED:
-                    logger.error("forward %s: %d spans refused for good: %s", self.destination.name, spans, message)
+                    logger.error(
+                        "forward %s: %d spans refused for good: %s", self.destination.name, spans, message
+                    )
                     self.stats.failed_spans += spans
                     self.stats.failed_requests += 1
                     return True
