@@ -102,10 +102,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.forwarding = forwarding_exporters(settings)
         forwarding.watch(app.state.metrics, app.state.forwarding)
         # The ingest chain: receivers hand it batches; processors run in ingest processes, then the
-        # exporters (the store writer first, then one per forwarding destination) take the rows.
+        # exporters take the rows: each forwarding destination's queue first (a full one refuses the batch
+        # before the store takes it), then the store writer.
         app.state.ingest = Offload(
             lambda: processors(settings, app.state.rules.book),
-            Fanout([StoreExporter(app.state.writer), *app.state.forwarding]),
+            Fanout([*app.state.forwarding, StoreExporter(app.state.writer)]),
             max_queued=settings.max_queued_requests,
             processes=default_processes() if processes is None else processes,
         )
