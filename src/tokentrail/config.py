@@ -80,6 +80,10 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _entries(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(";") if item.strip())
+
+
 def _admin_key(text: str) -> str:
     if len(text.strip()) < 32:
         raise ValueError("an admin key must be 32 characters or more (e.g. `openssl rand -hex 32`)")
@@ -158,6 +162,12 @@ class Settings:
     #: Days a project's rows are kept unless it has a retention of its own (0: forever); see
     #: tokentrail.store.retention.
     retention_days: int = 0
+    #: Destinations every accepted span is forwarded to: ``NAME=URL`` or a preset (tokentrail.export).
+    forward: tuple[str, ...] = ()
+    #: Headers per destination, ``NAME=Header:Value`` (a ``$VAR`` value is read from the environment).
+    forward_headers: tuple[str, ...] = ()
+    #: MiB each destination's queue may hold on disk before ingest answers 503.
+    forward_queue_mb: int = 1024
 
     def __post_init__(self) -> None:
         # A redaction file that cannot be used stops the server at start, naming the rule at fault (it is
@@ -370,6 +380,26 @@ SETTINGS: dict[str, SettingSpec] = {
         _retention_days,
         "Days the store keeps a project's spans unless the project has a retention of its own "
         "(tokentrail retention set); 0 keeps them forever (default 0).",
+    ),
+    "forward": SettingSpec(
+        "TOKENTRAIL_FORWARD",
+        _entries,
+        "Destinations every accepted span is also sent to over OTLP/HTTP, ';'-separated: NAME=URL, "
+        "'langsmith' (LANGSMITH_API_KEY, LANGSMITH_PROJECT, LANGSMITH_ENDPOINT) or 'langfuse' "
+        "(LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY, LANGFUSE_BASE_URL), ':eu' or ':us' for the region; "
+        "see docs/forwarding.md.",
+    ),
+    "forward_headers": SettingSpec(
+        "TOKENTRAIL_FORWARD_HEADERS",
+        _entries,
+        "Headers sent to a destination, ';'-separated NAME=Header:Value; a value $VAR is read from that "
+        "environment variable.",
+    ),
+    "forward_queue_mb": SettingSpec(
+        "TOKENTRAIL_FORWARD_QUEUE_MB",
+        _positive_int,
+        "MiB of spans each destination's queue holds on disk while it is behind; past it ingest gets 503 "
+        "+ Retry-After (default 1024).",
     ),
 }
 

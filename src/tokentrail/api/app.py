@@ -21,6 +21,7 @@ from tokentrail.api import (
     costs,
     docs,
     errors,
+    forwarding,
     langfuse,
     langfuse_media,
     langfuse_scores,
@@ -45,6 +46,7 @@ from tokentrail.api.security import SecurityMiddleware
 from tokentrail.config import Settings
 from tokentrail.documents.errors import retry_after, status_of
 from tokentrail.errors import TokentrailError
+from tokentrail.export.exporter import forwarding as forwarding_exporters
 from tokentrail.ingest.chain import Fanout
 from tokentrail.ingest.duplicates import TraceSettler
 from tokentrail.ingest.exporters import StoreExporter
@@ -101,11 +103,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             time_insert=app.state.metrics.time_insert,
         )
         processes = settings.ingest_processes
+        app.state.forwarding = forwarding_exporters(settings)
+        forwarding.watch(app.state.metrics, app.state.forwarding)
         # The ingest chain: receivers hand it batches; processors run in ingest processes, then the
-        # exporters (the store writer first) take the rows.
+        # exporters take the rows: each forwarding destination's queue first (a full one refuses the batch
+        # before the store takes it), then the store writer.
         app.state.ingest = Offload(
             lambda: processors(settings, app.state.rules.book),
-            Fanout([StoreExporter(app.state.writer)]),
+            Fanout([*app.state.forwarding, StoreExporter(app.state.writer)]),
             max_queued=settings.max_queued_requests,
             processes=default_processes() if processes is None else processes,
         )
@@ -197,6 +202,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(scores.router, prefix="/api/v1")
     app.include_router(media.router, prefix="/api/v1")
     app.include_router(access.router, prefix="/api/v1")
+    app.include_router(forwarding.router, prefix="/api/v1")
     app.include_router(docs.router)
     app.include_router(ui_login.router)
     app.include_router(ui_routes.router)

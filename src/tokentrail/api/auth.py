@@ -57,7 +57,7 @@ SDK_PATHS = frozenset({"/info", "/runs", "/feedback"})
 _SDK_PREFIXES = ("/runs/", "/api/public/")
 #: The pseudo-right of routes only an admin may use.
 ADMIN = "admin"
-_ADMIN_PREFIXES = ("/api/v1/keys", "/metrics")
+_ADMIN_PREFIXES = ("/api/v1/keys", "/metrics", "/api/v1/forwarding", "/forwarding")
 _ADMIN_WRITE_PREFIXES = ("/api/v1/projects",)
 #: Paths that answer programs, never a person: refused with 401, not sent to the sign-in page.
 _MACHINE_PREFIXES = ("/api/", "/metrics", *SDK_PATHS, "/runs/")

@@ -12,6 +12,7 @@ import typer
 
 from tokentrail.cli.base import API_KEY_ENV, DEFAULT_URL, ProjectOption, Url, app, console
 from tokentrail.config import SETTINGS, ConfigError, Settings, is_loopback
+from tokentrail.export.destinations import destinations
 from tokentrail.store.access import key_rows
 
 
@@ -23,6 +24,16 @@ def serve(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help=SETTINGS["data_dir"].help)] = None,
     store: Annotated[str | None, typer.Option("--store", help=SETTINGS["store"].help)] = None,
     database: Annotated[str | None, typer.Option(help=SETTINGS["database"].help)] = None,
+    forward: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--forward", help="Repeatable. " + SETTINGS["forward"].help.replace("';'-separated", "")
+        ),
+    ] = None,
+    forward_header: Annotated[
+        list[str] | None,
+        typer.Option("--forward-header", help="Repeatable. " + SETTINGS["forward_headers"].help),
+    ] = None,
     with_demo: Annotated[
         bool, typer.Option("--demo", help="Once started, load demo traffic (a RAG agent) into the store.")
     ] = False,
@@ -39,8 +50,18 @@ def serve(
 
     try:
         settings = Settings.from_env(
-            host=host, port=port, grpc_port=grpc_port, data_dir=data_dir, store=store, database=database
+            host=host,
+            port=port,
+            grpc_port=grpc_port,
+            data_dir=data_dir,
+            store=store,
+            database=database,
+            forward=tuple(forward) if forward else None,
+            forward_headers=tuple(forward_header) if forward_header else None,
         )
+        # A preset without its key, or a header naming no destination, stops the server here.
+        for destination in destinations(settings.forward, settings.forward_headers, os.environ):
+            console.print(f"forwarding to [bold]{destination.name}[/]: {destination.url}")
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from None
     # Keys created earlier turn authentication on (so the store is opened here to look).

@@ -45,6 +45,9 @@ class Batch:
     raw: list[RawSpan] = field(default_factory=list)  # decoded, convention-free
     spans: list[Span] = field(default_factory=list)  # normalized, enriched, priced
     rows: dict[SpanKey, bytes] = field(default_factory=dict)  # encoded for the store
+    #: The spans as they are forwarded (one OTLP request, redacted), when forwarding is on, and how many.
+    otlp: bytes = b""
+    otlp_spans: int = 0
     rejected: list[str] = field(default_factory=list)  # one reason per span that could not be taken
     warnings: list[str] = field(default_factory=list)  # spans taken after a repair
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tokentrail.config import Settings
 from tokentrail.errors import UnsupportedMediaType
+from tokentrail.export.exporter import ForwardEncode
 from tokentrail.ingest.chain import Batch, Processor, SpanProcessor
 from tokentrail.ingest.otlp import JSON, PROTOBUF, DecodedBatch, decode_request, decompress
 from tokentrail.ingest.redaction import load_policy, redact_spans
@@ -152,7 +153,7 @@ class Encode(Processor):
 
 
 def processors(settings: Settings, rules: RuleBook | None) -> list[Processor]:
-    """The chain's processors, from a received body to store rows."""
+    """The chain's processors, from a received body to store rows (and the request forwarded, if any)."""
     return [
         Decode(settings.max_body_bytes, settings.request_limits),
         Normalize(settings),
@@ -161,4 +162,5 @@ def processors(settings: Settings, rules: RuleBook | None) -> list[Processor]:
         Price(rules),
         Redact(settings.redaction_file),
         Encode(),
+        *([ForwardEncode()] if settings.forward else []),  # after Redact: what leaves is redacted
     ]

@@ -45,14 +45,19 @@ class WriteAheadLog:
         return sorted(self.directory.glob(f"*{_SUFFIX}"), key=lambda path: int(path.stem))
 
     def append(self, payload: bytes) -> None:
-        """Write one record and fsync it: when this returns, the payload survives a crash.
+        """Write one record and fsync it: when this returns, the payload survives a crash (see
+        :meth:`append_many`)."""
+        self.append_many([payload])
+
+    def append_many(self, payloads: list[bytes]) -> None:
+        """Write one record per payload and fsync them once: when this returns, they survive a crash.
 
         When the write or the fsync fails (a full disk), the :class:`OSError` is raised and the record
         is not acknowledged; the log stays readable: its segment is cut back to the records before it,
         and the next record starts a new segment whatever became of that, because a damaged record ends
         what is read of its segment and must never sit before an acknowledged one.
         """
-        record = _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+        record = b"".join(_HEADER.pack(len(payload), zlib.crc32(payload)) + payload for payload in payloads)
         try:
             fd = self._fd if self._fd is not None else self._start_segment()
             written = 0
@@ -63,6 +68,11 @@ class WriteAheadLog:
             self._abandon_segment()
             raise
         self._size += len(record)
+
+    @property
+    def open_bytes(self) -> int:
+        """Bytes of complete records in the segment being written (0: :meth:`rotate` would seal nothing)."""
+        return self._size
 
     def _abandon_segment(self) -> None:
         if self._fd is None:

@@ -78,6 +78,8 @@ def render(request: Request, template: str, context: dict[str, Any], status_code
 def _nav(request: Request, project: str | None) -> list[dict[str, Any]]:
     suffix = f"?project={project}" if project else ""
     items = [("Traces", "/traces"), ("Sessions", "/sessions"), ("Costs", "/costs"), ("Errors", "/errors")]
+    if getattr(request.app.state, "forwarding", ()):  # a page may answer before the app started
+        items.append(("Forwarding", "/forwarding"))
     return [
         {"label": label, "href": href + suffix, "current": request.url.path.startswith(href)}
         for label, href in items
@@ -330,6 +332,14 @@ async def errors_page(request: Request) -> Response:
             "query": views.Query(request.query_params),
         },
     )
+
+
+@router.get("/forwarding", name="forwarding_page")
+@page
+async def forwarding_page(request: Request) -> Response:
+    """Each forwarding destination's backlog, counts and last error (the API's ``/api/v1/forwarding``)."""
+    statuses = [exporter.status() for exporter in request.app.state.forwarding]
+    return render(request, "forwarding.html", {"destinations": statuses})
 
 
 #: How many failure groups the errors page lists.
