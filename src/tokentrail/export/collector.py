@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from tokentrail.export.destinations import PRESETS
+
 __all__ = [
     "DEFAULT_STORAGE_DIR",
     "DESTINATIONS",
@@ -45,7 +47,7 @@ class Destination:
 
 DESTINATIONS: Mapping[str, Destination] = {
     "langsmith": Destination(
-        path="/otel/v1/traces",
+        path=PRESETS["langsmith"].path,
         headers={
             "x-api-key": "${env:LANGSMITH_API_KEY}",
             "Langsmith-Project": "${env:LANGSMITH_PROJECT:-default}",
@@ -54,16 +56,16 @@ DESTINATIONS: Mapping[str, Destination] = {
             "LANGSMITH_API_KEY": "a LangSmith API key",
             "LANGSMITH_PROJECT": "the LangSmith project the traces go to (unset: `default`)",
         },
-        regions={"us": "https://api.smith.langchain.com", "eu": "https://eu.api.smith.langchain.com"},
+        regions=PRESETS["langsmith"].regions,
     ),
     "langfuse": Destination(
-        path="/api/public/otel/v1/traces",
+        path=PRESETS["langfuse"].path,
         headers={"Authorization": "Basic ${env:LANGFUSE_AUTH}"},
         env={
             "LANGFUSE_AUTH": "base64 of `public key:secret key`, on one line: "
             "printf '%s' \"$LANGFUSE_PUBLIC_KEY:$LANGFUSE_SECRET_KEY\" | base64 | tr -d '\\n'",
         },
-        regions={"eu": "https://cloud.langfuse.com", "us": "https://us.cloud.langfuse.com"},
+        regions=PRESETS["langfuse"].regions,
     ),
     "tokentrail": Destination(
         path="/v1/traces",
