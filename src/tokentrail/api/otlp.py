@@ -20,7 +20,14 @@ from tokentrail.ingest.chain import Batch
 from tokentrail.ingest.otlp import JSON, encode_response, media_type
 from tokentrail.projects import valid_project
 
-__all__ = ["OTLP_PATHS", "PROJECT_HEADER", "error_in_request_encoding", "ingest_project", "router"]
+__all__ = [
+    "OTLP_PATHS",
+    "PROJECT_HEADER",
+    "error_in_request_encoding",
+    "ingest_project",
+    "read_body",
+    "router",
+]
 
 #: Request header that places every span of a request in one project.
 PROJECT_HEADER = "x-tokentrail-project"
@@ -49,7 +56,7 @@ async def export_traces(request: Request) -> Response:
     try:
         kind = media_type(request.headers.get("content-type"))
         batch = Batch(
-            body=await _read_body(request, request.app.state.settings.max_body_bytes),
+            body=await read_body(request, request.app.state.settings.max_body_bytes),
             media_type=kind,
             content_encoding=request.headers.get("content-encoding"),
             project=ingest_project(request.state.principal, request.headers.get(PROJECT_HEADER)),
@@ -81,7 +88,7 @@ def error_in_request_encoding(exc: TokentrailError, content_type: str | None) ->
     return _status_response(exc, kind)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int) -> bytes:
     """Read the body, stopping as soon as it is over the limit (a gzip body is checked again inflated)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:

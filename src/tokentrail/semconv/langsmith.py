@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tokentrail.semconv.common import Convention, Encoding, Family, Rule, Shape, Target, id_keys
+from tokentrail.semconv.genai import USAGE_METADATA
 from tokentrail.semconv.providers import PROVIDER_ALIASES
 
 __all__ = ["LANGSMITH", "RUN_TYPES"]
@@ -69,6 +70,8 @@ LANGSMITH = Convention(
                 # LangChain's standard tracing metadata on chat model runs.
                 Rule("ls_provider", Target.PROVIDER, values=PROVIDER_ALIASES),
                 Rule("ls_model_name", Target.REQUEST_MODEL),
+                # A run's usage stated in its metadata (runs API), as a JSON object.
+                Rule("usage_metadata", Target.OBJECT, encoding=Encoding.JSON, fields=USAGE_METADATA),
             ),
         ),
     ),
