@@ -14,10 +14,11 @@ import time
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from tests.compat.isolated import run_app
 
-from conftest import LiveServer, start_server
+from conftest import ADMIN_KEY, LiveServer, bearer
 from prices import MTOK, per_mtok
 
 THREAD = "ls-runs-thread-7"
@@ -124,23 +125,21 @@ def test_feedback_becomes_a_score_on_the_run(traced: tuple[LiveServer, dict[str,
     assert score["trace_id"] == runs["root"].replace("-", "")
 
 
-def test_a_project_key_sends_into_its_project_and_a_wrong_key_is_refused(store: Any, tmp_path: Any) -> None:
-    import httpx
+def test_a_project_key_sends_into_its_project_and_a_wrong_key_is_refused(secured_server: LiveServer) -> None:
+    access = secured_server.app.state.access
+    access.create_project("shop")
+    key, _ = access.create_key("langsmith app", project="shop", rights=["ingest"])
 
-    from conftest import ADMIN_KEY, bearer
+    runs = _run(
+        secured_server, "zstd", key=key
+    )  # its runs name LangSmith project "shop-support": the key wins
 
-    for server in start_server(store, tmp_path, admin_key=ADMIN_KEY):
-        created = httpx.post(
-            server.url + "/api/v1/keys",
-            json={"project": "shop", "rights": ["ingest"]},
-            headers=bearer(ADMIN_KEY),
-        )
-        assert created.status_code in (200, 201), created.text
-        runs = _run(server, "zstd", key=created.json()["key"])
-        server.settle()
-        rows = httpx.get(
-            server.url + "/api/v1/traces", params={"project": "shop"}, headers=bearer(ADMIN_KEY)
-        ).json()
-        assert runs["root"].replace("-", "") in {row["trace_id"] for row in rows["traces"]}
-        refused = httpx.post(server.url + "/runs/batch", json={"post": []}, headers={"x-api-key": "tt_wrong"})
-        assert refused.status_code == 401
+    secured_server.settle()
+    listed = httpx.get(
+        secured_server.url + "/api/v1/traces", params={"project": "shop"}, headers=bearer(ADMIN_KEY)
+    )
+    assert runs["root"].replace("-", "") in {row["trace_id"] for row in listed.json()["traces"]}
+    refused = httpx.post(
+        secured_server.url + "/runs/batch", json={"post": []}, headers={"x-api-key": "tt_wrong"}
+    )
+    assert refused.status_code == 401
