@@ -22,6 +22,7 @@ from tokentrail.ingest.otlp import DecodedBatch
 from tokentrail.limits import MAX_TIME_NS, RequestLimits
 from tokentrail.model import AttributeValue, RawEvent, RawSpan
 from tokentrail.semconv.common import SERVICE_NAME
+from tokentrail.semconv.langsmith import RUN_JSON_FIELDS, RUN_METADATA_PREFIX, RUN_TAGS, RUN_TEXT_FIELDS
 
 __all__ = [
     "RUNS_MEDIA_TYPE",
@@ -45,17 +46,6 @@ _OTEL_STATUS_OK, _OTEL_STATUS_ERROR = 1, 2
 #: A ``dotted_order`` segment: a 22-character UTC timestamp (``20240101T000000000000Z``), then a UUID.
 _STAMP_LENGTH = 22
 
-#: Run fields and the attribute the SDK's OTel exporter writes each to (plain strings).
-_SCALARS: Mapping[str, str] = {
-    "run_type": "langsmith.span.kind",
-    "name": "langsmith.trace.name",
-    "session_name": "langsmith.trace.session_name",
-    "session_id": "langsmith.trace.session_id",
-}
-#: Payload fields and their attribute: the whole JSON, as the exporter writes it.
-_PAYLOADS: Mapping[str, str] = {"inputs": "gen_ai.prompt", "outputs": "gen_ai.completion"}
-_METADATA_PREFIX = "langsmith.metadata."
-_TAGS = "langsmith.span.tags"
 _SCOPE = "langsmith"
 
 
@@ -149,19 +139,19 @@ def decode_runs(body: bytes, limits: RequestLimits) -> DecodedBatch:
 
 def _attributes(run: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, AttributeValue]:
     attributes: dict[str, AttributeValue] = {
-        attribute: str(run[field]) for field, attribute in _SCALARS.items() if run.get(field)
+        attribute: str(run[field]) for field, attribute in RUN_TEXT_FIELDS.items() if run.get(field)
     }
-    for field, attribute in _PAYLOADS.items():
+    for field, attribute in RUN_JSON_FIELDS.items():
         if run.get(field) is not None:
             attributes[attribute] = to_json(run[field])
     metadata = extra.get("metadata")
     if isinstance(metadata, Mapping):
         for key, value in metadata.items():
             if value is not None:
-                attributes[_METADATA_PREFIX + str(key)] = _attribute_value(value)
+                attributes[RUN_METADATA_PREFIX + str(key)] = _attribute_value(value)
     tags = run.get("tags")
     if isinstance(tags, list) and tags:
-        attributes[_TAGS] = ", ".join(str(tag) for tag in tags)
+        attributes[RUN_TAGS] = ", ".join(str(tag) for tag in tags)
     return attributes
 
 
