@@ -182,3 +182,27 @@ def test_feedback_is_a_score_on_the_run(server: LiveServer) -> None:
     (score,) = server.get("/api/v1/scores", trace_id=run_id.hex).json()["scores"]
     assert (score["name"], score["data_type"], score["string_value"]) == ("tone", "categorical", "polite")
     assert score["span_id"] == run_id.bytes[:8].hex()
+
+
+def test_feedback_beside_its_run_finds_the_runs_trace_and_a_bad_one_is_rejected_alone(
+    server: LiveServer,
+) -> None:
+    trace, child = uuid.uuid4(), uuid.uuid4()
+    good = {"run_id": str(child), "key": "helpful", "score": 1}  # no trace_id: found from the run beside it
+    body = multipart(
+        (
+            f"post.{child}",
+            orjson.dumps(run(child, trace_id=str(trace), parent_run_id=str(trace))),
+            "application/json",
+        ),
+        (f"feedback.{uuid.uuid4()}", orjson.dumps(good), "application/json"),
+        (f"feedback.{uuid.uuid4()}", orjson.dumps({"run_id": str(child)}), "application/json"),
+    )
+    answer = send(server, "/runs/multipart", body, **{"content-type": MULTIPART})
+    assert answer.status_code == 202 and "needs a key" in answer.json()["rejected"][0]
+    (score,) = server.get("/api/v1/scores", trace_id=trace.hex).json()["scores"]
+    assert (score["name"], score["data_type"], score["span_id"]) == (
+        "helpful",
+        "numeric",
+        child.bytes[:8].hex(),
+    )

@@ -15,7 +15,7 @@ import asyncio
 import functools
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +39,7 @@ from tokentrail.ingest.langsmith_runs import (
     to_raw_span,
     trace_id_of,
 )
-from tokentrail.ingest.langsmith_upload import Upload, parse_batch, parse_multipart, parse_run
+from tokentrail.ingest.langsmith_upload import Upload, parse_batch, parse_feedback, parse_multipart, parse_run
 from tokentrail.ingest.otlp import decompress
 from tokentrail.ingest.redaction import Redactor, load_policy
 from tokentrail.projects import valid_project
@@ -119,11 +119,7 @@ async def update_run(request: Request, run_id: str) -> Response:
 async def create_feedback(request: Request) -> Response:
     """One feedback on a run, kept as a score."""
 
-    def parse(body: bytes) -> Upload:
-        upload = parse_run(body, "feedback")  # a JSON object with an id, like a run
-        return Upload(feedback=list(upload.runs.values()))
-
-    return await _answer(request, parse)
+    return await _answer(request, parse_feedback)
 
 
 @dataclass(slots=True)
@@ -138,18 +134,20 @@ class _Outcome:
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)  # run id -> merged run
 
 
-async def _answer(request: Request, parse: Any) -> Response:
+async def _answer(request: Request, parse: Callable[[bytes], Upload]) -> Response:
+    """Read, ingest and answer one request: 202 with what was rejected, 409 if every run was already
+    stored, 400 if nothing could be taken."""
     state = request.app.state
     try:
         limit = state.settings.max_body_bytes
         body = await read_body(request, limit)
         upload = parse(decompress(body, request.headers.get("content-encoding"), max_bytes=limit))
         outcome = await _ingest(request, upload)
-        await run_in_threadpool(_save_extras, request, upload, outcome)
+        kept = await run_in_threadpool(_save_extras, request, upload, outcome)
     except TokentrailError as exc:
         state.metrics.refused(exc)
         return _refusal(exc)
-    taken = outcome.accepted + len(upload.feedback) + len(upload.attachments)
+    taken = outcome.accepted + kept
     if not taken and outcome.duplicates:
         return _refusal_json(409, f"{outcome.duplicates} runs are already stored", None)
     if not taken and outcome.rejected:
@@ -248,8 +246,9 @@ async def _send(request: Request, project: str, runs: list[dict[str, Any]], outc
     outcome.warnings += batch.warnings
 
 
-def _save_extras(request: Request, upload: Upload, outcome: _Outcome) -> None:
-    """Feedback as scores and attachments as media, in the project of their run."""
+def _save_extras(request: Request, upload: Upload, outcome: _Outcome) -> int:
+    """Feedback as scores and attachments as media, in the project of their run; how many were kept (one
+    that cannot be is rejected alone)."""
     store = request.app.state.store
     default = request.state.principal.project or request.app.state.settings.default_project
     scores = []
@@ -258,28 +257,46 @@ def _save_extras(request: Request, upload: Upload, outcome: _Outcome) -> None:
         project = outcome.projects.get(run_id) or _stored_project(
             request.state.principal, store, run_id, default
         )
-        scores.append(feedback_score(project, feedback, functools.partial(trace_of_span, store, project)))
+        try:
+            scores.append(
+                feedback_score(project, feedback, functools.partial(_trace_of, store, project, outcome))
+            )
+        except BadRequest as exc:
+            outcome.rejected.append(str(exc))
     save_scores(store, scores)
     now = time.time_ns()
+    media = []
     for attachment in upload.attachments:
         run = outcome.runs.get(attachment.run_id)
         if run is None:
             outcome.rejected.append(f"attachment {attachment.name!r}: run {attachment.run_id} was not taken")
             continue
-        _, trace, _ = run_ids(run)
-        media = Media(
-            project=outcome.projects[attachment.run_id],
-            id=uuid.uuid4().hex,
-            content_type=attachment.content_type or "application/octet-stream",
-            content_length=len(attachment.data),
-            trace_id=trace_id_of(trace),
-            span_id=span_id_of(uuid.UUID(attachment.run_id)),
-            field=attachment.name,
-            data=attachment.data,
-            created_ns=now,
-            uploaded_ns=now,
+        media.append(
+            Media(
+                project=outcome.projects[attachment.run_id],
+                id=uuid.uuid4().hex,
+                content_type=attachment.content_type or "application/octet-stream",
+                content_length=len(attachment.data),
+                trace_id=trace_id_of(run_ids(run)[1]),
+                span_id=span_id_of(uuid.UUID(attachment.run_id)),
+                field=attachment.name,
+                data=attachment.data,
+                created_ns=now,
+                uploaded_ns=now,
+            )
         )
-        save_media(store, media)
+    for item in media:
+        save_media(store, item)
+    return len(scores) + len(media)
+
+
+def _trace_of(store: Store, project: str, outcome: _Outcome, span_id: str) -> str | None:
+    """The trace of a run's span: from the request's own runs (not yet queryable), else from the store."""
+    for run in outcome.runs.values():
+        run_id, trace, _ = run_ids(run)
+        if span_id_of(run_id) == span_id:
+            return trace_id_of(trace)
+    return trace_of_span(store, project, span_id)
 
 
 def _project_of(principal: Principal, run: Mapping[str, Any], default: str) -> str:

@@ -19,7 +19,16 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from tokentrail.errors import BadRequest, UnsupportedMediaType
 
-__all__ = ["OPS", "RUN_FIELDS", "Attachment", "Upload", "parse_batch", "parse_multipart", "parse_run"]
+__all__ = [
+    "OPS",
+    "RUN_FIELDS",
+    "Attachment",
+    "Upload",
+    "parse_batch",
+    "parse_feedback",
+    "parse_multipart",
+    "parse_run",
+]
 
 #: What a run part does: create the run, or add to it.
 OPS = ("post", "patch")
@@ -80,6 +89,11 @@ def parse_run(body: bytes, op: str, run_id: str | None = None) -> Upload:
     if upload.rejected:
         raise BadRequest(upload.rejected[0])
     return upload
+
+
+def parse_feedback(body: bytes) -> Upload:
+    """``POST /feedback``: one feedback object."""
+    return Upload(feedback=[_json_object(body, "feedback")])
 
 
 def parse_multipart(body: bytes, content_type: str | None) -> Upload:
