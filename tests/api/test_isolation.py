@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 
 from conftest import ADMIN_KEY, bearer, start_server
 from otlp_builders import json_request, new_span_id, new_trace_id, protobuf_request, span
-from tokentrail.api.auth import INGEST_PATHS, PUBLIC_PATHS, SDK_PATHS, required_right
+from tokentrail.api.auth import INGEST_PATHS, PUBLIC_PATHS, required_right
 from tokentrail.api.otlp_grpc import EXPORT_METHOD
 from tokentrail.store.database import Store
 from tokentrail.ui import login as ui_login
@@ -90,6 +90,8 @@ def world(chdb_url, tmp_path_factory):
     server.settle()
     samples = {
         "trace_id": trace_id,
+        # A LangSmith run whose span id is alpha's span's: patching it from another project changes nothing.
+        "run_id": str(uuid.UUID(span_id * 2)),
         "span_id": span_id,
         "session_id": "alpha-secret-session",
         "rule_id": "alpha-secret-rule",
@@ -98,8 +100,6 @@ def world(chdb_url, tmp_path_factory):
         "project": "alpha",
         "key_id": alpha["read"].split("_")[1],
         "panel": "kinds",
-        # A LangSmith run whose span id is alpha's span's: patching it from another project changes nothing.
-        "run_id": str(uuid.UUID(span_id * 2)),
     }
     yield World(server.url, f"127.0.0.1:{grpc_port}", server, alpha, beta, revoked, samples)
     next(running, None)
@@ -182,8 +182,8 @@ def alpha_state(world: World) -> object:
 
 
 def refused(status: int, body: str, path: str, method: str) -> bool:
-    machine = path.startswith(("/api/", "/metrics", "/runs/")) or path in INGEST_PATHS or path in SDK_PATHS
-    is_page = not machine and method == "GET"
+    machine = path.startswith(("/api/", "/metrics")) or path in INGEST_PATHS
+    is_page = not machine and required_right(method, path) != "ingest" and method == "GET"  # SDK paths: 401
     return status == (303 if is_page else 401) and not any(marker in body for marker in MARKERS)
 
 
@@ -209,12 +209,8 @@ def test_the_other_projects_key_sees_and_changes_nothing_of_alpha(world, method,
 @pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 def test_a_key_lacking_the_right_is_refused(world, method, path):
     before = alpha_state(world)
-    if path in INGEST_PATHS or required_right(method, path) == "ingest":  # OTLP, and the SDKs' own endpoints
-        lacking = [world.alpha["read"], world.alpha["write"]]
-    elif method == "GET":
-        lacking = [world.alpha["ingest"], world.alpha["write"]]
-    else:
-        lacking = [world.alpha["read"], world.alpha["ingest"]]
+    needed = required_right(method, path)
+    lacking = [key for right, key in world.alpha.items() if right != needed]
     for key in lacking:
         status, body = call(world, method, path, bearer(key))
         assert status == 403, (status, body[:300])
