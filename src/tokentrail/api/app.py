@@ -25,6 +25,7 @@ from tokentrail.api import (
     langfuse,
     langfuse_media,
     langfuse_scores,
+    langsmith,
     live,
     media,
     metrics,
@@ -188,6 +189,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         }
 
     app.include_router(otlp.router)
+    app.include_router(langsmith.router)
     app.include_router(metrics.router)
     app.include_router(live.router, prefix="/api/v1")  # before /traces/{trace_id}, which would match it
     app.include_router(traces.router, prefix="/api/v1")

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import orjson
+import zstandard
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -63,14 +64,22 @@ def media_type(content_type: str | None) -> str:
 
 
 def decompress(body: bytes, content_encoding: str | None, *, max_bytes: int) -> bytes:
-    """Undo ``Content-Encoding: gzip`` (or ``identity``) without ever holding more than ``max_bytes``."""
+    """Undo ``Content-Encoding: gzip`` or ``zstd`` (or ``identity``) without ever holding more than
+    ``max_bytes``."""
     encoding = (content_encoding or "identity").strip().lower()
     if encoding == "identity":
         if len(body) > max_bytes:
             raise PayloadTooLarge(f"request body is {len(body)} bytes; the limit is {max_bytes}")
         return body
-    if encoding != "gzip":
-        raise UnsupportedMediaType(f"unsupported Content-Encoding {content_encoding!r}: use gzip or none")
+    inflate = _INFLATERS.get(encoding)
+    if inflate is None:
+        raise UnsupportedMediaType(
+            f"unsupported Content-Encoding {content_encoding!r}: use {', '.join(_INFLATERS)} or none"
+        )
+    return inflate(body, max_bytes)
+
+
+def _gunzip(body: bytes, max_bytes: int) -> bytes:
     # A gzip body may hold several members one after another (RFC 1952; ``cat a.gz b.gz``): all of
     # them are the body, within one limit.
     data = bytearray()
@@ -81,13 +90,35 @@ def decompress(body: bytes, content_encoding: str | None, *, max_bytes: int) -> 
             data += inflater.decompress(rest, max_bytes + 1 - len(data))
         except zlib.error as exc:
             raise BadRequest(f"body is not valid gzip: {exc}") from None
-        if len(data) > max_bytes:
-            raise PayloadTooLarge(f"decompressed body is over the limit of {max_bytes} bytes")
+        _check_inflated(len(data), max_bytes)
         if not inflater.eof:
             raise BadRequest("gzip body is truncated")
         rest = inflater.unused_data
         if not rest:
             return bytes(data)
+
+
+def _unzstd(body: bytes, max_bytes: int) -> bytes:
+    # Read one byte past the limit, never more: a small body may inflate to gigabytes. Frames one after
+    # another are one body, as with gzip members (the LangSmith SDK writes one).
+    reader = zstandard.ZstdDecompressor().stream_reader(body, read_across_frames=True)
+    try:
+        data = reader.read(max_bytes + 1)
+        _check_inflated(len(data), max_bytes)
+        if not data and body:
+            raise BadRequest("zstd body is truncated")
+    except zstandard.ZstdError as exc:
+        raise BadRequest(f"body is not valid zstd: {exc}") from None
+    return data
+
+
+def _check_inflated(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise PayloadTooLarge(f"decompressed body is over the limit of {max_bytes} bytes")
+
+
+#: The Content-Encodings a body may arrive in, and how each is inflated within a limit.
+_INFLATERS: dict[str, Callable[[bytes, int], bytes]] = {"gzip": _gunzip, "zstd": _unzstd}
 
 
 def decode_request(

@@ -14,6 +14,7 @@ from tokentrail.config import Settings
 from tokentrail.errors import UnsupportedMediaType
 from tokentrail.export.exporter import ForwardEncode
 from tokentrail.ingest.chain import Batch, Processor, SpanProcessor
+from tokentrail.ingest.langsmith_runs import RUNS_MEDIA_TYPE, decode_runs
 from tokentrail.ingest.otlp import JSON, PROTOBUF, DecodedBatch, decode_request, decompress
 from tokentrail.ingest.redaction import load_policy, redact_spans
 from tokentrail.ingest.truncation import cap_fields
@@ -36,6 +37,7 @@ PROTECTED_ATTRIBUTES = frozenset(TABLES.claims)
 DECODERS: dict[str, Callable[[bytes, RequestLimits], DecodedBatch]] = {
     PROTOBUF: lambda body, limits: decode_request(body, PROTOBUF, limits, PROTECTED_ATTRIBUTES),
     JSON: lambda body, limits: decode_request(body, JSON, limits, PROTECTED_ATTRIBUTES),
+    RUNS_MEDIA_TYPE: decode_runs,  # LangSmith runs, merged by their receiver (api/langsmith.py)
 }
 
 

@@ -13,11 +13,12 @@ Sources: open-telemetry/semantic-conventions v1.41.1 ``model/gen-ai/{registry,sp
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from tokentrail.semconv.common import Convention, Event, Rule, Target
 from tokentrail.semconv.providers import PROVIDER_ALIASES
 
-__all__ = ["GENAI", "GENAI_DEPRECATED", "OPERATION_KINDS"]
+__all__ = ["GENAI", "GENAI_DEPRECATED", "OPERATION_KINDS", "USAGE_METADATA"]
 
 #: ``gen_ai.operation.name`` -> span kind.
 OPERATION_KINDS: Mapping[str, str] = {
@@ -96,19 +97,22 @@ _EVENT_ENVELOPE = ("gen_ai.system", "gen_ai.provider.name")
 #: Azure AI Inference (and Semantic Kernel) put the whole message in one JSON attribute.
 _EVENT_CONTENT = "gen_ai.event.content"
 
-#: LangSmith's exporter writes the run's outputs into gen_ai.completion; a top-level ``usage_metadata``
-#: (LangChain's UsageMetadata, input including cached tokens) also carries the run's stated cost.
-_USAGE_METADATA = (
-    Rule("usage_metadata.input_tokens", Target.USAGE, key="input"),
-    Rule("usage_metadata.output_tokens", Target.USAGE, key="output"),
-    Rule("usage_metadata.input_token_details.cache_read", Target.USAGE, key="cache_read"),
-    Rule("usage_metadata.input_token_details.cache_creation", Target.USAGE, key="cache_write"),
-    Rule("usage_metadata.input_token_details.audio", Target.USAGE, key="audio_in"),
-    Rule("usage_metadata.output_token_details.reasoning", Target.USAGE, key="reasoning"),
-    Rule("usage_metadata.output_token_details.audio", Target.USAGE, key="audio_out"),
-    Rule("usage_metadata.total_cost", Target.COST, key="total"),
-    Rule("usage_metadata.input_cost", Target.COST, key="input"),
-    Rule("usage_metadata.output_cost", Target.COST, key="output"),
+#: LangChain's UsageMetadata (input including cached tokens), with the stated cost LangSmith adds to it.
+USAGE_METADATA = (
+    Rule("input_tokens", Target.USAGE, key="input"),
+    Rule("output_tokens", Target.USAGE, key="output"),
+    Rule("input_token_details.cache_read", Target.USAGE, key="cache_read"),
+    Rule("input_token_details.cache_creation", Target.USAGE, key="cache_write"),
+    Rule("input_token_details.audio", Target.USAGE, key="audio_in"),
+    Rule("output_token_details.reasoning", Target.USAGE, key="reasoning"),
+    Rule("output_token_details.audio", Target.USAGE, key="audio_out"),
+    Rule("total_cost", Target.COST, key="total"),
+    Rule("input_cost", Target.COST, key="input"),
+    Rule("output_cost", Target.COST, key="output"),
+)
+#: LangSmith's exporter writes the run's outputs into gen_ai.completion, with a top-level ``usage_metadata``.
+_USAGE_METADATA = tuple(
+    replace(rule, attribute=f"usage_metadata.{rule.attribute}") for rule in USAGE_METADATA
 )
 
 GENAI_DEPRECATED = Convention(

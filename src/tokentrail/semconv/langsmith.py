@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tokentrail.semconv.common import Convention, Encoding, Family, Rule, Shape, Target, id_keys
+from tokentrail.semconv.genai import USAGE_METADATA
 from tokentrail.semconv.providers import PROVIDER_ALIASES
 
-__all__ = ["LANGSMITH", "RUN_TYPES"]
+__all__ = ["LANGSMITH", "RUN_JSON_FIELDS", "RUN_METADATA_PREFIX", "RUN_TAGS", "RUN_TEXT_FIELDS", "RUN_TYPES"]
 
 #: ``langsmith.span.kind`` (the run type) -> span kind.
 RUN_TYPES: Mapping[str, str] = {
@@ -32,12 +33,26 @@ RUN_TYPES: Mapping[str, str] = {
     "parser": "chain",
 }
 
+#: A run's fields (runs API) and the attribute LangSmith's OTel exporter writes each to, as text, so a run
+#: sent to the runs API reads as one sent over OTLP (:mod:`tokentrail.ingest.langsmith_runs`).
+RUN_TEXT_FIELDS: Mapping[str, str] = {
+    "run_type": "langsmith.span.kind",
+    "name": "langsmith.trace.name",
+    "session_name": "langsmith.trace.session_name",
+    "session_id": "langsmith.trace.session_id",
+}
+#: A run's payload fields and their attribute, holding the field's whole JSON.
+RUN_JSON_FIELDS: Mapping[str, str] = {"inputs": "gen_ai.prompt", "outputs": "gen_ai.completion"}
+#: A run's ``extra.metadata`` keys go under this prefix; its tags, comma-joined, in :data:`RUN_TAGS`.
+RUN_METADATA_PREFIX = "langsmith.metadata."
+RUN_TAGS = "langsmith.span.tags"
+
 LANGSMITH = Convention(
     "langsmith",
     (
         Rule("langsmith.span.kind", Target.KIND, values=RUN_TYPES),
         Rule("langsmith.trace.name", Target.TRACE_NAME),
-        Rule("langsmith.span.tags", Target.TAGS, encoding=Encoding.CSV),
+        Rule(RUN_TAGS, Target.TAGS, encoding=Encoding.CSV),
         # {'cache_read': 5, 'cache_creation': 2, 'audio': 0} and {'reasoning': 7, 'audio': 0}.
         Rule(
             "gen_ai.usage.input_token_details",
@@ -61,7 +76,7 @@ LANGSMITH = Convention(
     ),
     families=(
         Family(
-            "langsmith.metadata.",
+            RUN_METADATA_PREFIX,
             Target.METADATA,
             Shape.MAP,
             keys=(
@@ -69,6 +84,8 @@ LANGSMITH = Convention(
                 # LangChain's standard tracing metadata on chat model runs.
                 Rule("ls_provider", Target.PROVIDER, values=PROVIDER_ALIASES),
                 Rule("ls_model_name", Target.REQUEST_MODEL),
+                # A run's usage stated in its metadata (runs API), as a JSON object.
+                Rule("usage_metadata", Target.OBJECT, encoding=Encoding.JSON, fields=USAGE_METADATA),
             ),
         ),
     ),
