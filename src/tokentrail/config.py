@@ -6,11 +6,10 @@ Every setting is declared in :data:`SETTINGS` with its variable, default and mea
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,93 +23,24 @@ from tokentrail.limits import (
     Limits,
     RequestLimits,
 )
+from tokentrail.setting_values import (
+    LOOPBACK_NAMES,
+    MAX_RETENTION_DAYS,
+    ConfigError,
+    is_loopback,
+    parse_admin_key,
+    parse_cost_ceiling,
+    parse_entries,
+    parse_mapping,
+    parse_names,
+    parse_non_negative_int,
+    parse_positive_int,
+    parse_retention_days,
+    parse_token_ceiling,
+)
 from tokentrail.store.cluster import check_cluster_name
 
-__all__ = ["SETTINGS", "ConfigError", "Settings", "parse_mapping"]
-
-
-class ConfigError(ValueError):
-    """A setting has a value that cannot be used; the message names the variable and the value."""
-
-
-def parse_mapping(text: str) -> dict[str, str]:
-    """Parse ``"a=b,c=d"`` into ``{"a": "b", "c": "d"}``."""
-    result: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ValueError(f"expected key=value, got {item!r}")
-        result[key.strip()] = value.strip()
-    return result
-
-
-#: The names of this machine's loopback interface.
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
-
-
-def is_loopback(host: str) -> bool:
-    """Whether listening on ``host`` serves this machine only (``localhost`` or a loopback address)."""
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
-    except ValueError:  # any other name may resolve to an address others reach
-        return False
-
-
-def parse_names(text: str) -> tuple[str, ...]:
-    """Parse ``"a.example, b.example"`` into lower-case names; at least one."""
-    names = tuple(dict.fromkeys(name.strip().lower() for name in text.split(",") if name.strip()))
-    if not names:
-        raise ValueError("expected one or more names, comma-separated")
-    return names
-
-
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise ValueError("must be 0 or more")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise ValueError("must be a positive integer")
-    return value
-
-
-def _entries(text: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in text.split(";") if item.strip())
-
-
-def _admin_key(text: str) -> str:
-    if len(text.strip()) < 32:
-        raise ValueError("an admin key must be 32 characters or more (e.g. `openssl rand -hex 32`)")
-    return text.strip()
-
-
-#: The longest retention a project can have: 100 years (0 keeps its rows forever).
-MAX_RETENTION_DAYS = 36_500
-
-
-def _retention_days(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= MAX_RETENTION_DAYS:
-        raise ValueError(f"must be 0 (keep forever) to {MAX_RETENTION_DAYS} days")
-    return value
-
-
-def _cost_ceiling(text: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError("must be an amount of USD, e.g. 1000000") from None
-    return Limits(max_cost_usd=value).max_cost_usd  # which holds it to its bounds
-
-
-def _token_ceiling(text: str) -> int:
-    return Limits(max_tokens=int(text)).max_tokens
+__all__ = ["MAX_RETENTION_DAYS", "SETTINGS", "ConfigError", "Settings", "is_loopback", "parse_mapping"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,10 +178,12 @@ SETTINGS: dict[str, SettingSpec] = {
         "needs an http(s) store); unset: one server.",
     ),
     "host": SettingSpec("TOKENTRAIL_HOST", str, "Address to listen on (default 127.0.0.1)."),
-    "port": SettingSpec("TOKENTRAIL_PORT", _positive_int, "HTTP port for OTLP and the API (default 4318)."),
+    "port": SettingSpec(
+        "TOKENTRAIL_PORT", parse_positive_int, "HTTP port for OTLP and the API (default 4318)."
+    ),
     "grpc_port": SettingSpec(
         "TOKENTRAIL_GRPC_PORT",
-        _non_negative_int,
+        parse_non_negative_int,
         "gRPC port for OTLP, on the same host (default 4317; 0 turns the gRPC receiver off).",
     ),
     "allowed_hosts": SettingSpec(
@@ -262,37 +194,37 @@ SETTINGS: dict[str, SettingSpec] = {
     ),
     "max_body_bytes": SettingSpec(
         "TOKENTRAIL_MAX_BODY_BYTES",
-        _positive_int,
+        parse_positive_int,
         "Largest accepted request body, after decompression (default 33554432); larger gets 413.",
     ),
     "max_media_bytes": SettingSpec(
         "TOKENTRAIL_MAX_MEDIA_BYTES",
-        _positive_int,
+        parse_positive_int,
         "Largest file an SDK may upload beside its spans (Langfuse media) (default 33554432); larger gets "
         "413 and the span keeps its media reference.",
     ),
     "max_payload_chars": SettingSpec(
         "TOKENTRAIL_MAX_PAYLOAD_CHARS",
-        _positive_int,
+        parse_positive_int,
         "Any text value (input, output, attribute, event attribute, span name, status message) longer "
         "than this many characters is stored cut, ending with a '…[truncated N chars]' marker, and its "
         "span gets tokentrail.truncated=true (default 65536).",
     ),
     "max_spans_per_request": SettingSpec(
         "TOKENTRAIL_MAX_SPANS_PER_REQUEST",
-        _positive_int,
+        parse_positive_int,
         "A request with more spans than this is refused with 413, nothing stored (default 20000).",
     ),
     "max_attributes_per_span": SettingSpec(
         "TOKENTRAIL_MAX_ATTRIBUTES_PER_SPAN",
-        _positive_int,
+        parse_positive_int,
         "Attributes a span (an event, a resource) keeps; past it the surplus is dropped except the ones "
         "conventions read (usage, model, ids, session), counted in tokentrail.dropped_attributes "
         "(default 1000).",
     ),
     "max_attribute_depth": SettingSpec(
         "TOKENTRAIL_MAX_ATTRIBUTE_DEPTH",
-        _positive_int,
+        parse_positive_int,
         "Levels of arrays and maps an attribute value keeps; deeper parts become '…[nested too deep]' "
         "(default 16).",
     ),
@@ -313,17 +245,19 @@ SETTINGS: dict[str, SettingSpec] = {
         "Project for spans no header or mapping places (default 'default').",
     ),
     "batch_max_spans": SettingSpec(
-        "TOKENTRAIL_BATCH_MAX_SPANS", _positive_int, "Most spans the writer inserts at once (default 50000)."
+        "TOKENTRAIL_BATCH_MAX_SPANS",
+        parse_positive_int,
+        "Most spans the writer inserts at once (default 50000).",
     ),
     "flush_interval_ms": SettingSpec(
         "TOKENTRAIL_FLUSH_INTERVAL_MS",
-        _positive_int,
+        parse_positive_int,
         "Longest an accepted span waits in the write-ahead log before it is inserted and queryable "
         "(default 500).",
     ),
     "max_pending_spans": SettingSpec(
         "TOKENTRAIL_MAX_PENDING_SPANS",
-        _positive_int,
+        parse_positive_int,
         "Spans waiting for the writer before new requests get 503 + Retry-After (default 500000).",
     ),
     "prices_file": SettingSpec(
@@ -333,30 +267,30 @@ SETTINGS: dict[str, SettingSpec] = {
     ),
     "ingest_processes": SettingSpec(
         "TOKENTRAIL_INGEST_PROCESSES",
-        _non_negative_int,
+        parse_non_negative_int,
         "Processes that decode and normalize OTLP bodies; 0 runs that on a thread of the server's own "
         "process (default: one per core, at most 4; 0 on a single core).",
     ),
     "max_queued_requests": SettingSpec(
         "TOKENTRAIL_MAX_QUEUED_REQUESTS",
-        _positive_int,
+        parse_positive_int,
         "OTLP requests waiting to be decoded before new ones get 503 + Retry-After (default 64).",
     ),
     "min_free_disk_mb": SettingSpec(
         "TOKENTRAIL_MIN_FREE_DISK_MB",
-        _non_negative_int,
+        parse_non_negative_int,
         "Free space in MiB kept on the disk of the data directory and the embedded store: below it OTLP "
         "requests get 503 + Retry-After and reads go on (default 512; 0: never refuse).",
     ),
     "max_tokens_per_span": SettingSpec(
         "TOKENTRAIL_MAX_TOKENS_PER_SPAN",
-        _token_ceiling,
+        parse_token_ceiling,
         "A span stating more tokens of one type than this has its usage dropped and is unpriced "
         "(invalid_usage) (default 1000000000).",
     ),
     "max_span_cost_usd": SettingSpec(
         "TOKENTRAIL_MAX_SPAN_COST_USD",
-        _cost_ceiling,
+        parse_cost_ceiling,
         "A cost a span states above this many USD is dropped: an LLM call is priced from its usage, "
         "anything else is unpriced (invalid_cost) (default 1000000).",
     ),
@@ -368,22 +302,22 @@ SETTINGS: dict[str, SettingSpec] = {
     ),
     "admin_key": SettingSpec(
         "TOKENTRAIL_ADMIN_KEY",
-        _admin_key,
+        parse_admin_key,
         "A key (32 characters or more) that acts as admin without being stored: turns authentication on, "
         "to create the first projects and keys, or to recover when every admin key is lost.",
     ),
     "session_hours": SettingSpec(
-        "TOKENTRAIL_SESSION_HOURS", _positive_int, "Hours a UI sign-in lasts (default 12)."
+        "TOKENTRAIL_SESSION_HOURS", parse_positive_int, "Hours a UI sign-in lasts (default 12)."
     ),
     "retention_days": SettingSpec(
         "TOKENTRAIL_RETENTION_DAYS",
-        _retention_days,
+        parse_retention_days,
         "Days the store keeps a project's spans unless the project has a retention of its own "
         "(tokentrail retention set); 0 keeps them forever (default 0).",
     ),
     "forward": SettingSpec(
         "TOKENTRAIL_FORWARD",
-        _entries,
+        parse_entries,
         "Destinations every accepted span is also sent to over OTLP/HTTP, ';'-separated: NAME=URL, "
         "'langsmith' (LANGSMITH_API_KEY, LANGSMITH_PROJECT, LANGSMITH_ENDPOINT) or 'langfuse' "
         "(LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY, LANGFUSE_BASE_URL), ':eu' or ':us' for the region; "
@@ -391,13 +325,13 @@ SETTINGS: dict[str, SettingSpec] = {
     ),
     "forward_headers": SettingSpec(
         "TOKENTRAIL_FORWARD_HEADERS",
-        _entries,
+        parse_entries,
         "Headers sent to a destination, ';'-separated NAME=Header:Value; a value $VAR is read from that "
         "environment variable.",
     ),
     "forward_queue_mb": SettingSpec(
         "TOKENTRAIL_FORWARD_QUEUE_MB",
-        _positive_int,
+        parse_positive_int,
         "MiB of spans each destination's queue holds on disk while it is behind; past it ingest gets 503 "
         "+ Retry-After (default 1024).",
     ),
