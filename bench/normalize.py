@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue, KeyValueList
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as OtlpSpan
 
+from tokentrail.export.otlp_encode import key_values
 from tokentrail.ingest.otlp import PROTOBUF, decode_request
 from tokentrail.model import Span
 from tokentrail.semconv import normalize
@@ -1234,30 +1234,6 @@ SHAPES = (
 # -- OTLP payloads ---------------------------------------------------------------------------------------
 
 
-def any_value(value: Any) -> AnyValue:
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    if isinstance(value, str):
-        return AnyValue(string_value=value)
-    if isinstance(value, list | tuple):
-        return AnyValue(array_value=ArrayValue(values=[any_value(item) for item in value]))
-    if isinstance(value, dict):
-        return AnyValue(kvlist_value=KeyValueList(values=key_values(_kvlist(value))))
-    raise TypeError(f"no OTLP value for {value!r}")
-
-
-def _kvlist(value: dict[str, Any]) -> dict[str, Any]:
-    return {key: item for key, item in value.items() if item is not None}  # OTLP has no null in a kvlist
-
-
-def key_values(attributes: dict[str, Any]) -> list[KeyValue]:
-    return [KeyValue(key=key, value=any_value(value)) for key, value in attributes.items()]
-
-
 def resource_attributes(shape: Shape) -> dict[str, Any]:
     return {
         "service.name": f"support-bot-{shape.name.replace('_', '-')}",
@@ -1293,7 +1269,7 @@ def make_payloads(
     while traces_left > 0:
         request = ExportTraceServiceRequest()
         resource_spans = request.resource_spans.add()
-        resource_spans.resource.attributes.extend(key_values(resource_attributes(shape)))
+        resource_spans.resource.attributes.extend(key_values(resource_attributes(shape).items()))
         scopes: dict[str, Any] = {}
         for _ in range(min(traces_per_request, traces_left)):
             trace_id = rng.randbytes(16)
@@ -1315,10 +1291,10 @@ def make_payloads(
                         kind=spec.kind,
                         start_time_unix_nano=start,
                         end_time_unix_nano=start + rng.randrange(5_000_000, 4_000_000_000),
-                        attributes=key_values(spec.attributes),
+                        attributes=key_values(spec.attributes.items()),
                         events=[
                             OtlpSpan.Event(
-                                name=name, time_unix_nano=start + 1000, attributes=key_values(attrs)
+                                name=name, time_unix_nano=start + 1000, attributes=key_values(attrs.items())
                             )
                             for name, attrs in spec.events
                         ],

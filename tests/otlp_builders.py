@@ -7,8 +7,10 @@ import os
 from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
+
+from tokentrail.export.otlp_encode import any_value
 
 NOW_NS = 1_767_225_600_000_000_000  # 2026-01-01T00:00:00Z
 
@@ -45,24 +47,10 @@ def span(
     }
 
 
-def _any_value(value: Any) -> AnyValue:
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    if isinstance(value, list):
-        result = AnyValue()
-        result.array_value.values.extend(_any_value(item) for item in value)
-        return result
-    return AnyValue(string_value=str(value))
-
-
 def protobuf_request(spans: list[dict[str, Any]], service: str = "test-app", scope: str = "tests") -> bytes:
     request = ExportTraceServiceRequest()
     resource_spans = request.resource_spans.add()
-    resource_spans.resource.attributes.append(KeyValue(key="service.name", value=_any_value(service)))
+    resource_spans.resource.attributes.append(KeyValue(key="service.name", value=any_value(service)))
     scope_spans = resource_spans.scope_spans.add()
     scope_spans.scope.name = scope
     for item in spans:
@@ -75,7 +63,7 @@ def protobuf_request(spans: list[dict[str, Any]], service: str = "test-app", sco
             start_time_unix_nano=item["start_ns"],
             end_time_unix_nano=item["end_ns"],
         )
-        pb.attributes.extend(KeyValue(key=k, value=_any_value(v)) for k, v in item["attributes"].items())
+        pb.attributes.extend(KeyValue(key=k, value=any_value(v)) for k, v in item["attributes"].items())
         if item["error"]:
             pb.status.code = Status.STATUS_CODE_ERROR
             pb.status.message = item["error"]

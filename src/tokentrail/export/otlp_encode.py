@@ -22,13 +22,14 @@ from tokentrail.model import Span, Status
 from tokentrail.semconv.common import SERVICE_NAME
 from tokentrail.semconv.outgoing import SCALARS, USAGE
 
-__all__ = ["encode_spans", "span_attributes"]
+__all__ = ["any_value", "encode_spans", "key_values", "span_attributes"]
 
 
 _STATUS = {Status.UNSET: OtlpStatus.STATUS_CODE_UNSET, Status.OK: OtlpStatus.STATUS_CODE_OK}
 
 
-def _value(value: Any) -> AnyValue:
+def any_value(value: Any) -> AnyValue:
+    """``value`` as an OTLP ``AnyValue`` (lists and dicts nested; any other type as its text)."""
     if type(value) is str:  # nearly every value: one check, not five
         return AnyValue(string_value=value)
     if isinstance(value, bool):
@@ -37,19 +38,20 @@ def _value(value: Any) -> AnyValue:
         return AnyValue(int_value=value)
     if isinstance(value, float):
         return AnyValue(double_value=value)
-    if isinstance(value, list):
-        any_value = AnyValue()
-        any_value.array_value.values.extend(_value(item) for item in value)
-        return any_value
+    if isinstance(value, list | tuple):
+        array = AnyValue()
+        array.array_value.values.extend(any_value(item) for item in value)
+        return array
     if isinstance(value, dict):
-        any_value = AnyValue()
-        any_value.kvlist_value.values.extend(_pairs(value.items()))
-        return any_value
+        kvlist = AnyValue()
+        kvlist.kvlist_value.values.extend(key_values(value.items()))
+        return kvlist
     return AnyValue(string_value=str(value))
 
 
-def _pairs(items: Iterable[tuple[str, Any]]) -> list[KeyValue]:
-    return [KeyValue(key=key, value=_value(value)) for key, value in items if value is not None]
+def key_values(items: Iterable[tuple[str, Any]]) -> list[KeyValue]:
+    """OTLP key-values of ``items`` (None values left out: OTLP has no null)."""
+    return [KeyValue(key=key, value=any_value(value)) for key, value in items if value is not None]
 
 
 def span_attributes(span: Span) -> dict[str, Any]:
@@ -73,7 +75,7 @@ def _otlp_span(span: Span) -> OtlpSpan:
         name=span.name,
         start_time_unix_nano=span.start_ns,
         end_time_unix_nano=span.end_ns,
-        attributes=_pairs(span_attributes(span).items()),
+        attributes=key_values(span_attributes(span).items()),
         status=OtlpStatus(
             code=_STATUS.get(span.status, OtlpStatus.STATUS_CODE_ERROR), message=span.error_message
         ),
@@ -82,7 +84,7 @@ def _otlp_span(span: Span) -> OtlpSpan:
         message.events.add(
             name=event["name"],
             time_unix_nano=event["time_ns"],
-            attributes=_pairs(event["attributes"].items()),
+            attributes=key_values(event["attributes"].items()),
         )
     return message
 
@@ -97,7 +99,7 @@ def encode_spans(spans: Iterable[Span]) -> bytes:
         group = by_resource.get(key)
         if group is None:
             group = by_resource[key] = request.resource_spans.add()
-            group.resource.attributes.extend(_pairs(resource.items()))
+            group.resource.attributes.extend(key_values(resource.items()))
             group.scope_spans.add().scope.name = span.scope
         group.scope_spans[0].spans.append(_otlp_span(span))
     return request.SerializeToString() if by_resource else b""
