@@ -7,7 +7,8 @@ from urllib.parse import parse_qs
 from starlette.datastructures import QueryParams
 
 from tokentrail.documents.encoding import iso
-from tokentrail.ui.charts import HEIGHT, LABEL_CHAR_W, OTHER_COLOUR, WIDTH, stacked_bars
+from tokentrail.ui.charts import HEIGHT, LABEL_CHAR_W, WIDTH, stacked_bars
+from tokentrail.ui.palette import OTHER_COLOUR
 from tokentrail.ui.views import Query
 
 HOUR_NS = 3600 * 10**9

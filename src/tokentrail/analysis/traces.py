@@ -8,18 +8,24 @@ import re
 from dataclasses import dataclass
 
 from tokentrail.analysis.retries import RETRY_ATTRIBUTES, RetriedAttempt, retries_in_tree
+from tokentrail.analysis.services import Hop, hop_of
 from tokentrail.analysis.tree import TraceTree, TreeNode, build_tree, critical_path
 from tokentrail.errors import BadRequest, NotFound
 from tokentrail.semconv.emitters import INCOMPLETE_USAGE
+from tokentrail.semconv.hops import HOP_ATTRIBUTES
 from tokentrail.store.database import Store
 from tokentrail.store.traces import span_payloads, trace_spans
 
 __all__ = ["SpanDetail", "read_span", "read_tree"]
 
 _TRACE_ID = re.compile(r"[0-9a-f]{32}")
-# What a tree without payloads still reads of the attributes: what marks a retry, and usage known to be
-# incomplete.
-_KEPT_ATTRIBUTE_NAMES = (*(attribute.name for attribute in RETRY_ATTRIBUTES), INCOMPLETE_USAGE)
+# What a tree without payloads still reads of the attributes: what marks a retry, usage known to be
+# incomplete, and how a request crossed into another service.
+_KEPT_ATTRIBUTE_NAMES = (
+    *(attribute.name for attribute in RETRY_ATTRIBUTES),
+    INCOMPLETE_USAGE,
+    *HOP_ATTRIBUTES,
+)
 
 
 def read_tree(store: Store, project: str, trace_id: str, *, payloads: bool) -> TraceTree:
@@ -37,11 +43,12 @@ def read_tree(store: Store, project: str, trace_id: str, *, payloads: bool) -> T
 @dataclass(frozen=True, slots=True)
 class SpanDetail:
     """One node of a tree, its span with payloads; the attempt it retried, if any; whether it is on the
-    trace's critical path."""
+    trace's critical path; the hop into it from another service, if any."""
 
     node: TreeNode
     retried: RetriedAttempt | None
     critical: bool
+    hop: Hop | None
 
 
 def read_span(store: Store, project: str, tree: TraceTree, span_id: str) -> SpanDetail:
@@ -55,4 +62,4 @@ def read_span(store: Store, project: str, tree: TraceTree, span_id: str) -> Span
     # A copy: the tree may be shown whole too, bare.
     detailed = dataclasses.replace(node, span={**node.span, **payload})
     retried = retries_in_tree(tree).attempts.get(node.span_id)
-    return SpanDetail(detailed, retried, critical=node.span_id in critical_path(tree))
+    return SpanDetail(detailed, retried, critical=node.span_id in critical_path(tree), hop=hop_of(tree, node))

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from tokentrail.analysis.retries import RetriedAttempt, TraceRetries, retries_in_tree
+from tokentrail.analysis.services import Hop, ServiceShare, hops_in_tree, services_in_tree
 from tokentrail.analysis.traces import SpanDetail
 from tokentrail.analysis.tree import TraceTree, TreeNode, critical_path
 from tokentrail.documents.encoding import iso, money, money_map, tokens, usage
@@ -14,7 +15,7 @@ from tokentrail.semconv.emitters import INCOMPLETE_USAGE
 from tokentrail.store.sql import Page
 from tokentrail.store.traces import TraceRow
 
-__all__ = ["node_json", "span_json", "trace_list", "trace_row", "tree_json"]
+__all__ = ["hop_json", "node_json", "service_json", "span_json", "trace_list", "trace_row", "tree_json"]
 
 
 def trace_list(page: Page[TraceRow]) -> dict[str, Any]:
@@ -41,6 +42,7 @@ def trace_row(row: TraceRow) -> dict[str, Any]:
         "session_id": row["session_id"] or None,
         "user_id": row["user_id"] or None,
         "service": row["service"],
+        "services": sorted(row["services"]),
         "models": sorted(row["models"]),
         "root_missing": bool(row["root_missing"]),
     }
@@ -50,14 +52,19 @@ def tree_json(
     tree: TraceTree, retries: TraceRetries | None = None, *, payloads: bool = True
 ) -> dict[str, Any]:
     """A trace tree as a flat, depth-first list of nodes (safe for any depth), with totals, the critical
-    path and retried attempts (found in the tree unless given); without ``payloads``, nodes lack
-    them (see :func:`node_json`)."""
+    path, retried attempts (found in the tree unless given), its services and the hops between them;
+    without ``payloads``, nodes lack them (see :func:`node_json`)."""
     retries = retries_in_tree(tree) if retries is None else retries
     critical = critical_path(tree)
     on_path = set(critical)
+    hops = hops_in_tree(tree)
     spans = [
         node_json(
-            node, retries.attempts.get(node.span_id), critical=node.span_id in on_path, payloads=payloads
+            node,
+            retries.attempts.get(node.span_id),
+            critical=node.span_id in on_path,
+            hop=hops.get(node.span_id),
+            payloads=payloads,
         )
         for node in tree.walk()
     ]
@@ -76,15 +83,44 @@ def tree_json(
         "retry_waste": money(retries.waste),
         "retried_attempts": retries.count,
         "critical_path": critical,
+        "services": [service_json(share) for share in services_in_tree(tree)],
+        "hops": [hop_json(hop) for hop in hops.values()],
         "spans": spans,
     }
 
 
+def service_json(share: ServiceShare) -> dict[str, Any]:
+    """One service's part of a trace."""
+    return {
+        "name": share.name,
+        "span_count": share.span_count,
+        "cost": money(share.cost),
+        "busy_ns": share.busy_ns,
+    }
+
+
+def hop_json(hop: Hop) -> dict[str, Any]:
+    """One crossing from a service into another."""
+    return {
+        "span_id": hop.span_id,
+        "parent_span_id": hop.parent_span_id,
+        "from_service": hop.from_service,
+        "to_service": hop.to_service,
+        "via": hop.via,
+        "crossing_ns": hop.crossing_ns,
+    }
+
+
 def node_json(
-    node: TreeNode, retried: RetriedAttempt | None = None, *, critical: bool = False, payloads: bool = True
+    node: TreeNode,
+    retried: RetriedAttempt | None = None,
+    *,
+    critical: bool = False,
+    hop: Hop | None = None,
+    payloads: bool = True,
 ) -> dict[str, Any]:
-    """One span of a tree with its subtree rollups; with ``payloads``, also its input, output,
-    attributes, resource, events and metadata (which its span row must then hold)."""
+    """One span of a tree with its subtree rollups and the hop into it; with ``payloads``, also its
+    input, output, attributes, resource, events and metadata (which its span row must then hold)."""
     span = node.span
     error = None
     if span["status"] == "error" or span["error_type"] or span["error_message"]:
@@ -131,6 +167,7 @@ def node_json(
         "retry": None
         if retried is None
         else {"replaced_by": retried.replaced_by, "reason": retried.reason, "waste": money(retried.waste)},
+        "hop": None if hop is None else hop_json(hop),
         "subtree_error_count": node.subtree_errors,
         "subtree_span_count": node.subtree_spans,
         "critical": critical,
@@ -152,4 +189,4 @@ def node_json(
 
 def span_json(detail: SpanDetail) -> dict[str, Any]:
     """One span of a tree with its payloads, as :func:`tree_json` lists it."""
-    return node_json(detail.node, detail.retried, critical=detail.critical)
+    return node_json(detail.node, detail.retried, critical=detail.critical, hop=detail.hop)

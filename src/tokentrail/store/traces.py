@@ -51,6 +51,7 @@ class TraceRow(TypedDict):
     session_id: str
     user_id: str
     service: str
+    services: list[str]
     models: list[str]
     #: 1 when no span of the trace is a root (its root has not arrived, or never will), else 0.
     root_missing: int
@@ -70,6 +71,7 @@ _TRACE_ROW = {
     "session_id": "t_session",
     "user_id": "t_user",
     "service": "t_service",
+    "services": "t_services",
     "models": "t_models",
 }
 #: The select list of a :class:`TraceRow` over the aggregates :data:`TRACE_ROW_AGGREGATES` (their

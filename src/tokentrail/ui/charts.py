@@ -7,15 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from tokentrail.documents.encoding import iso
+from tokentrail.ui.palette import OTHER_COLOUR, PALETTE
 from tokentrail.ui.views import Query
 
-__all__ = ["PALETTE", "STACKS", "stacked_bars"]
+__all__ = ["STACKS", "stacked_bars"]
 
 #: What a cost chart can be stacked by (``/api/v1/costs/timeseries`` group_by values).
 STACKS = ("model", "provider", "kind", "service", "user")
-#: Series colours, distinguishable in both themes; the folded "other" series is grey.
-PALETTE = ("#3b6fd9", "#d9822b", "#2f9e6e", "#a054c8", "#d64550", "#1f9bb4", "#b8912a", "#6b7a8f")
-OTHER_COLOUR = "#9aa3ad"
 #: The trace list filter a series key opens (no filter: the bucket's traces of every kind).
 _TRACE_FILTER = {"model": "model", "service": "service", "user": "user"}
 

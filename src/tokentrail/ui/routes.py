@@ -173,6 +173,7 @@ async def trace_page(request: Request, trace_id: str) -> Response:
         {
             "trace": shown,
             "rows": views.tree_rows(shown),
+            "services": views.service_legend(shown),
             "span": views.span_detail(span_json(selected)),
             "selected": selected_id,
         },

@@ -18,8 +18,19 @@ from starlette.requests import Request
 from tokentrail.model import FAILED_CALL
 from tokentrail.semconv import conversation
 from tokentrail.semconv.conversation import Document, Message
+from tokentrail.ui.palette import PALETTE
 
-__all__ = ["KINDS", "Query", "SpanDetail", "otlp_endpoint", "span_detail", "tree_rows", "turn"]
+__all__ = [
+    "HOPS",
+    "KINDS",
+    "Query",
+    "SpanDetail",
+    "otlp_endpoint",
+    "service_legend",
+    "span_detail",
+    "tree_rows",
+    "turn",
+]
 
 #: Span kind -> (short badge text, what a screen reader says).
 KINDS: Mapping[str, tuple[str, str]] = {
@@ -36,6 +47,9 @@ KINDS: Mapping[str, tuple[str, str]] = {
     "http": ("HTTP", "HTTP request"),
     "other": ("·", "span"),
 }
+#: How a request crossed into another service (a hop's ``via``) -> what its marker says (nothing when
+#: unknown).
+HOPS: Mapping[str, str] = {"http": "HTTP", "queue": "queue", "rpc": "RPC"}
 #: Heat levels of a branch by its share of the trace's cost: level i from share HEAT_STEPS[i - 1] up.
 HEAT_STEPS = (Decimal("0.02"), Decimal("0.1"), Decimal("0.25"), Decimal("0.5"), Decimal("0.8"))
 
@@ -72,10 +86,18 @@ def _heat(share: Decimal) -> int:
     return sum(1 for step in HEAT_STEPS if share >= step)
 
 
+def service_legend(tree: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The trace's services, each with its colour: the colour of its tag on every row of the page."""
+    return [
+        {**service, "colour": PALETTE[index % len(PALETTE)]} for index, service in enumerate(tree["services"])
+    ]
+
+
 def tree_rows(tree: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The trace's spans depth-first, each with what its tree line and waterfall bar need."""
     start, length = tree["start_ns"], max(1, tree["duration_ns"])
     total = Decimal(tree["cost"])
+    colours = {service["name"]: service["colour"] for service in service_legend(tree)}
     rows = []
     for span in tree["spans"]:
         subtree = Decimal(span["subtree_cost"]["total"])
@@ -94,6 +116,8 @@ def tree_rows(tree: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "failing": span["subtree_error_count"] > 0,
                 "has_children": bool(span["child_span_ids"]),
                 "no_billed_usage": _no_billed_usage(span),
+                "colour": colours[span["service"]],
+                "hop_via": _hop_via(span),
             }
         )
     return rows
@@ -114,12 +138,18 @@ class SpanDetail:
     output_text: str = ""
     events: list[dict[str, Any]] = field(default_factory=list)
     no_billed_usage: bool = False
+    hop_via: str = ""
 
 
 def span_detail(span: dict[str, Any]) -> SpanDetail:
     badge, kind_label = KINDS.get(span["kind"], KINDS["other"])
     detail = SpanDetail(
-        span, badge, kind_label, events=span["events"], no_billed_usage=_no_billed_usage(span)
+        span,
+        badge,
+        kind_label,
+        events=span["events"],
+        no_billed_usage=_no_billed_usage(span),
+        hop_via=_hop_via(span),
     )
     detail.input_text, detail.output_text = _pretty(span["input"]), _pretty(span["output"])
     if span["kind"] in conversation.ARGUMENT_KINDS:
@@ -141,6 +171,11 @@ def turn(trace: Mapping[str, Any]) -> dict[str, Any]:
 def _no_billed_usage(span: Mapping[str, Any]) -> bool:
     """A call the provider refused without usage: shown as failed and billed nothing, never unpriced."""
     return bool(span["cost"]["price_source"] == FAILED_CALL)
+
+
+def _hop_via(span: Mapping[str, Any]) -> str:
+    """How the request crossed into the span's service, as its marker says it ("" when unknown)."""
+    return HOPS.get(span["hop"]["via"] or "", "") if span["hop"] else ""
 
 
 def _pretty(text: str) -> str:

@@ -151,11 +151,14 @@ function traceRow(trace, project) {
   link.href = `/traces/${trace.trace_id}` + (project ? `?project=${encodeURIComponent(project)}` : "");
   link.textContent = trace.name || "(unnamed)";
   const name = cell(row, link);
-  if (trace.session_id) {
-    const session = document.createElement("span");
-    session.className = "sub";
-    session.textContent = " session " + trace.session_id;
-    name.append(session);
+  const notes = [];
+  if (trace.session_id) notes.push(" session " + trace.session_id);
+  if (trace.services.length > 1) notes.push(` ${trace.services.length} services`);
+  for (const text of notes) {
+    const note = document.createElement("span");
+    note.className = "sub";
+    note.textContent = text;
+    name.append(note);
   }
   const time = document.createElement("time");
   time.dateTime = trace.start_time;
