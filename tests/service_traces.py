@@ -3,51 +3,55 @@ gateway enqueues a Celery task, a worker runs it and calls a priced tool service
 
 from __future__ import annotations
 
-from otlp_builders import NOW_NS, protobuf_request, span
+from otlp_builders import NOW_NS, new_span_id, protobuf_request, span
 
 MS = 1_000_000
+
+# Each span: service, name, its parent (by name), start after the question (ms), duration (ms), attributes.
+_SPANS = (
+    ("gateway", "POST /ask", "", 0, 400, {"http.route": "/ask"}),
+    (
+        "gateway",
+        "apply_async/answer",
+        "POST /ask",
+        5,
+        3,
+        {"celery.action": "apply_async", "messaging.message.id": "t1"},
+    ),
+    (
+        "worker",
+        "run/answer",
+        "apply_async/answer",
+        45,
+        300,
+        {"celery.action": "run", "messaging.destination": "celery"},
+    ),
+    ("worker", "POST", "run/answer", 60, 100, {"http.method": "POST", "http.url": "http://tools:8001/price"}),
+    (
+        "tools",
+        "POST /price",
+        "POST",
+        62,
+        90,
+        {"http.method": "POST", "http.route": "/price", "tool.cost_usd": "0.05"},
+    ),
+)
 
 
 def three_service_requests(trace_id: str) -> dict[str, bytes]:
     """The OTLP request each service sends (one resource each), by service name. Hops: gateway → worker
     by queue, 40 ms after the enqueuing span started; worker → tools by HTTP, 2 ms after the call."""
-    question = span(
-        "POST /ask", trace_id, start_ns=NOW_NS, duration_ms=400, attributes={"http.route": "/ask"}
-    )
-    enqueue = span(
-        "apply_async/answer",
-        trace_id,
-        parent=question["span_id"],
-        start_ns=NOW_NS + 5 * MS,
-        duration_ms=3,
-        attributes={"celery.action": "apply_async", "messaging.message.id": "task-1"},
-    )
-    run = span(
-        "run/answer",
-        trace_id,
-        parent=enqueue["span_id"],
-        start_ns=NOW_NS + 45 * MS,
-        duration_ms=300,
-        attributes={"celery.action": "run", "messaging.destination": "celery"},
-    )
-    call = span(
-        "POST",
-        trace_id,
-        parent=run["span_id"],
-        start_ns=NOW_NS + 60 * MS,
-        duration_ms=100,
-        attributes={"http.method": "POST", "http.url": "http://tools:8001/price"},
-    )
-    serve = span(
-        "POST /price",
-        trace_id,
-        parent=call["span_id"],
-        start_ns=NOW_NS + 62 * MS,
-        duration_ms=90,
-        attributes={"http.method": "POST", "http.route": "/price", "tool.cost_usd": "0.05"},
-    )
-    return {
-        "gateway": protobuf_request([question, enqueue], service="gateway"),
-        "worker": protobuf_request([run, call], service="worker"),
-        "tools": protobuf_request([serve], service="tools"),
-    }
+    ids = {name: new_span_id() for _, name, *_ in _SPANS}
+    by_service: dict[str, list[dict[str, object]]] = {}
+    for service, name, parent, start_ms, duration_ms, attributes in _SPANS:
+        built = span(
+            name,
+            trace_id,
+            ids[name],
+            ids.get(parent, ""),
+            start_ns=NOW_NS + start_ms * MS,
+            duration_ms=duration_ms,
+            attributes=attributes,
+        )
+        by_service.setdefault(service, []).append(built)
+    return {service: protobuf_request(spans, service=service) for service, spans in by_service.items()}
