@@ -14,6 +14,7 @@ import tokentrail
 from conftest import start_server
 from tokentrail.sdk import configure
 from tokentrail.sdk.exporting import dropped_spans
+from tokentrail.sdk.instrumentations import INSTRUMENTATIONS
 
 QUEUE = 20
 
@@ -36,7 +37,7 @@ def test_a_down_server_costs_spans_not_the_app_and_a_server_back_gets_the_later_
     tokentrail.init(
         f"http://127.0.0.1:{port}",
         tracer_provider=TracerProvider(),
-        instrument={"threading": False, "httpx": False, "requests": False, "fastapi": False},
+        instrument=dict.fromkeys(INSTRUMENTATIONS, False),
         export_timeout=0.5,
         max_queue_size=QUEUE,
     )

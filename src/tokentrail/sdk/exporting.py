@@ -5,8 +5,8 @@ full it logs a warning for every span it drops and counts nothing an application
 bound is kept in front of it: :class:`BoundedBatchProcessor` admits a span only while fewer than
 ``max_queue_size`` are waiting or being exported (its exporter wrapper, :class:`_Counted`, releases them as
 each export ends), so the SDK's own queue never fills. Spans refused there, and spans an export failed
-to deliver (the server down past the exporter's short timeout), are counted in :func:`dropped_spans` and
-logged once per process.
+to deliver (the server down past the exporter's short timeout), are counted in :func:`dropped_spans`; the
+first drop is logged, once (per ``init``).
 """
 
 from __future__ import annotations
@@ -25,22 +25,15 @@ _logger = logging.getLogger("tokentrail.sdk")
 
 
 class _Drops:
-    """The process's count of spans that never reached the server; the first drop is logged."""
+    """The process's count of spans that never reached the server."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.count = 0
 
-    def add(self, count: int, why: str) -> None:
+    def add(self, count: int) -> None:
         with self._lock:
-            first = self.count == 0
             self.count += count
-        if first:
-            _logger.warning(
-                "tokentrail: dropping spans (%s); the app is unaffected. Later drops are counted, not "
-                "logged: tokentrail.sdk.dropped_spans()",
-                why,
-            )
 
 
 _DROPS = _Drops()
@@ -81,22 +74,23 @@ for _name in _EXPORTER_LOGGERS:
 class _Counted(SpanExporter):
     """An exporter that releases its processor's places as each batch ends and counts failed batches."""
 
-    def __init__(self, exporter: SpanExporter, release: Any) -> None:
+    def __init__(self, exporter: SpanExporter, release: Any, dropped: Any) -> None:
         self._exporter = exporter
         self._release = release
+        self._dropped = dropped
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         _OWN_EXPORTS.exporting.active = True
         try:
             result = self._exporter.export(spans)
         except Exception as exc:  # an exporter must not raise; one that does still loses the batch
-            _DROPS.add(len(spans), f"export failed: {exc!r}")
+            self._dropped(len(spans), f"export failed: {exc!r}")
             raise
         finally:
             _OWN_EXPORTS.exporting.active = False
             self._release(len(spans))
         if result is not SpanExportResult.SUCCESS:
-            _DROPS.add(len(spans), "the tokentrail server could not be reached or refused them")
+            self._dropped(len(spans), "the tokentrail server could not be reached or refused them")
         return result
 
     def shutdown(self) -> None:
@@ -123,8 +117,9 @@ class BoundedBatchProcessor(BatchSpanProcessor):
         self._held = 0
         self._bound = max_queue_size
         self._shutdown_timeout_millis = shutdown_timeout_millis
+        self._logged = False
         super().__init__(
-            _Counted(exporter, self._release),
+            _Counted(exporter, self._release, self._dropped),
             # Room for a batch being exported beside a full queue: the SDK's own queue never drops.
             max_queue_size=max_queue_size + max_export_batch_size,
             schedule_delay_millis=schedule_delay_millis,
@@ -140,7 +135,17 @@ class BoundedBatchProcessor(BatchSpanProcessor):
         if admitted:
             super().on_end(span)
         else:
-            _DROPS.add(1, f"the export queue is full ({self._bound} spans)")
+            self._dropped(1, f"the export queue is full ({self._bound} spans)")
+
+    def _dropped(self, count: int, why: str) -> None:
+        _DROPS.add(count)
+        if not self._logged:
+            self._logged = True
+            _logger.warning(
+                "tokentrail: dropping spans (%s); the app is unaffected. Later drops are counted, not "
+                "logged: tokentrail.dropped_spans()",
+                why,
+            )
 
     def _release(self, count: int) -> None:
         with self._lock:
