@@ -21,6 +21,21 @@ DEFAULT_MAX_PAYLOAD_CHARS = 65536
 _RECEIVERS = frozenset({"self", "cls"})
 
 
+def _jsonable(value: object) -> object:
+    """What JSON cannot write, as something it can: pydantic models and dataclasses as their fields,
+    anything else as its ``repr``."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return repr(value)
+
+
+# One encoder for every call: json.dumps with options builds a new one each time.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_jsonable)
+
+
 class Capture:
     """Whether payloads are captured, and the limit and redaction rules applied to them."""
 
@@ -37,21 +52,10 @@ class Capture:
 
     def text(self, value: object) -> str:
         """``value`` as JSON text (text stays as it is), secrets masked, cut at the limit."""
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=_jsonable)
+        text = value if isinstance(value, str) else _ENCODER.encode(value)
         if self.redactor is not None:
             text = self.redactor.redact(text)
         return cut(text, self.max_chars) if len(text) > self.max_chars else text
-
-
-def _jsonable(value: object) -> object:
-    """What JSON cannot write, as something it can: pydantic models and dataclasses as their fields,
-    anything else as its ``repr``."""
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return dump()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    return repr(value)
 
 
 def arguments(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
