@@ -63,3 +63,34 @@ def test_each_instrumentation_has_its_switch(name):
 def test_an_unknown_instrumentation_name_is_refused():
     with pytest.raises(ValueError, match="unknown instrumentation"):
         tokentrail.sdk.instrumentations.instrument(None, {"opena1": True})  # type: ignore[arg-type]
+
+
+def test_with_threading_on_the_context_follows_into_a_thread_pool():
+    script = """
+import json
+from concurrent.futures import ThreadPoolExecutor
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+import tokentrail
+
+provider = tokentrail.init("http://127.0.0.1:9", instrument={"threading": True})
+memory = InMemorySpanExporter()
+provider.add_span_processor(SimpleSpanProcessor(memory))
+
+@tokentrail.trace(name="in a thread")
+def work(index):
+    return index
+
+with tokentrail.session("s-threads"), ThreadPoolExecutor(2) as pool:
+    list(pool.map(work, range(4)))
+print(json.dumps([span.attributes.get("tokentrail.session.id") for span in memory.get_finished_spans()]))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["s-threads"] * 4
