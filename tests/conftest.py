@@ -86,7 +86,8 @@ def _free_port() -> int:
 
 
 def start_server(store: Store, tmp_path: Path, **settings_overrides: object) -> Iterator[LiveServer]:
-    port = _free_port()
+    """A server over ``store`` on a free port (or ``port=``, to come back where a stopped one was)."""
+    port = settings_overrides.pop("port", None) or _free_port()
     # Ingest on a thread: a process pool per test server would cost seconds of spawning each time;
     # tests/ingest/test_offload.py runs the process pool.
     settings_overrides.setdefault("ingest_processes", 0)
