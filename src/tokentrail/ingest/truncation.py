@@ -8,8 +8,8 @@ leaves a top-level attribute whole for normalization to read (the payloads in it
 from __future__ import annotations
 
 from tokentrail.limits import TRUNCATED
+from tokentrail.marker import cut
 from tokentrail.model import Span
-from tokentrail.semconv.values import TRUNCATION_MARKER, truncate
 
 __all__ = ["cap_fields", "cut"]
 
@@ -27,12 +27,6 @@ _FIELDS = (
     "user_id",
     "trace_name",
 )
-
-
-def cut(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters, the marker saying how many were cut included (so a
-    later cap at the same limit leaves it alone)."""
-    return truncate(text, max(limit - len(TRUNCATION_MARKER.format(len(text))), 0))
 
 
 def cap_fields(span: Span, limit: int) -> bool:

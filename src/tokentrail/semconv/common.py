@@ -210,11 +210,18 @@ def id_keys(session: tuple[str, ...] = SESSION_KEYS, user: tuple[str, ...] = USE
 TOKENTRAIL = Convention(
     "tokentrail",
     (
+        Rule("tokentrail.span.kind", Target.KIND, values={kind: kind for kind in SpanKind}),
         Rule("tokentrail.cost.usd", Target.CUSTOM_COST),
         Rule("tokentrail.session.id", Target.SESSION_ID),
         Rule("tokentrail.user.id", Target.USER_ID),
         Rule("tokentrail.trace.name", Target.TRACE_NAME),
+        Rule("tokentrail.tags", Target.TAGS),
+        Rule("tokentrail.tool.name", Target.TOOL_NAME, keep=True),
+        Rule("tokentrail.input", Target.INPUT),
+        Rule("tokentrail.output", Target.OUTPUT),
     ),
+    # tokentrail.metadata(plan="pro") writes tokentrail.metadata.plan: nested contexts merge key by key.
+    families=(Family("tokentrail.metadata.", Target.METADATA, Shape.MAP),),
 )
 
 #: General OpenTelemetry conventions and common ad-hoc names; the lowest tier, so an LLM convention's

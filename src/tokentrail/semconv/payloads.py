@@ -40,11 +40,12 @@ from typing import Any
 from genai_prices.data_snapshot import find_provider_by_id, get_snapshot
 from genai_prices.types import Provider, UsageExtractor
 
+from tokentrail.marker import TRUNCATION_MARKER
 from tokentrail.model import USAGE_TYPES
 from tokentrail.pricing.catalog import USAGE_KEYS
 from tokentrail.pricing.providers import PROVIDER_IDS
 from tokentrail.semconv.common import USAGE_PARTS
-from tokentrail.semconv.values import PYTHON_LITERAL_LIMIT, TRUNCATION_MARKER, python_literal
+from tokentrail.semconv.values import PYTHON_LITERAL_LIMIT, python_literal
 
 __all__ = ["COVERAGE", "FORMATS", "PayloadFormat", "PayloadUsage", "may_state_parts", "usage_from_payload"]
 

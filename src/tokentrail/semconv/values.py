@@ -16,11 +16,9 @@ from typing import Any
 
 import orjson
 
+from tokentrail.marker import truncate
 from tokentrail.model import AttributeValue, SpanKind
 from tokentrail.semconv.common import Encoding, Target
-
-#: Marker appended to a capped string; ``{}`` is the number of characters cut.
-TRUNCATION_MARKER = "…[truncated {} chars]"
 
 Converter = Callable[[AttributeValue], Any]
 
@@ -64,11 +62,6 @@ def loads(text: str | bytes) -> Any:
     that treat unreadable values as raw.)
     """
     return orjson.loads(text)
-
-
-def truncate(text: str, limit: int) -> str:
-    """The first ``limit`` characters of ``text`` and the marker saying how many more there were."""
-    return text[:limit] + TRUNCATION_MARKER.format(len(text) - limit)
 
 
 def capped(text: str, limit: int) -> str:

@@ -1,0 +1,104 @@
+"""Payloads as span text: a traced function's arguments and result as JSON, redacted with the server's
+rules (:mod:`tokentrail.ingest.redaction`, which is pure) and cut at the server's size limit with its
+truncation marker."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+
+from tokentrail.ingest.redaction import Redactor, load_policy
+from tokentrail.marker import cut
+
+__all__ = ["DEFAULT_MAX_PAYLOAD_CHARS", "Capture", "Collected", "arguments", "current", "use"]
+
+#: The server's default ``max_payload_chars``: text the SDK keeps, the server keeps too.
+DEFAULT_MAX_PAYLOAD_CHARS = 65536
+#: Parameters that are the object a method was called on, not an input.
+_RECEIVERS = frozenset({"self", "cls"})
+
+
+class Capture:
+    """Whether payloads are captured, and the limit and redaction rules applied to them."""
+
+    def __init__(
+        self,
+        enabled: bool = True,
+        max_chars: int = DEFAULT_MAX_PAYLOAD_CHARS,
+        redaction_file: Path | None = None,
+        project: str = "*",
+    ) -> None:
+        self.enabled = enabled
+        self.max_chars = max_chars
+        self.redactor: Redactor | None = load_policy(redaction_file).for_project(project)
+
+    def text(self, value: object) -> str:
+        """``value`` as JSON text (text stays as it is), secrets masked, cut at the limit."""
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=_jsonable)
+        if self.redactor is not None:
+            text = self.redactor.redact(text)
+        return cut(text, self.max_chars) if len(text) > self.max_chars else text
+
+
+def _jsonable(value: object) -> object:
+    """What JSON cannot write, as something it can: pydantic models and dataclasses as their fields,
+    anything else as its ``repr``."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return repr(value)
+
+
+def arguments(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A call's arguments by parameter name, the receiver (``self``, ``cls``) left out."""
+    try:
+        bound = signature.bind_partial(*args, **kwargs)
+    except TypeError:  # the call itself is wrong and will raise; record what was passed
+        return {"args": list(args), "kwargs": kwargs}
+    return {name: value for name, value in bound.arguments.items() if name not in _RECEIVERS}
+
+
+class Collected:
+    """The items a generator yields, kept while they fit the payload limit (the rest are only counted):
+    text chunks join into one text, other items make a list."""
+
+    def __init__(self, limit: int) -> None:
+        self.items: list[object] = []
+        self.limit = limit
+        self.size = 0
+        self.left_out = 0
+
+    def add(self, item: object) -> None:
+        if self.size > self.limit:
+            self.left_out += 1
+            return
+        self.items.append(item)
+        self.size += len(item) if isinstance(item, str) else len(repr(item))
+
+    def value(self) -> object:
+        """What was yielded: the joined text, or the list of items; a marker counts the items left out."""
+        marker = [f"…[{self.left_out} more items]"] if self.left_out else []
+        if all(isinstance(item, str) for item in self.items):
+            return "".join([*map(str, self.items), *marker])
+        return [*self.items, *marker]
+
+
+#: A capture of payloads, set by ``init``; before it, the defaults.
+_CURRENT: list[Capture] = []
+
+
+def current() -> Capture:
+    """The capture rules ``init`` set (the defaults before it)."""
+    if not _CURRENT:
+        _CURRENT.append(Capture())
+    return _CURRENT[0]
+
+
+def use(capture: Capture) -> None:
+    """Make ``capture`` the rules every traced function applies from now on."""
+    _CURRENT[:] = [capture]
