@@ -30,10 +30,12 @@ pytestmark = [
 #: (service, span name) of each hop from the gateway's request to the tool, each the child of the last.
 HOPS = (
     ("gateway", "POST /ask"),
+    ("gateway", "fastapi.endpoint"),
     ("gateway", "apply_async/demo.answer"),
     ("worker", "run/demo.answer"),
     ("worker", "POST"),
     ("tool-service", "POST /search"),
+    ("tool-service", "fastapi.endpoint"),
     ("tool-service", "web_search"),
 )
 

@@ -13,16 +13,17 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import httpx
 
 import tokentrail
-from tokentrail.demo_services.broker import free_port, redis_server
+from tokentrail.demo_services.processes import free_port, listening, redis_server, stop, wait_until
+from tokentrail.sdk.instrumentations import INSTRUMENTATIONS
 
 __all__ = ["CONVERSATIONS", "Answer", "Services", "ask", "run_conversations", "services"]
 
@@ -35,10 +36,13 @@ CONVERSATIONS = (
     ),
 )
 
+#: The instrumentations the services do not use stay off (importing them would slow every start).
+_UNUSED = sorted(set(INSTRUMENTATIONS) - {"httpx", "fastapi", "celery"})
 #: Spans leave each service within this many milliseconds (the OTel SDK's default is 5 s).
 _EXPORT_DELAY_MS = "200"
-_UVICORN = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--log-level", "warning"]
-_CELERY = [sys.executable, "-m", "celery", "-A", "tokentrail.demo_services.worker", "worker"]
+_UVICORN = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1", "--log-level", "warning"]
+_APPS = "tokentrail.demo_services"
+_CELERY = [sys.executable, "-m", "celery", "-A", f"{_APPS}.worker", "worker"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +65,7 @@ class Services:
     def stop(self) -> None:
         """Stop every service, the gateway first; each flushes its spans as it exits."""
         for process in reversed(self.processes.values()):
-            _stop(process)
+            stop(process)
 
     def failed(self) -> str:
         """What the services that exited printed, if any has."""
@@ -69,35 +73,9 @@ class Services:
         return "".join(f"{name}: {(self.logs / f'{name}.log').read_text()[-2000:]}\n" for name in ended)
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url + "/healthz", timeout=2).is_success:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
-
-
 def _start(name: str, command: list[str], env: Mapping[str, str], logs: Path) -> subprocess.Popen[bytes]:
     with open(logs / f"{name}.log", "wb") as log:
         return subprocess.Popen(command, env=dict(env), stdout=log, stderr=subprocess.STDOUT)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    # SIGTERM: uvicorn and Celery shut down warm, and the SDK flushes its spans at exit.
-    process.terminate()
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @contextmanager
@@ -109,7 +87,8 @@ def services(
     with ExitStack() as stack:
         logs = workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tokentrail-demo-")))
         redis = stack.enter_context(redis_server(logs))
-        tools, gateway = (f"http://127.0.0.1:{free_port()}" for _ in range(2))
+        ports = {"tool-service": free_port(), "gateway": free_port()}
+        tools, gateway = (f"http://127.0.0.1:{port}" for port in ports.values())
         env = {
             **os.environ,
             "TOKENTRAIL_ENDPOINT": endpoint,
@@ -117,31 +96,24 @@ def services(
             "CELERY_RESULT_BACKEND": redis,
             "DEMO_TOOLS_URL": tools,
             "OTEL_BSP_SCHEDULE_DELAY": _EXPORT_DELAY_MS,
-            "OTEL_PYTHON_FASTAPI_EXCLUDED_URLS": "healthz",
         }
+        env.update({f"TOKENTRAIL_INSTRUMENT_{name.upper()}": "false" for name in _UNUSED})
         given = {"TOKENTRAIL_API_KEY": api_key, "TOKENTRAIL_PROJECT": project}
         env.update({name: value for name, value in given.items() if value})
         commands = {
-            "tool-service": [
-                *_UVICORN,
-                "--port",
-                tools.rsplit(":", 1)[1],
-                "tokentrail.demo_services.tools:app",
-            ],
+            "tool-service": [*_UVICORN, "--port", str(ports["tool-service"]), f"{_APPS}.tools:create_app"],
             "worker": [*_CELERY, "--pool", "solo", "--loglevel", "warning", "--without-heartbeat"],
-            "gateway": [
-                *_UVICORN,
-                "--port",
-                gateway.rsplit(":", 1)[1],
-                "tokentrail.demo_services.gateway:app",
-            ],
+            "gateway": [*_UVICORN, "--port", str(ports["gateway"]), f"{_APPS}.gateway:create_app"],
         }
         running = Services(gateway, {}, logs)
         stack.callback(running.stop)
         for name, command in commands.items():
             running.processes[name] = _start(name, command, env, logs)
-        for name, url in (("tool-service", tools), ("gateway", gateway)):
-            _wait_healthy(url, running.processes[name], logs / f"{name}.log")
+        for name, port in ports.items():
+            try:
+                wait_until(partial(listening, port), running.processes[name], name)
+            except RuntimeError as exc:
+                raise RuntimeError(f"{exc}\n{running.failed()}") from None
         yield running
 
 

@@ -1,19 +1,22 @@
-"""The tool service: a web search over HTTP whose every call costs a stated fee (``@tokentrail.tool``)."""
+"""The tool service: a web search over HTTP whose every call costs a stated fee (``@tokentrail.tool``).
+
+Run with ``uvicorn --factory tokentrail.demo_services.tools:create_app``.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
 import tokentrail
+from tokentrail.demo_services.web import traced_app
 
-__all__ = ["SEARCH_FEE", "app"]
+__all__ = ["SEARCH_FEE", "create_app"]
 
 #: What one search costs, in USD.
 SEARCH_FEE = 0.002
 
-tokentrail.init(service="tool-service")
-app = FastAPI(title="tokentrail demo: tool service")
+router = APIRouter()
 
 
 class Query(BaseModel):
@@ -27,11 +30,11 @@ def web_search(query: str) -> list[str]:
     return [f"kb-{100 + n}: how {topic} works, part {n}" for n in range(1, 4)]
 
 
-@app.post("/search")
+@router.post("/search")
 def search(body: Query) -> dict[str, list[str]]:
     return {"results": web_search(body.query)}
 
 
-@app.get("/healthz")
-def healthz() -> dict[str, bool]:
-    return {"ok": True}
+def create_app() -> FastAPI:
+    """The tool-service's app (uvicorn's ``--factory``)."""
+    return traced_app("tool-service", router)

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_shutdown
 from opentelemetry import trace
 
 import tokentrail
@@ -28,6 +28,11 @@ app = Celery("tokentrail-demo")
 def _trace_the_worker(**_: Any) -> None:
     # At worker start, not at import: the gateway imports this module too, as another service.
     tokentrail.init(service="worker")
+
+
+@worker_shutdown.connect
+def _send_the_last_spans(**_: Any) -> None:
+    tokentrail.flush()
 
 
 def _chat(model: str, provider: str, question: str, reply: str, tokens: tuple[int, int]) -> None:
