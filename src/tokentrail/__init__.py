@@ -11,10 +11,15 @@ from tokentrail import sdk
 
 if TYPE_CHECKING:
     from tokentrail.sdk import (
+        consume,
+        consume_many,
         dropped_spans,
+        extract,
         flush,
         init,
+        inject,
         metadata,
+        produce,
         record_cost,
         session,
         shutdown,
@@ -32,12 +37,14 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 __all__ = [
     "__version__",
     "consume",
+    "consume_many",
     "dropped_spans",
     "extract",
     "flush",
     "init",
     "inject",
     "metadata",
+    "produce",
     "record_cost",
     "session",
     "shutdown",

@@ -14,6 +14,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
+import tokentrail
+from tokentrail.sdk.attributes import SESSION, USER
 from tokentrail.sdk.propagation import consume, consume_many, extract, inject, produce
 
 _EXPORTER = InMemorySpanExporter()
@@ -51,9 +53,8 @@ def _elsewhere() -> Iterator[None]:
 
 @pytest.fixture
 def session_baggage() -> Iterator[None]:
-    token = context.attach(baggage.set_baggage("tokentrail.session.id", "chat-1"))
-    yield
-    context.detach(token)
+    with tokentrail.session("chat-1"):
+        yield
 
 
 def _tracer() -> trace.Tracer:
@@ -69,7 +70,7 @@ def test_the_consumer_span_is_the_child_of_the_producer_span(spans, session_bagg
         consume(headers, "process question", system="redis", destination="questions"),
         _tracer().start_as_current_span("work"),
     ):
-        seen = baggage.get_baggage("tokentrail.session.id")
+        seen = baggage.get_baggage(SESSION)
 
     ended = _ended()
     producer, consumer, work = ended["send question"], ended["process question"], ended["work"]
@@ -92,15 +93,15 @@ def test_headers_carry_the_baggage_to_a_consumer_with_no_context_of_its_own(sess
     assert set(headers) == {"traceparent", "baggage"}
     with _elsewhere():
         with consume(headers, "handle"):
-            assert baggage.get_baggage("tokentrail.session.id") == "chat-1"
-        assert baggage.get_baggage("tokentrail.session.id") is None  # the message's context ends with it
+            assert baggage.get_baggage(SESSION) == "chat-1"
+        assert baggage.get_baggage(SESSION) is None  # the message's context ends with it
 
 
 def test_a_linked_consumer_starts_its_own_trace_and_keeps_the_baggage(spans, session_baggage):
     with _tracer().start_as_current_span("request") as request:
         headers = inject({})
     with _elsewhere(), consume(headers, "fan-out step", link=True, attributes={"step": 2}):
-        seen = baggage.get_baggage("tokentrail.session.id")
+        seen = baggage.get_baggage(SESSION)
 
     step = _ended()["fan-out step"]
     assert step.parent is None and step.context.trace_id != request.get_span_context().trace_id
@@ -112,16 +113,14 @@ def test_a_linked_consumer_starts_its_own_trace_and_keeps_the_baggage(spans, ses
 def test_a_batch_links_every_message_and_keeps_only_the_baggage_they_share(spans):
     carriers = []
     for user in ("u-1", "u-2"):
-        ctx = baggage.set_baggage(
-            "tokentrail.user.id", user, baggage.set_baggage("tokentrail.session.id", "s")
-        )
-        token = context.attach(ctx)
-        with _tracer().start_as_current_span(f"request {user}"):
+        with (
+            tokentrail.session("s"),
+            tokentrail.user(user),
+            _tracer().start_as_current_span(f"request {user}"),
+        ):
             carriers.append(inject({}))
-        context.detach(token)
-    token = context.attach(baggage.set_baggage("tokentrail.session.id", "s"))
-    carriers.append(inject({}))  # sent outside any span: the session but no trace to link to
-    context.detach(token)
+    with tokentrail.session("s"):
+        carriers.append(inject({}))  # sent outside any span: the session but no trace to link to
 
     with consume_many(carriers, "process batch", system="redis"):
         shared = dict(baggage.get_all())
@@ -132,7 +131,7 @@ def test_a_batch_links_every_message_and_keeps_only_the_baggage_they_share(spans
         ended["request u-1"].context.span_id,
         ended["request u-2"].context.span_id,
     }
-    assert shared == {"tokentrail.session.id": "s"}
+    assert shared == {SESSION: "s"}  # not the user: the messages disagree on it
     assert batch.attributes is not None and batch.attributes["messaging.batch.message_count"] == 3
 
 

@@ -137,7 +137,7 @@ def ask(running: Services, session: str, user: str, question: str) -> Answer:
 
 def run_conversations(running: Services) -> list[Answer]:
     """Every conversation of :data:`CONVERSATIONS`, each a new chat session, one question after another."""
-    answers = []
+    answers: list[Answer] = []
     for user, questions in CONVERSATIONS:
         session = f"chat-{secrets.token_hex(4)}"
         answers.extend(ask(running, session, user, question) for question in questions)
