@@ -15,7 +15,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 import tokentrail
-from tokentrail.sdk.attributes import SESSION, USER
+from tokentrail.sdk.attributes import SESSION
 from tokentrail.sdk.propagation import consume, consume_many, extract, inject, produce
 
 _EXPORTER = InMemorySpanExporter()
