@@ -2,21 +2,26 @@
 through a real Redis, and the priced tool service, each traced with tokentrail.init. Proven against a live
 server through its REST API: the parent/child links across processes, the session and user on every span,
 each span's service, and the tool's fee in the trace's and the session's totals; and with the server down
-for a while, the app keeps answering and what is sent once it is back arrives."""
+for a while, the app keeps answering and what is sent once it is back arrives. ``tokentrail demo --services``
+prints each question's trace and stops every process it started."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from conftest import _free_port, start_server
-from tokentrail.demo_services.runner import Answer, ask, run_conversations, services
+from tokentrail.cli import app as cli_app
+from tokentrail.demo_services.runner import CONVERSATIONS, Answer, ask, run_conversations, services
 from tokentrail.demo_services.tools import SEARCH_FEE
 
 pytestmark = [
@@ -108,3 +113,21 @@ def test_with_the_server_down_the_app_answers_and_later_spans_arrive(store, tmp_
             running.stop()  # each service flushes what it holds as it exits
 
             _assert_one_trace_across_services(server, when_back)
+
+
+def test_the_demo_command_prints_a_trace_per_question_and_leaves_nothing_running(server):
+    before = _children()
+    result = CliRunner().invoke(cli_app, ["demo", "--services", "--url", server.url])
+
+    assert result.exit_code == 0, result.output
+    trace_ids = re.findall(r"/traces/([0-9a-f]{32})", result.output)
+    assert len(trace_ids) == sum(len(questions) for _, questions in CONVERSATIONS)
+    for trace_id in trace_ids:
+        assert {s["service"] for s in _spans(server, trace_id)} == {"gateway", "worker", "tool-service"}
+    assert _children() == before
+
+
+def _children() -> set[int]:
+    """The processes this test process started that still run."""
+    found = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+    return {int(pid) for pid in found}

@@ -8,6 +8,7 @@ them too), and each answer names its trace.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 import subprocess
@@ -38,6 +39,12 @@ CONVERSATIONS = (
 
 #: The instrumentations the services do not use stay off (importing them would slow every start).
 _UNUSED = sorted(set(INSTRUMENTATIONS) - {"httpx", "fastapi", "celery"})
+#: What the services import beyond tokentrail's own dependencies: the ``demo`` extra.
+_NEEDED = (
+    "celery",
+    "redis",
+    *(f"opentelemetry.instrumentation.{name}" for name in ("celery", "fastapi", "httpx")),
+)
 #: Spans leave each service within this many milliseconds (the OTel SDK's default is 5 s).
 _EXPORT_DELAY_MS = "200"
 _UVICORN = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1", "--log-level", "warning"]
@@ -84,6 +91,9 @@ def services(
 ) -> Iterator[Services]:
     """Run Redis, the tool service, the worker and the gateway, exporting to ``endpoint`` (into
     ``project``, else the key's or the server's default); stop them all on exit."""
+    missing = [name for name in _NEEDED if importlib.util.find_spec(name) is None]
+    if missing:
+        raise RuntimeError(f"the services demo needs {', '.join(missing)}: pip install 'tokentrail[demo]'")
     with ExitStack() as stack:
         logs = workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tokentrail-demo-")))
         redis = stack.enter_context(redis_server(logs))
