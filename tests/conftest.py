@@ -85,9 +85,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(store: Store, tmp_path: Path, **settings_overrides: object) -> Iterator[LiveServer]:
-    """A server over ``store`` on a free port (or ``port=``, to come back where a stopped one was)."""
-    port = settings_overrides.pop("port", None) or _free_port()
+def start_server(
+    store: Store, tmp_path: Path, port: int | None = None, **settings_overrides: object
+) -> Iterator[LiveServer]:
+    """A live server over ``store`` on ``port`` (default: a free one)."""
+    port = port or _free_port()
     # Ingest on a thread: a process pool per test server would cost seconds of spawning each time;
     # tests/ingest/test_offload.py runs the process pool.
     settings_overrides.setdefault("ingest_processes", 0)

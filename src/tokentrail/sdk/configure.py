@@ -23,7 +23,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from tokentrail.sdk import capture, instrumentations
 from tokentrail.sdk.capture import DEFAULT_MAX_PAYLOAD_CHARS, Capture
 from tokentrail.sdk.context import ContextSpanProcessor
-from tokentrail.sdk.exporting import BoundedBatchProcessor, otlp_exporter
+from tokentrail.sdk.exporting import BoundedBatchProcessor, dropped_spans, otlp_exporter
 
 __all__ = ["ENVIRONMENT", "Installed", "flush", "init", "installed", "shutdown"]
 
@@ -180,11 +180,12 @@ def _new_provider(service: str | None) -> TracerProvider:
 
 
 def flush(timeout: float = 5.0) -> bool:
-    """Send the spans ended so far; True when they were sent within ``timeout`` seconds. Call it before a
-    script or a serverless function returns. Never waits longer than ``timeout``."""
+    """Send the spans ended so far; True when all were sent (none dropped) within ``timeout`` seconds.
+    Call it before a script or a serverless function returns. Never waits longer than ``timeout``."""
     current = installed()
     if current is None:
         return True
+    dropped = dropped_spans()
     outcome: list[bool] = []
     # The SDK's force_flush ignores its timeout (and waits on a down server): run it aside, wait so long.
     worker = threading.Thread(
@@ -194,7 +195,7 @@ def flush(timeout: float = 5.0) -> bool:
     )
     worker.start()
     worker.join(timeout)
-    return bool(outcome and outcome[0])
+    return bool(outcome and outcome[0]) and dropped_spans() == dropped
 
 
 def shutdown(timeout: float = 5.0) -> None:

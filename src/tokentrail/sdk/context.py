@@ -8,8 +8,8 @@ installs in every process, copies the entries onto each span as it starts.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 
 from opentelemetry import baggage
 from opentelemetry import context as otel_context
@@ -22,39 +22,47 @@ from tokentrail.sdk.attributes import CONTEXT_PREFIX, METADATA_PREFIX, SESSION, 
 __all__ = ["ContextSpanProcessor", "metadata", "session", "tags", "user"]
 
 
-@contextmanager
-def _entries(entries: Mapping[str, str]) -> Iterator[None]:
-    current = otel_context.get_current()
-    for key, value in entries.items():
-        current = baggage.set_baggage(key, value, current)
-    token = otel_context.attach(current)
-    try:
-        yield
-    finally:
-        otel_context.detach(token)
+class _Entries(AbstractContextManager[None]):
+    """Baggage entries added to the current context while the block runs (a class, not a generator:
+    it runs around every request)."""
+
+    __slots__ = ("_entries", "_tokens")
+
+    def __init__(self, entries: Mapping[str, str]) -> None:
+        self._entries = entries
+        self._tokens: list[object] = []
+
+    def __enter__(self) -> None:
+        current = otel_context.get_current()
+        for key, value in self._entries.items():
+            current = baggage.set_baggage(key, value, current)
+        self._tokens.append(otel_context.attach(current))
+
+    def __exit__(self, *exc_info: object) -> None:
+        otel_context.detach(self._tokens.pop())  # type: ignore[arg-type]
 
 
 def session(session_id: str) -> AbstractContextManager[None]:
     """Spans started inside belong to the session (chat, thread) ``session_id``."""
-    return _entries({SESSION: str(session_id)})
+    return _Entries({SESSION: str(session_id)})
 
 
 def user(user_id: str) -> AbstractContextManager[None]:
     """Spans started inside act for the user ``user_id``."""
-    return _entries({USER: str(user_id)})
+    return _Entries({USER: str(user_id)})
 
 
 def tags(*names: str) -> AbstractContextManager[None]:
     """Spans started inside carry these tags, beside those of an enclosing ``tags``."""
     current = _tag_list(baggage.get_baggage(TAGS))
     merged = current + [str(name) for name in names if str(name) not in current]
-    return _entries({TAGS: json.dumps(merged, ensure_ascii=False)})
+    return _Entries({TAGS: json.dumps(merged, ensure_ascii=False)})
 
 
 def metadata(**values: object) -> AbstractContextManager[None]:
     """Spans started inside carry these metadata entries (values that are not text become JSON), beside
     those of an enclosing ``metadata``."""
-    return _entries({METADATA_PREFIX + key: _text(value) for key, value in values.items()})
+    return _Entries({METADATA_PREFIX + key: _text(value) for key, value in values.items()})
 
 
 def _text(value: object) -> str:

@@ -18,11 +18,13 @@ from typing import Any, TypeVar, overload
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace as trace_api
+from opentelemetry.context import Context
 from opentelemetry.trace import Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from tokentrail.sdk import capture, configure
 from tokentrail.sdk.attributes import INPUT, OUTPUT, SPAN_KIND, TOOL_NAME
+from tokentrail.sdk.capture import Collected
 from tokentrail.sdk.costs import Amount, as_decimal, record_cost
 
 __all__ = ["tool", "trace"]
@@ -98,31 +100,42 @@ def _coroutine(fn: Callable[..., Any], step: _Step) -> Callable[..., Any]:
     return call
 
 
+@contextmanager
+def _iteration(
+    step: _Step, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Iterator[tuple[Context, Collected]]:
+    """A generator's span, from its first item to its end: the context to run it in, and what it
+    yields."""
+    span = _tracer().start_span(step.name, attributes=step.attributes)
+    collected = Collected(capture.current().max_chars)
+    step.started(span, args, kwargs)
+    try:
+        with _failures_recorded(span):
+            yield trace_api.set_span_in_context(span), collected
+    finally:
+        step.finished(span, collected.value())
+        span.end()
+
+
 def _generator(fn: Callable[..., Any], step: _Step) -> Callable[..., Any]:
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Iterator[Any]:
-        span = _tracer().start_span(step.name, attributes=step.attributes)
-        inside = trace_api.set_span_in_context(span)
-        collected = capture.Collected(capture.current().max_chars)
-        step.started(span, args, kwargs)
         items = fn(*args, **kwargs)
-        try:
-            with _failures_recorded(span):
+        with _iteration(step, args, kwargs) as (inside, collected):
+            try:
                 while True:
                     # Current only while the generator runs: never across a yield to the consumer.
                     token = otel_context.attach(inside)
                     try:
                         item = next(items)
                     except StopIteration:
-                        break
+                        return
                     finally:
                         otel_context.detach(token)
                     collected.add(item)
                     yield item
-        finally:
-            items.close()  # the consumer stopped early: the generator's own cleanup runs now
-            step.finished(span, collected.value())
-            span.end()
+            finally:
+                items.close()  # the consumer stopped early: the generator's own cleanup runs now
 
     return call
 
@@ -130,27 +143,21 @@ def _generator(fn: Callable[..., Any], step: _Step) -> Callable[..., Any]:
 def _async_generator(fn: Callable[..., Any], step: _Step) -> Callable[..., Any]:
     @functools.wraps(fn)
     async def call(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        span = _tracer().start_span(step.name, attributes=step.attributes)
-        inside = trace_api.set_span_in_context(span)
-        collected = capture.Collected(capture.current().max_chars)
-        step.started(span, args, kwargs)
         items = fn(*args, **kwargs)
-        try:
-            with _failures_recorded(span):
+        with _iteration(step, args, kwargs) as (inside, collected):
+            try:
                 while True:
                     token = otel_context.attach(inside)
                     try:
                         item = await items.__anext__()
                     except StopAsyncIteration:
-                        break
+                        return
                     finally:
                         otel_context.detach(token)
                     collected.add(item)
                     yield item
-        finally:
-            await items.aclose()
-            step.finished(span, collected.value())
-            span.end()
+            finally:
+                await items.aclose()
 
     return call
 

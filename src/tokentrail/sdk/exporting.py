@@ -52,6 +52,32 @@ def dropped_spans() -> int:
     return _DROPS.count
 
 
+#: The loggers the OTLP exporters report each failed batch to (shared with any exporter of the app's).
+_EXPORTER_LOGGERS = (
+    "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+    "opentelemetry.exporter.otlp.proto.http._common",
+    "opentelemetry.exporter.otlp.proto.grpc.exporter",
+)
+
+
+class _OwnExports(logging.Filter):
+    """Leaves out what the OTLP exporters log while exporting for tokentrail (on the thread that runs
+    :meth:`_Counted.export`): those failures are counted and logged once instead. The app's own
+    exporters, on other threads, log as they always do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.exporting = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(self.exporting, "active", False)
+
+
+_OWN_EXPORTS = _OwnExports()
+for _name in _EXPORTER_LOGGERS:
+    logging.getLogger(_name).addFilter(_OWN_EXPORTS)
+
+
 class _Counted(SpanExporter):
     """An exporter that releases its processor's places as each batch ends and counts failed batches."""
 
@@ -60,12 +86,14 @@ class _Counted(SpanExporter):
         self._release = release
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        _OWN_EXPORTS.exporting.active = True
         try:
             result = self._exporter.export(spans)
         except Exception as exc:  # an exporter must not raise; one that does still loses the batch
             _DROPS.add(len(spans), f"export failed: {exc!r}")
             raise
         finally:
+            _OWN_EXPORTS.exporting.active = False
             self._release(len(spans))
         if result is not SpanExportResult.SUCCESS:
             _DROPS.add(len(spans), "the tokentrail server could not be reached or refused them")

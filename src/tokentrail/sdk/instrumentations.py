@@ -3,7 +3,7 @@
 The first one installed (with its library) is used; a name none of whose instrumentors is installed is
 skipped. Each is switched by ``init(instrument={"openai": False})`` or ``TOKENTRAIL_INSTRUMENT_OPENAI=false``.
 The extras of the ``tokentrail`` package install them: ``sdk-openai``, ``sdk-anthropic``,
-``sdk-langchain``, ``sdk-llama-index``, ``sdk-web`` (httpx, requests, FastAPI), ``sdk-celery``.
+``sdk-langchain``, ``sdk-llama-index``, ``sdk-web`` (httpx, requests, FastAPI, threading), ``sdk-celery``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ INSTRUMENTATIONS: Mapping[str, tuple[str, ...]] = {
     "requests": ("opentelemetry.instrumentation.requests:RequestsInstrumentor",),
     "fastapi": ("opentelemetry.instrumentation.fastapi:FastAPIInstrumentor",),
     "celery": ("opentelemetry.instrumentation.celery:CeleryInstrumentor",),
+    # Not a library's calls: the context (span, session, user) carried into threads and thread pools.
+    "threading": ("opentelemetry.instrumentation.threading:ThreadingInstrumentor",),
 }
 
 
