@@ -25,6 +25,8 @@ from opentelemetry.semconv._incubating.attributes.messaging_attributes import (
 from opentelemetry.trace import Link, Span, SpanKind
 from opentelemetry.util.types import AttributeValue
 
+from tokentrail.sdk.configure import installed
+
 __all__ = ["consume", "consume_many", "extract", "inject", "produce"]
 
 Carrier = Mapping[str, Any]
@@ -50,8 +52,9 @@ _GETTER = _HeaderGetter()
 
 
 def _tracer() -> trace.Tracer:
-    # Looked up at each use: the application may set its tracer provider after importing tokentrail.
-    return trace.get_tracer("tokentrail.sdk.propagation")
+    """``init``'s tracer (its provider need not be the global one), else the global provider's."""
+    current = installed()
+    return current.tracer if current is not None else trace.get_tracer("tokentrail.sdk")
 
 
 def inject(carrier: MutableMapping[str, str]) -> MutableMapping[str, str]:
