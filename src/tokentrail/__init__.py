@@ -10,10 +10,15 @@ from typing import TYPE_CHECKING, Any
 from tokentrail import sdk
 
 if TYPE_CHECKING:  # the names, typed, for type checkers; at run time __getattr__ imports them
+    from tokentrail.sdk import consume as consume
+    from tokentrail.sdk import consume_many as consume_many
     from tokentrail.sdk import dropped_spans as dropped_spans
+    from tokentrail.sdk import extract as extract
     from tokentrail.sdk import flush as flush
     from tokentrail.sdk import init as init
+    from tokentrail.sdk import inject as inject
     from tokentrail.sdk import metadata as metadata
+    from tokentrail.sdk import produce as produce
     from tokentrail.sdk import record_cost as record_cost
     from tokentrail.sdk import session as session
     from tokentrail.sdk import shutdown as shutdown

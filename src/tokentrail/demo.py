@@ -24,7 +24,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Span, Status, StatusCode, Tracer
 
-__all__ = ["DemoSummary", "send_demo"]
+__all__ = ["DemoSummary", "genai_chat", "send_demo"]
 
 _QUESTIONS = (
     "How do I rotate my API key?",
@@ -87,9 +87,10 @@ def _fail(span: Span, error_type: str, message: str) -> None:
     span.set_status(Status(StatusCode.ERROR, message))
 
 
-def _genai_chat(
+def genai_chat(
     model: str, provider: str, usage: dict[str, int], *, question: str = "", answer: str = ""
 ) -> dict[str, object]:
+    """The OpenTelemetry GenAI attributes of a chat call to ``model``, with its usage and messages."""
     attributes: dict[str, object] = {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": provider,
@@ -179,7 +180,7 @@ def _turn(tracer: Tracer, clock: _Clock, rng: random.Random, session: str, user:
             pass
         plan_usage = {"input_tokens": rng.randint(600, 900), "output_tokens": rng.randint(40, 90)}
         with t.span(
-            "chat gpt-4o-mini", _genai_chat("gpt-4o-mini", "openai", plan_usage), rng.uniform(300, 700)
+            "chat gpt-4o-mini", genai_chat("gpt-4o-mini", "openai", plan_usage), rng.uniform(300, 700)
         ):
             pass
         with t.span(
@@ -201,7 +202,7 @@ def _turn(tracer: Tracer, clock: _Clock, rng: random.Random, session: str, user:
                 _fail(s, "TimeoutError", "invoice service did not answer within 5s")
         sonnet = "claude-sonnet-4-5"
         if rng.random() < 0.4:
-            with t.span("chat claude-sonnet-4-5", _genai_chat(sonnet, "anthropic", {}), 120) as s:
+            with t.span("chat claude-sonnet-4-5", genai_chat(sonnet, "anthropic", {}), 120) as s:
                 _fail(
                     s,
                     "RateLimitError",
@@ -221,7 +222,7 @@ def _turn(tracer: Tracer, clock: _Clock, rng: random.Random, session: str, user:
                 "cache_read.input_tokens": cached,
                 "cache_write.input_tokens": written,
             }
-            with t.span("chat claude-sonnet-4-5", _genai_chat(sonnet, "anthropic", partial), 10_000) as s:
+            with t.span("chat claude-sonnet-4-5", genai_chat(sonnet, "anthropic", partial), 10_000) as s:
                 _fail(s, "APITimeoutError", "Request timed out or interrupted.")
             cached, written = cached + written, 0  # the retry reads the prompt cache the attempt wrote
         sonnet_usage = {
@@ -231,7 +232,7 @@ def _turn(tracer: Tracer, clock: _Clock, rng: random.Random, session: str, user:
             "cache_write.input_tokens": written,
         }
         draft = "Draft: " + answer
-        sonnet_chat = _genai_chat(sonnet, "anthropic", sonnet_usage, question=question, answer=draft)
+        sonnet_chat = genai_chat(sonnet, "anthropic", sonnet_usage, question=question, answer=draft)
         with t.span("chat claude-sonnet-4-5", sonnet_chat, 1800):
             pass
         prompt = rng.randint(3000, 5000)

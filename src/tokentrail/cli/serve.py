@@ -135,13 +135,42 @@ def demo(
     turns: Annotated[int, typer.Option(min=1, help="Traces (turns) per session.")] = 3,
     seed: Annotated[int | None, typer.Option(help="Random seed, for repeatable data.")] = None,
     project: ProjectOption = None,
+    api_key: Annotated[
+        str | None, typer.Option("--api-key", envvar=API_KEY_ENV, help="API key to send the spans with.")
+    ] = None,
+    with_services: Annotated[
+        bool,
+        typer.Option(
+            "--services",
+            help="Instead, run a gateway, a Celery worker (through redis-server) and a tool service as "
+            "separate processes and ask them questions: one trace per question across the three.",
+        ),
+    ] = False,
 ) -> None:
     """Send realistic demo traffic (a RAG support agent) to a running server over OTLP."""
+    if with_services:
+        _demo_services(url, api_key, project)
+        return
     from tokentrail.demo import send_demo
 
-    key = os.environ.get(API_KEY_ENV)
-    summary = send_demo(url, sessions=sessions, turns=turns, seed=seed, project=project, api_key=key)
+    summary = send_demo(url, sessions=sessions, turns=turns, seed=seed, project=project, api_key=api_key)
     console.print(
         f"sent {summary.spans} spans in {summary.traces} traces across {summary.sessions} sessions to {url}\n"
         "list them with: [bold]tokentrail traces[/]"
     )
+
+
+def _demo_services(url: str, api_key: str | None, project: str | None) -> None:
+    from tokentrail.demo_services.runner import run_conversations, services
+
+    console.print("starting redis-server, the tool service, the worker and the gateway ...")
+    try:
+        with services(url, api_key, project=project) as running:
+            answers = run_conversations(running)
+    except RuntimeError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    for answer in answers:
+        console.print(f"{answer.session} {answer.user}: {answer.question}")
+        console.print(f"  {url.rstrip('/')}/traces/{answer.trace_id}")
+    console.print(f"{len(answers)} questions, one trace each across gateway, worker and tool service")

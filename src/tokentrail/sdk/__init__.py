@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from tokentrail.sdk.costs import record_cost
     from tokentrail.sdk.decorators import tool, trace
     from tokentrail.sdk.exporting import dropped_spans
+    from tokentrail.sdk.propagation import consume, consume_many, extract, inject, produce
 
 #: Public name -> the module of this package that defines it.
 _EXPORTS = {
@@ -37,16 +38,20 @@ _EXPORTS = {
     "inject": "propagation",
     "extract": "propagation",
     "consume": "propagation",
+    "consume_many": "propagation",
+    "produce": "propagation",
 }
 
 __all__ = [
     "consume",
+    "consume_many",
     "dropped_spans",
     "extract",
     "flush",
     "init",
     "inject",
     "metadata",
+    "produce",
     "record_cost",
     "session",
     "shutdown",
