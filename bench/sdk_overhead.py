@@ -4,7 +4,9 @@ through the same kind of batch exporter to the same server), all in one run; the
 with the tokentrail server stopped, against the same gateway with it up.
 
 The SDK side captures the arguments and result and stamps a session and user on every span, as an app
-using it would. Times are the median of ``--rounds`` rounds, the three variants interleaved per round.
+using it would; for the function call, the SDK's span with nothing captured (the same work as the bare
+span) and with capture but no session are timed too, so each feature's price shows. Times are the median
+of ``--rounds`` rounds, the variants interleaved per round.
 
     python bench/sdk_overhead.py --calls 20000 --requests 1000
 """
@@ -97,6 +99,7 @@ def main() -> None:
                 return plain(q)
 
         traced = tokentrail.trace(plain)
+        span_only = tokentrail.trace(capture_input=False, capture_output=False)(plain)
 
         def sdk(q: str) -> dict[str, str]:
             with tokentrail.session("s-1"), tokentrail.user("u-1"):
@@ -106,6 +109,8 @@ def main() -> None:
             {
                 "none": lambda: _per_call(lambda: plain("hello"), options.calls),
                 "bare": lambda: _per_call(lambda: bare("hello"), options.calls),
+                "sdk span": lambda: _per_call(lambda: span_only("hello"), options.calls),
+                "sdk + capture": lambda: _per_call(lambda: traced("hello"), options.calls),
                 "sdk": lambda: _per_call(lambda: sdk("hello"), options.calls),
             },
             options.rounds,
@@ -137,6 +142,12 @@ def main() -> None:
             f"{title}: none {times['none'] * 1e6:.1f} µs, bare OTel span {times['bare'] * 1e6:.1f} µs "
             f"(+{added_bare * 1e6:.1f}), SDK {times['sdk'] * 1e6:.1f} µs (+{added_sdk * 1e6:.1f}); "
             f"SDK added / bare span added = {added_sdk / added_bare:.2f}x (target <= 1.5x)"
+        )
+    for variant, what in (("sdk span", "nothing captured"), ("sdk + capture", "input and output captured")):
+        added = calls[variant] - calls["none"]
+        print(
+            f"traced function call, SDK span with {what} and no session: +{added * 1e6:.1f} µs, "
+            f"{added / (calls['bare'] - calls['none']):.2f}x the bare span's"
         )
     print(
         f"gateway request with the server up {up * 1e6:.0f} µs, down {down * 1e6:.0f} µs: "

@@ -37,5 +37,7 @@ __all__ = ["__version__", *sdk.__all__]
 
 def __getattr__(name: str) -> Any:
     if name in sdk.__all__:
-        return getattr(sdk, name)
+        value = getattr(sdk, name)
+        globals()[name] = value  # found once: ``tokentrail.session`` runs around every request
+        return value
     raise AttributeError(f"module 'tokentrail' has no attribute {name!r}")

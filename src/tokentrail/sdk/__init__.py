@@ -66,4 +66,6 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'tokentrail.sdk' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"tokentrail.sdk.{module}"), name)
+    value = getattr(importlib.import_module(f"tokentrail.sdk.{module}"), name)
+    globals()[name] = value  # imported once, then a plain module attribute
+    return value

@@ -13,7 +13,16 @@ from typing import Any
 from tokentrail.ingest.redaction import Redactor, load_policy
 from tokentrail.marker import cut
 
-__all__ = ["DEFAULT_MAX_PAYLOAD_CHARS", "Capture", "Collected", "arguments", "current", "use"]
+__all__ = [
+    "DEFAULT_MAX_PAYLOAD_CHARS",
+    "Capture",
+    "Collected",
+    "arguments",
+    "current",
+    "named",
+    "positional_names",
+    "use",
+]
 
 #: The server's default ``max_payload_chars``: text the SDK keeps, the server keeps too.
 DEFAULT_MAX_PAYLOAD_CHARS = 65536
@@ -56,6 +65,21 @@ class Capture:
         if self.redactor is not None:
             text = self.redactor.redact(text)
         return cut(text, self.max_chars) if len(text) > self.max_chars else text
+
+
+def positional_names(signature: inspect.Signature) -> tuple[str, ...] | None:
+    """The names a call's positional arguments take, in order, if every parameter is a plain one (no
+    ``*args``, ``**kwargs`` or keyword-only): then binding them is a zip. None otherwise."""
+    plain = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(parameter.kind not in plain for parameter in signature.parameters.values()):
+        return None
+    return tuple(signature.parameters)
+
+
+def named(names: tuple[str, ...], args: tuple[Any, ...]) -> dict[str, Any]:
+    """Positional arguments by their parameter names (from :func:`positional_names`), the receiver left
+    out: what :func:`arguments` gives for such a call, without binding."""
+    return {name: value for name, value in zip(names, args, strict=False) if name not in _RECEIVERS}
 
 
 def arguments(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -86,8 +86,13 @@ class ContextSpanProcessor(SpanProcessor):
     """Stamps the tokentrail baggage entries of a span's parent context on the span as it starts."""
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        for key, value in baggage.get_all(parent_context).items():
+        entries = baggage.get_all(parent_context)
+        if not entries:  # most spans of an app outside any session: nothing to stamp
+            return
+        stamped: dict[str, AttributeValue] = {}
+        for key, value in entries.items():
             if key.startswith(CONTEXT_PREFIX) and isinstance(value, str):
                 decode = _DECODERS.get(key)
-                attribute: AttributeValue = decode(value) if decode else value
-                span.set_attribute(key, attribute)
+                stamped[key] = decode(value) if decode else value
+        if stamped:
+            span.set_attributes(stamped)  # one lock and one check for all of them

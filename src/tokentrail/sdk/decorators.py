@@ -50,15 +50,24 @@ class _Step:
     capture_input: bool = True
     capture_output: bool = True
     cost_per_call: Amount | None = None
+    #: The parameter names positional arguments bind to, when binding them is a zip (no ``*args``).
+    positional: tuple[str, ...] | None = None
 
-    def started(self, span: trace_api.Span, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        if not span.is_recording():
-            return
-        if self.cost_per_call is not None:
-            record_cost(self.cost_per_call, span=span)
+    def start_attributes(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, AttributeValue]:
+        """The span's attributes at its start: the step's, and the call's input (given with the others,
+        the span checks its attributes once)."""
         rules = capture.current()
-        if self.capture_input and rules.enabled:
-            span.set_attribute(INPUT, rules.text(capture.arguments(self.signature, args, kwargs)))
+        if not (self.capture_input and rules.enabled):
+            return self.attributes
+        if self.positional is not None and not kwargs and len(args) <= len(self.positional):
+            inputs = capture.named(self.positional, args)
+        else:
+            inputs = capture.arguments(self.signature, args, kwargs)
+        return {**self.attributes, INPUT: rules.text(inputs)}
+
+    def started(self, span: trace_api.Span) -> None:
+        if self.cost_per_call is not None and span.is_recording():
+            record_cost(self.cost_per_call, span=span)
 
     def finished(self, span: trace_api.Span, result: object) -> None:
         rules = capture.current()
@@ -79,8 +88,9 @@ def _failures_recorded(span: trace_api.Span) -> Iterator[None]:
 def _plain(fn: Callable[..., Any], step: _Step) -> Callable[..., Any]:
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
-        with _tracer().start_as_current_span(step.name, attributes=step.attributes) as span:
-            step.started(span, args, kwargs)
+        attributes = step.start_attributes(args, kwargs)
+        with _tracer().start_as_current_span(step.name, attributes=attributes) as span:
+            step.started(span)
             result = fn(*args, **kwargs)
             step.finished(span, result)
             return result
@@ -91,8 +101,9 @@ def _plain(fn: Callable[..., Any], step: _Step) -> Callable[..., Any]:
 def _coroutine(fn: Callable[..., Any], step: _Step) -> Callable[..., Any]:
     @functools.wraps(fn)
     async def call(*args: Any, **kwargs: Any) -> Any:
-        with _tracer().start_as_current_span(step.name, attributes=step.attributes) as span:
-            step.started(span, args, kwargs)
+        attributes = step.start_attributes(args, kwargs)
+        with _tracer().start_as_current_span(step.name, attributes=attributes) as span:
+            step.started(span)
             result = await fn(*args, **kwargs)
             step.finished(span, result)
             return result
@@ -106,9 +117,9 @@ def _iteration(
 ) -> Iterator[tuple[Context, Collected]]:
     """A generator's span, from its first item to its end: the context to run it in, and what it
     yields."""
-    span = _tracer().start_span(step.name, attributes=step.attributes)
+    span = _tracer().start_span(step.name, attributes=step.start_attributes(args, kwargs))
     collected = Collected(capture.current().max_chars)
-    step.started(span, args, kwargs)
+    step.started(span)
     try:
         with _failures_recorded(span):
             yield trace_api.set_span_in_context(span), collected
@@ -180,7 +191,14 @@ def _wrapped(fn: F, step: _Step) -> F:
 
 def _step(fn: Callable[..., Any], name: str | None, kind: str, **options: Any) -> _Step:
     attributes: dict[str, AttributeValue] = {SPAN_KIND: kind, **options.pop("attributes", {})}
-    return _Step(name or fn.__qualname__, inspect.signature(fn), attributes, **options)
+    signature = inspect.signature(fn)
+    return _Step(
+        name or fn.__qualname__,
+        signature,
+        attributes,
+        positional=capture.positional_names(signature),
+        **options,
+    )
 
 
 @overload
