@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -24,8 +25,11 @@ def sha256(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
-def announce(server, data: bytes, content_type="text/html", headers=None, **fields):
-    body = {
+JSON_TYPE = {"content-type": "application/json"}
+
+
+def announcement(data: bytes, content_type="text/html", **fields):
+    return {
         "traceId": TRACE,
         "observationId": "d4" * 8,
         "contentType": content_type,
@@ -34,6 +38,10 @@ def announce(server, data: bytes, content_type="text/html", headers=None, **fiel
         "field": "input",
         **fields,
     }
+
+
+def announce(server, data: bytes, content_type="text/html", headers=None, **fields):
+    body = announcement(data, content_type, **fields)
     return httpx.post(f"{server.url}/api/public/media", json=body, headers=headers or {})
 
 
@@ -166,10 +174,14 @@ def test_a_file_over_the_size_limit_is_refused_when_announced_and_when_sent(stor
 
 def test_media_of_dataset_items_and_bad_hashes_are_refused_in_langfuses_shape(server):
     dataset = announce(server, HTML, datasetId="ds", datasetItemId="item", traceId=None)
-    bad_hash = announce(server, HTML, sha256Hash="not-a-digest")
+    bad_hashes = [announce(server, HTML, sha256Hash=value) for value in ("not-a-digest", "é" * 44)]
+    # A lone surrogate, as JSON may escape it (found by the API fuzzer): no UTF-8 client would send it.
+    surrogate = json.dumps({**announcement(HTML), "sha256Hash": "\ud831\udddc:"})
+    bad_hashes.append(httpx.post(f"{server.url}/api/public/media", content=surrogate, headers=JSON_TYPE))
 
     assert dataset.status_code == 400 and "dataset" in dataset.json()["message"]
-    assert bad_hash.status_code == 400 and "sha256Hash" in bad_hash.json()["message"]
+    for bad_hash in bad_hashes:
+        assert bad_hash.status_code == 400 and "sha256Hash" in bad_hash.json()["message"]
 
 
 def test_a_file_not_uploaded_is_not_found(server):

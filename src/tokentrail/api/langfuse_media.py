@@ -17,7 +17,6 @@ The SDK's three steps, as Langfuse answers them:
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 from datetime import UTC, datetime
 from typing import Any
@@ -71,7 +70,7 @@ def langfuse_media_id(sha256: str) -> str:
     """The id Langfuse gives a file: the first 22 characters of its SHA-256 in URL-safe base64."""
     try:
         digest = base64.b64decode(sha256, validate=True)
-    except binascii.Error:
+    except ValueError:  # not base64 (binascii.Error), or not even ASCII
         digest = b""
     if len(digest) != hashlib.sha256().digest_size:
         raise BadRequest(f"sha256Hash must be a SHA-256 digest in base64, not {sha256!r}")
