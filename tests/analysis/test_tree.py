@@ -101,6 +101,21 @@ def test_a_child_that_outlived_its_parent_is_critical_up_to_the_parents_end():
     assert critical_path(tree) == ["root", "early", "background"]
 
 
+def test_a_worker_started_after_its_message_was_queued_is_on_the_path_the_request_waited_for():
+    tree = build_tree(
+        "t",
+        [
+            _span("request", start=0, end=100),  # the gateway answers once the worker is done
+            _span("enqueue", "request", start=5, end=6),  # the producer span ends as the message is queued
+            _span("task", "enqueue", start=10, end=90),  # the worker's span, a child of the producer
+            _span("tool", "task", start=40, end=85),
+            _span("audit", "request", start=3, end=7),  # beside the enqueueing: not critical
+        ],
+    )
+
+    assert critical_path(tree) == ["request", "enqueue", "task", "tool"]
+
+
 def test_without_a_root_each_orphaned_branch_has_its_path_and_deep_chains_are_safe():
     chain = [_span("s0", "missing", start=0, end=100_000)]
     chain += [_span(f"s{i}", f"s{i - 1}", start=i, end=100_000 - i) for i in range(1, 10_000)]

@@ -134,8 +134,10 @@ def critical_path(tree: TraceTree) -> list[str]:
 
     Walking back from a span's end: the child that finished last is critical, then the child that
     finished last before that one started, and so on, each chosen child examined the same way (as
-    Jaeger draws it). Children running beside a critical child are not critical; a child that outlived its
-    parent counts up to the parent's end.
+    Jaeger draws it). A child finishes when its last descendant does: a message's producer span ends as
+    soon as it is queued, but the worker's span below it, started later, is what the request waited for.
+    Children running beside a critical child are not critical; a child that outlived its parent counts up to
+    the parent's end.
     """
     chosen: list[TreeNode] = []
     # While the root has not arrived, each orphaned branch gets its own path.
@@ -148,11 +150,11 @@ def critical_path(tree: TraceTree) -> list[str]:
         cursor = until
         latest_first = sorted(
             (child for child in node.children if child.span["start_ns"] < until),
-            key=lambda child: (child.span["end_ns"], child.span["start_ns"]),
+            key=lambda child: (child.subtree_end_ns, child.span["start_ns"]),
             reverse=True,
         )
         for child in latest_first:
-            end = min(child.span["end_ns"], until)
+            end = min(child.subtree_end_ns, until)
             if end <= cursor or cursor == until:
                 stack.append((child, end))
                 cursor = child.span["start_ns"]
