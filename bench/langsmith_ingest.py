@@ -34,10 +34,10 @@ from langsmith._internal._operations import (
     serialized_run_operation_to_multipart_parts_and_context,
 )
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
 from live_server import Served
+from tokentrail.export.otlp_encode import key_values
 from tokentrail.ingest.langsmith_runs import to_raw_span
 from tokentrail.ingest.otlp import PROTOBUF
 
@@ -118,16 +118,12 @@ def otlp_body(runs: list[dict[str, Any]]) -> bytes:
                 start_time_unix_nano=raw.start_ns,
                 end_time_unix_nano=raw.end_ns,
                 status=Status(code=raw.status_code),  # type: ignore[arg-type]
-                attributes=[KeyValue(key=key, value=_value(value)) for key, value in raw.attributes.items()],
+                attributes=key_values(raw.attributes.items()),
             )
         )
     scope = ScopeSpans(spans=spans)
     scope.scope.name = "langsmith"
     return ExportTraceServiceRequest(resource_spans=[ResourceSpans(scope_spans=[scope])]).SerializeToString()
-
-
-def _value(value: object) -> AnyValue:
-    return AnyValue(int_value=value) if isinstance(value, int) else AnyValue(string_value=str(value))
 
 
 def measure(bodies: list[bytes], path: str, headers: dict[str, str], spans: int, data_dir: Path) -> float:
