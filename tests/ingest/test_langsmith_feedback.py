@@ -1,6 +1,6 @@
 """LangSmith feedback as scores: ``key`` names it, a number is numeric, a boolean boolean, a ``value`` alone
 categorical; the run's span id follows the SDK's OTel mapping; the trace is the feedback's, else found from
-the span; who gave it follows ``feedback_source.type``; a feedback no score can hold is a bad request."""
+the run; who gave it follows ``feedback_source.type``; a feedback no score can hold is a bad request."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ RUN = uuid.UUID("01a2464c-dbc5-76ce-aa35-2ae53e877ecf")
 TRACE = uuid.UUID("01a2464c-aaaa-76ce-aa35-2ae53e877ecf")
 
 
-def nowhere(span_id: str) -> str | None:
+def nowhere(run_id: uuid.UUID) -> str | None:
     return None
 
 
@@ -27,7 +27,7 @@ def test_a_numeric_feedback_on_a_run_of_a_named_trace() -> None:
 
 
 def test_booleans_and_categories_and_a_trace_found_from_the_span() -> None:
-    found = {RUN.bytes[:8].hex(): "f" * 32}.get
+    found = {RUN: "f" * 32}.get
     boolean = feedback_score("p", {"key": "ok", "score": True, "run_id": str(RUN)}, found)
     category = feedback_score("p", {"key": "tone", "value": {"label": "kind"}, "run_id": str(RUN)}, found)
     assert (boolean.data_type, boolean.value, boolean.trace_id, boolean.source) == (

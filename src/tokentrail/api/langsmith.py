@@ -290,13 +290,16 @@ def _save_extras(request: Request, upload: Upload, outcome: _Outcome) -> int:
     return len(scores) + len(media)
 
 
-def _trace_of(store: Store, project: str, outcome: _Outcome, span_id: str) -> str | None:
-    """The trace of a run's span: from the request's own runs (not yet queryable), else from the store."""
+def _trace_of(store: Store, project: str, outcome: _Outcome, run_id: uuid.UUID) -> str | None:
+    """The trace of a run: from the request's own runs (not yet queryable), else from its stored parts (a
+    lookup by the parts' key), else, for a run sent over OTLP, from the spans."""
     for run in outcome.runs.values():
-        run_id, trace, _ = run_ids(run)
-        if span_id_of(run_id) == span_id:
+        own_id, trace, _ = run_ids(run)
+        if own_id == run_id:
             return trace_id_of(trace)
-    return trace_of_span(store, project, span_id)
+    stored = read_run_parts(store, project, [str(run_id)]).get(str(run_id), {})
+    found = next((part.trace_id for part in stored.values()), None)
+    return found or trace_of_span(store, project, span_id_of(run_id))
 
 
 def _project_of(principal: Principal, run: Mapping[str, Any], default: str) -> str:

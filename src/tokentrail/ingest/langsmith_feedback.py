@@ -22,16 +22,19 @@ __all__ = ["FEEDBACK_SOURCES", "feedback_score"]
 FEEDBACK_SOURCES: Mapping[str, str] = {"api": "api", "app": "human", "model": "evaluator"}
 
 
-def feedback_score(project: str, feedback: Mapping[str, Any], trace_of: Callable[[str], str | None]) -> Score:
-    """The score of one feedback; ``trace_of(span_id)`` finds the run's trace when the feedback does not
+def feedback_score(
+    project: str, feedback: Mapping[str, Any], trace_of: Callable[[uuid.UUID], str | None]
+) -> Score:
+    """The score of one feedback; ``trace_of(run_id)`` finds the run's trace when the feedback does not
     name it. A feedback no score can hold is a :class:`BadRequest` naming it."""
     name = f"feedback {feedback.get('id', '')}".strip()
     key, run_id = feedback.get("key"), feedback.get("run_id")
     if not key or not run_id:
         raise BadRequest(f"{name}: needs a key and the run_id it is on")
-    span_id = span_id_of(as_uuid(run_id, f"{name}: run_id"))
+    run = as_uuid(run_id, f"{name}: run_id")
+    span_id = span_id_of(run)
     trace = feedback.get("trace_id")
-    trace_id = trace_id_of(as_uuid(trace, f"{name}: trace_id")) if trace else trace_of(span_id)
+    trace_id = trace_id_of(as_uuid(trace, f"{name}: trace_id")) if trace else trace_of(run)
     if trace_id is None:
         raise BadRequest(f"{name}: no run {run_id} is stored, and the feedback names no trace_id")
     score, value = feedback.get("score"), feedback.get("value")
