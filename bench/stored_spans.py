@@ -27,7 +27,7 @@ from tokentrail.pricing.cost import price_span
 from tokentrail.store.database import Store
 from tokentrail.store.writer import SpanWriter
 
-__all__ = ["MODELS", "load", "median_ms", "serve"]
+__all__ = ["MODELS", "load", "load_nested_trace", "median_ms", "serve"]
 
 #: model -> provider of the LLM spans, in turn.
 MODELS = {
@@ -110,6 +110,24 @@ def load(
     if merge:
         store.client().command("OPTIMIZE TABLE spans FINAL")  # a long-running server has merged its parts
     return big_trace
+
+
+def load_nested_trace(
+    store: Store, wal_dir: Path, span_count: int, *, fanout: int = 10, seed: int = 13
+) -> str:
+    """Write one trace of ``span_count`` spans nested ``fanout`` wide (an agent's steps, their calls, the
+    calls' tools, ...: span i's parent is span (i - 1) // fanout); returns its id."""
+    rng = random.Random(seed)
+    writer = SpanWriter(store, wal_dir, batch_max_spans=100_000, max_pending_spans=2_000_000)
+    trace_id = rng.randbytes(16).hex()
+    start_ns = time.time_ns() - 3_600 * 10**9
+    spans = [
+        _span(rng, trace_id, i, f"{(i - 1) // fanout + 1:016x}" if i else "", start_ns, "s-nested")
+        for i in range(span_count)
+    ]
+    writer.write(spans)
+    writer.close()
+    return trace_id
 
 
 def median_ms(action: Callable[[], object], repeat: int) -> float:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from tokentrail.analysis.retries import RETRY_ATTRIBUTES, RetriedAttempt, retries_in_tree
+from tokentrail.analysis.retries import RETRY_ATTRIBUTES, RetriedAttempt, TraceRetries, retries_in_tree
 from tokentrail.analysis.services import Hop, hop_of
 from tokentrail.analysis.tree import TraceTree, TreeNode, build_tree, critical_path
 from tokentrail.errors import BadRequest, NotFound
@@ -51,8 +52,17 @@ class SpanDetail:
     hop: Hop | None
 
 
-def read_span(store: Store, project: str, tree: TraceTree, span_id: str) -> SpanDetail:
-    """One span of a tree read without payloads (:func:`read_tree`), with its payloads read now."""
+def read_span(
+    store: Store,
+    project: str,
+    tree: TraceTree,
+    span_id: str,
+    *,
+    retries: TraceRetries | None = None,
+    critical: Collection[str] | None = None,
+) -> SpanDetail:
+    """One span of a tree read without payloads (:func:`read_tree`), with its payloads read now; the
+    tree's ``retries`` and ``critical`` path are found in it unless given."""
     node = tree.nodes.get(span_id.lower())
     if node is None:
         raise NotFound(f"trace {tree.trace_id} has no span {span_id}")
@@ -61,5 +71,6 @@ def read_span(store: Store, project: str, tree: TraceTree, span_id: str) -> Span
         raise NotFound(f"trace {tree.trace_id} has no span {span_id}")
     # A copy: the tree may be shown whole too, bare.
     detailed = dataclasses.replace(node, span={**node.span, **payload})
-    retried = retries_in_tree(tree).attempts.get(node.span_id)
-    return SpanDetail(detailed, retried, critical=node.span_id in critical_path(tree), hop=hop_of(tree, node))
+    retried = (retries_in_tree(tree) if retries is None else retries).attempts.get(node.span_id)
+    on_path = node.span_id in (critical_path(tree) if critical is None else critical)
+    return SpanDetail(detailed, retried, critical=on_path, hop=hop_of(tree, node))

@@ -7,7 +7,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from tokentrail.analysis.traces import read_span, read_tree
+from tokentrail.analysis import outline as outlines
+from tokentrail.analysis.traces import read_tree
+from tokentrail.documents.outline import children_json, search_json
 from tokentrail.documents.traces import span_json, trace_list, tree_json
 from tokentrail.params import DurationMs, End, Limit, Money, Project, Start, project_of, to_ns
 from tokentrail.store import traces as stored_traces
@@ -91,5 +93,42 @@ async def get_trace(
 async def get_span(request: Request, trace_id: str, span_id: str, project: Project = None) -> dict[str, Any]:
     """One node of the trace's tree, as ``GET /traces/{trace_id}`` shows it, payloads included."""
     store, name = request.app.state.store, project_of(request, project)
-    tree = await run_in_threadpool(read_tree, store, name, trace_id, payloads=False)
-    return span_json(await run_in_threadpool(read_span, store, name, tree, span_id))
+    outline = await run_in_threadpool(outlines.read_outline, store, name, trace_id)
+    return span_json(await run_in_threadpool(outlines.span_of, store, name, outline, span_id))
+
+
+@router.get("/traces/{trace_id}/children", summary="A page of one span's children, as rows")
+async def get_children(
+    request: Request,
+    trace_id: str,
+    parent: Annotated[
+        str | None, Query(description="The span whose children to list (default: the trace's roots)")
+    ] = None,
+    offset: Annotated[int, Query(ge=0, description="How many children to skip (by start time)")] = 0,
+    limit: Limit = 100,
+    project: Project = None,
+) -> dict[str, Any]:
+    """Children of one span by start time, each a row with its subtree's span count, cost, duration and
+    errors: how a very large trace's tree is expanded a level and a page at a time."""
+    store, name = request.app.state.store, project_of(request, project)
+    outline = await run_in_threadpool(outlines.read_outline, store, name, trace_id)
+    nodes, total = outlines.children(outline, parent, offset, limit)
+    return children_json(outline, parent and parent.lower(), nodes, offset, total)
+
+
+@router.get("/traces/{trace_id}/search", summary="Spans of a trace matching a text")
+async def search_trace(
+    request: Request,
+    trace_id: str,
+    q: Annotated[
+        str, Query(min_length=1, max_length=200, description="Text in a span's name, service, model or error")
+    ],
+    limit: Limit = 100,
+    project: Project = None,
+) -> dict[str, Any]:
+    """Matching spans depth first (a span id matches its span), each a row with the way down to it from
+    its root (every ancestor's id and place among its siblings), and how many match in all."""
+    store, name = request.app.state.store, project_of(request, project)
+    outline = await run_in_threadpool(outlines.read_outline, store, name, trace_id)
+    matches, total = outlines.search(outline, q, limit)
+    return search_json(outline, q, matches, total)

@@ -15,7 +15,17 @@ from tokentrail.semconv.emitters import INCOMPLETE_USAGE
 from tokentrail.store.sql import Page
 from tokentrail.store.traces import TraceRow
 
-__all__ = ["hop_json", "node_json", "service_json", "span_json", "trace_list", "trace_row", "tree_json"]
+__all__ = [
+    "error_json",
+    "hop_json",
+    "node_json",
+    "service_json",
+    "span_json",
+    "trace_list",
+    "trace_row",
+    "trace_totals",
+    "tree_json",
+]
 
 
 def trace_list(page: Page[TraceRow]) -> dict[str, Any]:
@@ -68,24 +78,30 @@ def tree_json(
         )
         for node in tree.walk()
     ]
-    total_cost = sum_money(root.subtree_cost for root in tree.roots)
+    return {
+        **trace_totals(tree, retries, services_in_tree(tree)),
+        "critical_path": critical,
+        "hops": [hop_json(hop) for hop in hops.values()],
+        "spans": spans,
+    }
+
+
+def trace_totals(tree: TraceTree, retries: TraceRetries, services: list[ServiceShare]) -> dict[str, Any]:
+    """What a trace adds up to: its span count, time, cost, errors, retry waste and services."""
     start = min((root.subtree_start_ns for root in tree.roots), default=0)
     end = max((root.subtree_end_ns for root in tree.roots), default=0)
     return {
         "trace_id": tree.trace_id,
         "root_span_ids": [root.span_id for root in tree.roots],
-        "span_count": len(spans),
+        "span_count": len(tree.nodes),
         "start_ns": start,
         "end_ns": end,
         "duration_ns": end - start,
-        "cost": money(total_cost),
+        "cost": money(sum_money(root.subtree_cost for root in tree.roots)),
         "error_count": sum(root.subtree_errors for root in tree.roots),
         "retry_waste": money(retries.waste),
         "retried_attempts": retries.count,
-        "critical_path": critical,
-        "services": [service_json(share) for share in services_in_tree(tree)],
-        "hops": [hop_json(hop) for hop in hops.values()],
-        "spans": spans,
+        "services": [service_json(share) for share in services],
     }
 
 
@@ -122,9 +138,7 @@ def node_json(
     """One span of a tree with its subtree rollups and the hop into it; with ``payloads``, also its
     input, output, attributes, resource, events and metadata (which its span row must then hold)."""
     span = node.span
-    error = None
-    if span["status"] == "error" or span["error_type"] or span["error_message"]:
-        error = {"type": span["error_type"], "message": span["error_message"], "stack": span["error_stack"]}
+    error = error_json(span)
     node_view: dict[str, Any] = {
         "span_id": span["span_id"],
         "parent_span_id": span["parent_span_id"] or None,
@@ -185,6 +199,13 @@ def node_json(
             events=json.loads(span["events"]) if span["events"] else [],
         )
     return node_view
+
+
+def error_json(span: dict[str, Any]) -> dict[str, str] | None:
+    """A span's error (type, message, stack), or None when it did not fail."""
+    if span["status"] == "error" or span["error_type"] or span["error_message"]:
+        return {"type": span["error_type"], "message": span["error_message"], "stack": span["error_stack"]}
+    return None
 
 
 def span_json(detail: SpanDetail) -> dict[str, Any]:

@@ -30,6 +30,7 @@ __all__ = [
     "spans_of_traces",
     "trace_rows",
     "trace_spans",
+    "trace_stamp",
     "traces",
 ]
 
@@ -174,6 +175,18 @@ def trace_spans(
         "ORDER BY start_ns, span_id",
         params,
     )
+
+
+def trace_stamp(store: Store, project: str, trace_id: str) -> tuple[int, int]:
+    """A fingerprint of one trace's stored rows (their count and the sum of their arrival times): it changes
+    whenever a span is added or rewritten (priced again, marked a duplicate, each a row with a later
+    ``ingested_ns``), so a tree built from the trace can be kept until then. A merge changes it too."""
+    rows = store.query(
+        "SELECT count(), sum(ingested_ns) FROM spans PREWHERE project = {project:String} "
+        "AND trace_id = {trace_id:String}",
+        {"project": project, "trace_id": trace_id},
+    )
+    return int(rows[0][0]), int(rows[0][1])
 
 
 def span_payloads(store: Store, project: str, trace_id: str, span_id: str) -> dict[str, Any] | None:

@@ -21,13 +21,14 @@ from starlette.datastructures import QueryParams
 
 from tokentrail.analysis.costs import cost_groups, cost_over_time
 from tokentrail.analysis.failures import failure_groups
+from tokentrail.analysis.outline import first_rows, read_outline, span_of
 from tokentrail.analysis.sessions import read_session
-from tokentrail.analysis.traces import read_span, read_tree
 from tokentrail.documents.costs import cost_groups_json, cost_series_json, unpriced_json
 from tokentrail.documents.errors import status_of
 from tokentrail.documents.failures import failures_json
+from tokentrail.documents.outline import outline_json
 from tokentrail.documents.sessions import session_json, session_list
-from tokentrail.documents.traces import span_json, trace_list, tree_json
+from tokentrail.documents.traces import node_json, span_json, trace_list, tree_json
 from tokentrail.errors import BadRequest, TokentrailError
 from tokentrail.params import DurationMs, Money, checked, project_of, to_ns
 from tokentrail.store import sessions as stored_sessions
@@ -162,20 +163,28 @@ async def _has_traces(store: Store, project: str) -> bool:
 @page
 async def trace_page(request: Request, trace_id: str) -> Response:
     store, project = _reading(request)
-    # One tree for the page: the whole of it, and the selected span's place in it.
-    tree = await run_in_threadpool(read_tree, store, project, trace_id, payloads=False)
-    shown = tree_json(tree, payloads=False)
-    selected_id = request.query_params.get("span") or shown["root_span_ids"][0]
-    selected = await run_in_threadpool(read_span, store, project, tree, selected_id)
+    # One tree for the page and the selected span's place in it (kept for the requests that follow).
+    outline = await run_in_threadpool(read_outline, store, project, trace_id)
+    selected_id = request.query_params.get("span") or outline.tree.roots[0].span_id
+    selected = span_json(await run_in_threadpool(span_of, store, project, outline, selected_id))
+    context: dict[str, Any]
+    if outline.span_count > views.LARGE_TRACE_SPANS:
+        rows = first_rows(outline, budget=views.FIRST_ROWS, page=views.CHILDREN_PAGE)
+        shown = outline_json(outline, rows)
+        context = {"large": views.large_tree(shown), "hop_count": shown["hop_count"]}
+    else:
+        shown = tree_json(outline.tree, outline.retries, payloads=False)
+        context = {"rows": views.tree_rows(shown), "hop_count": len(shown["hops"])}
     return render(
         request,
         "trace.html",
         {
             "trace": shown,
-            "rows": views.tree_rows(shown),
+            "root": node_json(outline.tree.roots[0], payloads=False),
             "services": views.service_legend(shown),
-            "span": views.span_detail(span_json(selected)),
+            "span": views.span_detail(selected),
             "selected": selected_id,
+            **context,
         },
     )
 
@@ -185,8 +194,8 @@ async def trace_page(request: Request, trace_id: str) -> Response:
 async def span_panel(request: Request, trace_id: str, span_id: str) -> Response:
     """The detail panel of one span, swapped into the trace page when a span is selected."""
     store, project = _reading(request)
-    tree = await run_in_threadpool(read_tree, store, project, trace_id, payloads=False)
-    span = span_json(await run_in_threadpool(read_span, store, project, tree, span_id))
+    outline = await run_in_threadpool(read_outline, store, project, trace_id)
+    span = span_json(await run_in_threadpool(span_of, store, project, outline, span_id))
     return render(request, "span_panel.html", {"span": views.span_detail(span), "trace_id": trace_id})
 
 

@@ -21,10 +21,14 @@ from tokentrail.semconv.conversation import Document, Message
 from tokentrail.ui.palette import PALETTE
 
 __all__ = [
+    "CHILDREN_PAGE",
+    "FIRST_ROWS",
     "HOPS",
     "KINDS",
+    "LARGE_TRACE_SPANS",
     "Query",
     "SpanDetail",
+    "large_tree",
     "otlp_endpoint",
     "service_legend",
     "span_detail",
@@ -52,6 +56,12 @@ KINDS: Mapping[str, tuple[str, str]] = {
 HOPS: Mapping[str, str] = {"http": "HTTP", "queue": "queue", "rpc": "RPC"}
 #: Heat levels of a branch by its share of the trace's cost: level i from share HEAT_STEPS[i - 1] up.
 HEAT_STEPS = (Decimal("0.02"), Decimal("0.1"), Decimal("0.25"), Decimal("0.5"), Decimal("0.8"))
+#: A trace of more spans than this opens with its first levels only, in a tree that draws just the rows
+#: on screen and loads the rest as they are expanded (under it, the whole tree comes as HTML).
+LARGE_TRACE_SPANS = 2000
+#: How many rows a large trace opens with, and how many children of a span are loaded at a time.
+FIRST_ROWS = 300
+CHILDREN_PAGE = 100
 
 
 class Query:
@@ -121,6 +131,19 @@ def tree_rows(tree: Mapping[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def large_tree(outline: Mapping[str, Any]) -> dict[str, Any]:
+    """What the script drawing a large trace's tree needs besides the trace's outline document: how
+    kinds and services read, heat levels, the page size of children."""
+    return {
+        "outline": outline,
+        "kinds": {kind: list(names) for kind, names in KINDS.items()},
+        "hops": dict(HOPS),
+        "heat_steps": [str(step) for step in HEAT_STEPS],
+        "colours": {service["name"]: service["colour"] for service in service_legend(outline)},
+        "page": CHILDREN_PAGE,
+    }
 
 
 @dataclass

@@ -27,11 +27,24 @@ document.addEventListener("click", async (event) => {
 });
 
 // --- the span tree: selection, expand/collapse, keyboard -------------------------------------------
+// The selected span's detail panel, put in place, and its id in the address.
+async function openSpan(tree, spanId) {
+  const detail = document.getElementById("detail");
+  const project = tree.dataset.project;
+  const url = `/traces/${tree.dataset.traceId}/spans/${spanId}` + (project ? `?project=${encodeURIComponent(project)}` : "");
+  detail.classList.add("loading");
+  const response = await fetch(url);
+  detail.innerHTML = await response.text();
+  detail.classList.remove("loading");
+  const address = new URL(location.href);
+  address.searchParams.set("span", spanId);
+  history.replaceState(null, "", address);
+}
+
 function setupTree(tree) {
   const rows = () => Array.from(tree.querySelectorAll('[role="treeitem"]'));
   const visible = () => rows().filter((row) => !row.classList.contains("hidden"));
   const depth = (row) => Number(row.dataset.depth);
-  const detail = document.getElementById("detail");
 
   function descendants(row) {
     const found = [];
@@ -59,19 +72,11 @@ function setupTree(tree) {
     row.focus();
   }
 
-  async function select(row) {
+  function select(row) {
     for (const other of tree.querySelectorAll('[aria-selected="true"]')) other.setAttribute("aria-selected", "false");
     row.setAttribute("aria-selected", "true");
     focus(row);
-    const project = tree.dataset.project;
-    const url = `/traces/${tree.dataset.traceId}/spans/${row.dataset.spanId}` + (project ? `?project=${encodeURIComponent(project)}` : "");
-    detail.classList.add("loading");
-    const response = await fetch(url);
-    detail.innerHTML = await response.text();
-    detail.classList.remove("loading");
-    const address = new URL(location.href);
-    address.searchParams.set("span", row.dataset.spanId);
-    history.replaceState(null, "", address);
+    openSpan(tree, row.dataset.spanId);
   }
 
   tree.addEventListener("click", (event) => {
@@ -222,7 +227,8 @@ async function loadPanel(placeholder) {
 document.addEventListener("DOMContentLoaded", () => {
   for (const placeholder of document.querySelectorAll("[data-panel]")) loadPanel(placeholder);
   const tree = document.getElementById("tree");
-  if (tree) setupTree(tree);
+  if (tree && tree.classList.contains("virtual")) setupLargeTree(tree);
+  else if (tree) setupTree(tree);
   const live = document.getElementById("live");
   if (live) setupLive(live);
 });
