@@ -1,5 +1,5 @@
 // The tree of a very large trace. Only the rows on screen are in the page (rows of a fixed height, and
-// padding standing for the others); a span's children load when it is expanded, a page at a time, with a
+// spacers standing for the others); a span's children load when it is expanded, a page at a time, with a
 // "more spans" row for the rest; a search finds spans anywhere in the trace and opens the way down to
 // each. The page's outline (#tree-outline) holds the rows it opens with. Uses app.js (usd, duration,
 // tokens, openSpan), loaded before it.
@@ -183,15 +183,25 @@ function setupLargeTree(tree) {
     return item;
   }
 
+  // Stands for rows not drawn, so the scroll height is the whole tree's.
+  function spacer(count) {
+    const space = element("li", "spacer");
+    space.setAttribute("role", "none");
+    space.style.height = `${count * ROW_HEIGHT}px`;
+    return space;
+  }
+
   function draw() {
     const top = tree.scrollTop;
     const height = tree.clientHeight || window.innerHeight;
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(rows.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
     const focused = tree.contains(document.activeElement);
-    tree.style.paddingTop = `${first * ROW_HEIGHT}px`;
-    tree.style.paddingBottom = `${(rows.length - last) * ROW_HEIGHT}px`;
-    tree.replaceChildren(...rows.slice(first, last).map((row, offset) => rowElement(row, first + offset)));
+    tree.replaceChildren(
+      spacer(first),
+      ...rows.slice(first, last).map((row, offset) => rowElement(row, first + offset)),
+      spacer(rows.length - last),
+    );
     if (focused) tree.querySelector(`[data-index="${cursor}"]`)?.focus({ preventScroll: true });
   }
 
