@@ -39,7 +39,7 @@ def _wide_trace(server, children=250, **headers):
 
 
 def test_a_spans_children_come_a_page_at_a_time_by_start_each_with_its_subtree_rollups(server):
-    trace_id, root, kids, _ = _wide_trace(server)
+    trace_id, root, _, _ = _wide_trace(server)
 
     first = server.get(f"/api/v1/traces/{trace_id}/children", parent=root["span_id"], limit=100).json()
     last = server.get(
@@ -103,7 +103,8 @@ def test_a_search_matches_errors_and_span_ids_and_says_how_many_match_beyond_its
     assert [m["span"]["name"] for m in by_id["matches"]] == ["step-42"]
     # step-1, step-10..19, step-100..199: depth first, so in start order here.
     assert many["total"] == 111 and len(many["matches"]) == 5
-    assert [m["span"]["name"] for m in many["matches"]] == ["step-1", "step-10", "step-11", "step-12", "step-13"]
+    names = [m["span"]["name"] for m in many["matches"]]
+    assert names == ["step-1", "step-10", "step-11", "step-12", "step-13"]
 
 
 def test_a_search_needs_a_text(server):
