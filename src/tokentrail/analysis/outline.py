@@ -3,7 +3,7 @@ the first rows to show, a span's children a page at a time, and the spans matchi
 down to each.
 
 Reading and linking a 100,000-span trace takes seconds; a user exploring it asks for a few dozen spans at
-a time. So a built tree, with what is slow to derive from it (retries, the critical path, hops, what a
+a time. So a built tree, with what is slow to derive from it (retries, the critical path, services, what a
 search reads), is kept in a small least-recently-used cache by (store, project, trace id), and reused
 only while the trace's stored rows are unchanged (:func:`~tokentrail.store.traces.trace_stamp`, a read of
 two numbers). Each server keeps its own: the cache holds nothing another server needs, it saves reads.
@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tokentrail.analysis.failures import failure_origin
 from tokentrail.analysis.retries import TraceRetries, retries_in_tree
-from tokentrail.analysis.services import Hop, ServiceShare, hops_in_tree, services_in_tree
+from tokentrail.analysis.services import ServiceShare, hop_count, services_in_tree
 from tokentrail.analysis.traces import SpanDetail, read_span, read_tree
 from tokentrail.analysis.tree import TraceTree, TreeNode, critical_path
 from tokentrail.errors import NotFound
@@ -56,11 +56,11 @@ class TraceOutline:
     #: The critical path's span ids, earliest first, and the same as a set.
     critical: list[str]
     on_critical_path: frozenset[str]
-    hops: dict[str, Hop]
+    hop_count: int
     services: list[ServiceShare]
     origin: TreeNode | None
-    #: Every span depth first with the text a search reads in it.
-    haystack: list[tuple[TreeNode, str]]
+    #: Every span depth first with the text a search reads in it, made by the first search.
+    haystack: list[tuple[TreeNode, str]] = field(default_factory=list)
 
     @property
     def span_count(self) -> int:
@@ -135,10 +135,9 @@ def read_outline(store: Store, project: str, trace_id: str) -> TraceOutline:
         retries=retries_in_tree(tree),
         critical=critical,
         on_critical_path=frozenset(critical),
-        hops=hops_in_tree(tree),
+        hop_count=hop_count(tree),
         services=services_in_tree(tree),
         origin=failure_origin(tree),
-        haystack=[(node, _searched_text(node.span)) for node in tree.walk()],
     )
     _cache.put(key, outline)
     return outline
@@ -174,7 +173,11 @@ def search(outline: TraceOutline, text: str, limit: int) -> tuple[list[TreeNode]
     (any case), or whose id it is; and how many match in all."""
     needle = text.strip().lower()
     exact = outline.tree.nodes.get(needle)
-    matches = [exact] if exact else [node for node, hay in outline.haystack if needle in hay]
+    if exact:
+        return [exact], 1
+    if not outline.haystack:  # one slice assignment: a search running beside this one sees all or none
+        outline.haystack[:] = [(node, _searched_text(node.span)) for node in outline.tree.walk()]
+    matches = [node for node, hay in outline.haystack if needle in hay]
     return matches[:limit], len(matches)
 
 

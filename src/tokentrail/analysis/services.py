@@ -24,7 +24,7 @@ from tokentrail.analysis.tree import TraceTree, TreeNode
 from tokentrail.money import sum_money
 from tokentrail.semconv.hops import HOP_SIGNS
 
-__all__ = ["Hop", "ServiceShare", "hop_of", "hops_in_tree", "services_in_tree"]
+__all__ = ["Hop", "ServiceShare", "hop_count", "hop_of", "hops_in_tree", "services_in_tree"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +53,8 @@ class ServiceShare:
 
 def hop_of(tree: TraceTree, node: TreeNode) -> Hop | None:
     """The hop into ``node``, or None when it runs in its parent's service (or has no parent in the tree)."""
-    if node.broken_link:
-        return None
-    parent = tree.nodes.get(node.span["parent_span_id"])
-    if parent is None or parent.span["service"] == node.span["service"]:
+    parent = _hop_parent(tree, node)
+    if parent is None:
         return None
     return Hop(
         node.span_id,
@@ -66,6 +64,21 @@ def hop_of(tree: TraceTree, node: TreeNode) -> Hop | None:
         _via(parent.span.get("attributes") or {}, node.span.get("attributes") or {}),
         node.span["start_ns"] - parent.span["start_ns"],
     )
+
+
+def _hop_parent(tree: TraceTree, node: TreeNode) -> TreeNode | None:
+    """The parent ``node`` hopped from, or None when it is no hop."""
+    if node.broken_link:
+        return None
+    parent = tree.nodes.get(node.span["parent_span_id"])
+    if parent is None or parent.span["service"] == node.span["service"]:
+        return None
+    return parent
+
+
+def hop_count(tree: TraceTree) -> int:
+    """How many hops the tree has (:func:`hops_in_tree` without finding how each one crossed)."""
+    return sum(1 for node in tree.nodes.values() if _hop_parent(tree, node) is not None)
 
 
 def hops_in_tree(tree: TraceTree) -> dict[str, Hop]:
@@ -90,6 +103,8 @@ def services_in_tree(tree: TraceTree) -> list[ServiceShare]:
 
 
 def _via(parent: Mapping[str, str], child: Mapping[str, str]) -> str | None:
+    if not parent and not child:  # most spans: a 100,000-span trace asks this of each
+        return None
     return next((via for name, via in HOP_SIGNS if name in parent or name in child), None)
 
 

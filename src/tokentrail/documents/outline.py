@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tokentrail.analysis.outline import Gap, Shown, TraceOutline, path_to
-from tokentrail.analysis.services import Hop
+from tokentrail.analysis.services import Hop, hop_of
 from tokentrail.analysis.tree import TreeNode
 from tokentrail.documents.encoding import money, tokens
 from tokentrail.documents.traces import error_json, trace_totals
@@ -18,7 +18,7 @@ __all__ = ["children_json", "outline_json", "row_json", "search_json"]
 def row_json(outline: TraceOutline, node: TreeNode) -> dict[str, Any]:
     """One span as a row of a large trace's tree."""
     span = node.span
-    hop = outline.hops.get(node.span_id)
+    hop = hop_of(outline.tree, node)
     retried = outline.retries.attempts.get(node.span_id)
     return {
         "span_id": node.span_id,
@@ -76,7 +76,7 @@ def outline_json(outline: TraceOutline, rows: list[Shown | Gap]) -> dict[str, An
     critical_end = outline.tree.nodes[outline.critical[-1]] if outline.critical else None
     return {
         **trace_totals(outline.tree, outline.retries, outline.services),
-        "hop_count": len(outline.hops),
+        "hop_count": outline.hop_count,
         "failure_origin": _path_json(outline, outline.origin),
         "critical_end": _path_json(outline, critical_end),
         "rows": [_gap_json(row) if isinstance(row, Gap) else _shown_json(outline, row) for row in rows],
