@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tokentrail.analysis.services import ServiceShare, hop_of, hops_in_tree, services_in_tree
+from tokentrail.analysis.services import ServiceShare, hop_count, hop_of, hops_in_tree, services_in_tree
 from tokentrail.analysis.tree import build_tree
 
 HTTP_CLIENT = {"http.method": "POST", "http.url": "http://tools:8000/price"}
@@ -104,12 +104,14 @@ def test_hops_are_where_the_service_changes(spans, expected):
         hop.parent_span_id == tree.nodes[span_id].span["parent_span_id"] for span_id, hop in hops.items()
     )
     assert hop_of(tree, tree.nodes["root"]) is None
+    assert hop_count(tree) == len(hops)
 
 
 def test_a_span_freed_from_a_parent_cycle_is_no_hop_and_its_child_in_the_tree_is():
     tree = build_tree("t", [_s("a", "b", "one", start=0), _s("b", "a", "two", start=5)])
 
     assert list(hops_in_tree(tree)) == ["b"]  # "a" is shown as a root: the loop broken there
+    assert hop_count(tree) == 1
 
 
 def test_each_service_has_its_spans_its_cost_once_and_its_busy_time_with_overlaps_once():

@@ -32,6 +32,7 @@ __all__ = [
     "TraceOutline",
     "children",
     "first_rows",
+    "outline_of",
     "path_to",
     "read_outline",
     "search",
@@ -127,9 +128,15 @@ def read_outline(store: Store, project: str, trace_id: str) -> TraceOutline:
     cached = _cache.get(key, stamp)
     if cached is not None:
         return cached
-    tree = read_tree(store, project, trace_id, payloads=False)
+    outline = outline_of(read_tree(store, project, trace_id, payloads=False), stamp)
+    _cache.put(key, outline)
+    return outline
+
+
+def outline_of(tree: TraceTree, stamp: tuple[int, int] = (0, 0)) -> TraceOutline:
+    """A built tree with what its pages show derived from it."""
     critical = critical_path(tree)
-    outline = TraceOutline(
+    return TraceOutline(
         tree=tree,
         stamp=stamp,
         retries=retries_in_tree(tree),
@@ -139,8 +146,6 @@ def read_outline(store: Store, project: str, trace_id: str) -> TraceOutline:
         services=services_in_tree(tree),
         origin=failure_origin(tree),
     )
-    _cache.put(key, outline)
-    return outline
 
 
 def span_of(store: Store, project: str, outline: TraceOutline, span_id: str) -> SpanDetail:
