@@ -6,9 +6,21 @@ from decimal import Decimal
 
 import pytest
 
-from tokentrail.analysis.outline import Gap, Shown, children, first_rows, outline_of, path_to, search
+from otlp_builders import new_trace_id, protobuf_request, span
+from tokentrail.analysis.outline import (
+    Gap,
+    Shown,
+    children,
+    first_rows,
+    outline_of,
+    path_to,
+    read_outline,
+    search,
+)
 from tokentrail.analysis.tree import build_tree
 from tokentrail.errors import NotFound
+
+PROTOBUF = "application/x-protobuf"
 
 
 def _span(span_id, parent="", start=0, name=None, service="app", status="ok", error=""):
@@ -107,3 +119,21 @@ def test_the_way_down_to_a_span_names_each_ancestor_and_its_place_among_its_sibl
 
     assert path == [("r", 0), ("s3", 2), ("s12", 2), ("s39", 2)]
     assert outline.origin is None and outline.hop_count == 0
+
+
+def test_a_trace_is_read_once_while_unchanged_and_again_when_a_span_arrives(server):
+    trace_id = new_trace_id()
+    root = span("agent", trace_id)
+    server.post_otlp(protobuf_request([root, span("step", trace_id, parent=root["span_id"])]), PROTOBUF)
+    server.settle()
+
+    first = read_outline(server.store, "default", trace_id)
+    again = read_outline(server.store, "default", trace_id)
+    server.post_otlp(protobuf_request([span("late", trace_id, parent=root["span_id"])]), PROTOBUF)
+    server.settle()
+    after = read_outline(server.store, "default", trace_id)
+
+    assert again is first
+    assert after is not first and after.span_count == 3
+    with pytest.raises(NotFound):
+        read_outline(server.store, "another", trace_id)
