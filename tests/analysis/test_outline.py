@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from decimal import Decimal
 
 import pytest
@@ -137,3 +138,17 @@ def test_a_trace_is_read_once_while_unchanged_and_again_when_a_span_arrives(serv
     assert after is not first and after.span_count == 3
     with pytest.raises(NotFound):
         read_outline(server.store, "another", trace_id)
+    assert gc.isenabled()  # held off while building only
+
+
+def test_building_leaves_the_cycle_collector_off_when_it_was_switched_off_before(server):
+    trace_id = new_trace_id()
+    server.post_otlp(protobuf_request([span("agent", trace_id)]), PROTOBUF)
+    server.settle()
+
+    gc.disable()
+    try:
+        read_outline(server.store, "default", trace_id)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
