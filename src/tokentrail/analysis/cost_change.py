@@ -31,6 +31,7 @@ from tokentrail.model import PRICED_BY_USAGE
 
 __all__ = [
     "FACTORS",
+    "PER_CALL",
     "CellKey",
     "CostChange",
     "SetCost",
@@ -54,6 +55,8 @@ FACTORS: dict[str, str] = {
     "prices": "Prices",
 }
 _ORDER = tuple(FACTORS)
+#: The suffix of a price's detail when the price is per call, not per unit of usage.
+PER_CALL = " per call"
 
 
 class CellKey(NamedTuple):
@@ -233,7 +236,8 @@ def _call_terms(
         portions = _portions(cost_type)
         if not all(_countable(cell, cost_type, portions) for cell in cells):
             # A cost with no usage to carry it (a stated cost, a price per call): a price per call.
-            yield _Term(key, cost_type, (*common, _pair("prices", cells, _stated_per_call, cost_type)))
+            per_call = _pair("prices", cells, _stated_per_call, cost_type)
+            yield _Term(key, f"{cost_type}{PER_CALL}", (*common, per_call))
             continue
         for driver, count, share in portions:
             values = [*common, _pair(driver, cells, _usage_per_call, count)]

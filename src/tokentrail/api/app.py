@@ -21,6 +21,7 @@ from tokentrail.api import (
     costs,
     docs,
     errors,
+    explain,
     forwarding,
     langfuse,
     langfuse_media,
@@ -195,6 +196,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(traces.router, prefix="/api/v1")
     app.include_router(sessions.router, prefix="/api/v1")
     app.include_router(costs.router, prefix="/api/v1")
+    app.include_router(explain.router, prefix="/api/v1")
     app.include_router(errors.router, prefix="/api/v1")
     app.include_router(prices.router, prefix="/api/v1")
     app.include_router(reprice.router, prefix="/api/v1")
