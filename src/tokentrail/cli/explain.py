@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from tokentrail.cli.base import DEFAULT_URL, ProjectOption, Url, api_get, app, console, iso_time
-from tokentrail.display import signed_usd, usd
+from tokentrail.display import percent_change, signed_usd, usd
 
 _Filter = Annotated[str | None, typer.Option(help="Only traces with this value (both sets).")]
 _BAR_WIDTH = 24
@@ -84,7 +84,7 @@ def explain(
 def print_explanation(body: dict[str, Any]) -> None:
     """The change, a waterfall of its parts, and each part's largest drivers."""
     old, new, change = body["old"], body["new"], Decimal(body["change"])
-    ratio = f" ({Decimal(body['change_ratio']):+.1%})" if body["change_ratio"] is not None else ""
+    ratio = f" ({percent_change(body['change_ratio'])})" if body["change_ratio"] is not None else ""
     console.print(
         f"{old['label']}: [bold]{usd(old['cost'])}[/] over {old['traces']:,} traces -> "
         f"{new['label']}: [bold]{usd(new['cost'])}[/] over {new['traces']:,} traces: "
