@@ -16,10 +16,17 @@ def turn(
     *,
     name: str = "answer",
     tool: str | None = None,
+    route: str | None = None,
 ):
     """One trace: a root span and a chat call with usage (priced by the catalog), and maybe a paid tool."""
     trace_id = new_trace_id()
-    root = span(name, trace_id, start_ns=start_ns, duration_ms=900)
+    root = span(
+        name,
+        trace_id,
+        start_ns=start_ns,
+        duration_ms=900,
+        attributes={"http.route": route} if route else None,
+    )
     chat = span(
         "chat",
         trace_id,

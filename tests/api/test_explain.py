@@ -97,6 +97,24 @@ def test_two_releases_compared_over_one_window(server):
     assert Decimal(body["change"]) == parts(body)["output_tokens"] == Decimal("0.009")
 
 
+def test_two_routes_compared_by_an_attribute_any_span_holds(server):
+    send(server, [turn(NOW_NS + i, 1000, 100, route="/chat") for i in range(2)])
+    send(server, [turn(NOW_NS + 10 + i, 1000, 100, "gpt-4o-mini", route="/search") for i in range(2)])
+    body = server.get(
+        "/api/v1/explain",
+        start=iso(NOW_NS),
+        end=iso(NOW_NS + DAY),
+        compare="attribute",
+        old_value="http.route=/chat",
+        new_value="http.route=/search",
+    ).json()
+    assert body["old"]["traces"] == body["new"]["traces"] == 2
+    assert body["new"]["filters"] == {"attribute": "http.route=/search"}
+    assert parts(body)["model"] == Decimal(body["change"]) < 0
+    bad = server.get("/api/v1/explain", attribute="http.route")
+    assert bad.status_code == 400 and "is not name=value" in bad.json()["error"]["message"]
+
+
 def test_two_single_traces_and_the_traces_behind_a_driver(server):
     old_id, old_spans = turn(NOW_NS, 500, 10)
     new_id, new_spans = turn(NOW_NS + 5, 500, 10, model="gpt-4o-mini")

@@ -30,7 +30,7 @@ __all__ = [
 #: The window compared when none is given: the last seven days.
 DEFAULT_WINDOW_NS = 7 * 86_400 * 10**9
 #: What two sets can differ by, as a filter on their traces: parameter -> TraceFilter field ("" for the
-#: release, which is not a trace filter).
+#: release and an attribute, which are not trace filters).
 COMPARED_FIELDS = {
     "name": "name",
     "service": "service",
@@ -39,6 +39,7 @@ COMPARED_FIELDS = {
     "session": "session_id",
     "tag": "tag",
     "version": "",
+    "attribute": "",
 }
 
 
@@ -105,8 +106,13 @@ def _narrowed(chosen: TraceSet, filters: dict[str, str | None]) -> TraceSet:
         if field_name:
             filters_of: dict[str, Any] = {field_name: value}
             chosen = replace(chosen, where=replace(chosen.where, **filters_of))
-        else:
+        elif name == "version":
             chosen = replace(chosen, version=value)
+        else:
+            attribute, equals, held = value.partition("=")
+            if not (attribute and equals):
+                raise BadRequest(f"attribute: {value!r} is not name=value, e.g. http.route=/chat")
+            chosen = replace(chosen, attribute=(attribute, held))
     return chosen
 
 

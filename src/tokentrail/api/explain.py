@@ -32,6 +32,10 @@ def compared(
     session: _Text = None,
     tag: _Text = None,
     version: Annotated[str | None, Query(max_length=1000, description="A release: service.version")] = None,
+    attribute: Annotated[
+        str | None,
+        Query(max_length=1000, description="name=value of an attribute on any span, e.g. http.route=/chat"),
+    ] = None,
     compare: Annotated[
         str | None, Query(description=f"Compare two values of one field: {', '.join(COMPARED_FIELDS)}")
     ] = None,
@@ -58,6 +62,7 @@ def compared(
             "session": session,
             "tag": tag,
             "version": version,
+            "attribute": attribute,
         },
         compare=compare,
         old_value=old_value,

@@ -36,7 +36,7 @@ def explain(
         str | None,
         typer.Option(
             help="Compare two values of a field over one window: "
-            "name, service, model, user, session, tag, version."
+            "name, service, model, user, session, tag, version, attribute (name=value)."
         ),
     ] = None,
     old: Annotated[
@@ -51,6 +51,7 @@ def explain(
     user: _Filter = None,
     tag: _Filter = None,
     version: _Filter = None,
+    attribute: Annotated[str | None, typer.Option(help="Only traces with a span holding name=value.")] = None,
     drivers: Annotated[int, typer.Option(min=0, max=100, help="Drivers shown per part.")] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's document.")] = False,
     project: ProjectOption = None,
@@ -65,6 +66,7 @@ def explain(
         "user": user,
         "tag": tag,
         "version": version,
+        "attribute": attribute,
     }
     if compare is None and (old or new):
         params.update(old_trace=old, new_trace=new)

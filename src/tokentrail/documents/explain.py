@@ -99,6 +99,7 @@ def _set_json(chosen: TraceSet, label: str, traces: int, total: Decimal) -> dict
                 ("tag", where.tag),
                 ("version", chosen.version),
                 ("trace_id", chosen.trace_id),
+                ("attribute", "=".join(chosen.attribute) if chosen.attribute else None),
             )
             if value
         },

@@ -2,7 +2,8 @@
 that drive one cell's cost.
 
 A set is the traces that started in a window, narrowed by trace filters (name, session, user, model,
-service, tag), a release (``service.version`` on any span's resource) or one trace id. Every span of a
+service, tag), a release (``service.version`` on any span's resource), an attribute's value on any span,
+or one trace id. Every span of a
 trace counts, also one that started after the window's end: a set is of traces, not of spans.
 """
 
@@ -28,6 +29,9 @@ class TraceSet:
     version: str | None = None
     #: Just this trace.
     trace_id: str | None = None
+    #: A span of the trace has this (name, value) among its attributes, metadata or resource attributes
+    #: (an HTTP route, a prompt's name, any attribute an instrumentation sets).
+    attribute: tuple[str, str] | None = None
 
 
 #: A span's cell, as SQL over ``spans`` (the model that served the call, else the one asked for).
@@ -52,6 +56,15 @@ def _selected(chosen: TraceSet, params: dict[str, Any]) -> str:
         narrowing += (
             " AND trace_id IN (SELECT trace_id FROM spans WHERE project = {project:String} "
             "AND resource[{version_key:String}] = {version:String})"
+        )
+    if chosen.attribute is not None:
+        params["attribute_name"], params["attribute_value"] = chosen.attribute
+        held = " OR ".join(
+            f"{column}[{{attribute_name:String}}] = {{attribute_value:String}}"
+            for column in ("attributes", "metadata", "resource")
+        )
+        narrowing += (
+            f" AND trace_id IN (SELECT trace_id FROM spans WHERE project = {{project:String}} AND ({held}))"
         )
     source = summarized(["t_name", *needed], narrowing)
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
