@@ -10,7 +10,16 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokentrail.analysis.cost_change import FACTORS, CellKey, SetCost, SpanCell, decompose
+from tokentrail.analysis.cost_change import (
+    FACTORS,
+    OTHER_OPERATIONS,
+    OTHER_TRACE_NAMES,
+    CellKey,
+    SetCost,
+    SpanCell,
+    decompose,
+    fold_tail,
+)
 
 MODELS = ("gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5")
 
@@ -218,7 +227,10 @@ def test_the_same_calls_on_another_model_is_model_choice(old, target):
 FACTOR_CHANGES = {
     # A longer prompt with the same share of it cached.
     "input_tokens": lambda call: {"text_input": call.text_input * 2, "cache_read": call.cache_read * 2},
-    "cache": lambda call: {"cache_read": call.cache_read + 50},
+    # More of the prompt read from the cache (never more than the prompt: cache reads are part of it).
+    "cache": lambda call: {
+        "cache_read": min(call.cache_read + 50, call.text_input) if call.cache_read < call.text_input else 0
+    },
     "output_tokens": lambda call: {"visible_output": call.visible_output + 100},
     "reasoning": lambda call: {"reasoning": call.reasoning + 300},
     "other_usage": lambda call: {"audio_in": call.audio_in + 20},
@@ -258,3 +270,17 @@ def test_a_trace_name_that_appears_is_mix_and_every_factor_is_named():
     # Twenty traces instead of ten, half of them of a new name: volume and mix share the whole change.
     assert change.parts["volume"] + change.parts["mix"] == change.total
     assert change.parts["volume"] > 0 and change.parts["mix"] > 0
+
+
+@given(profiles(), profiles(), st.integers(1, 3), st.integers(1, 3))
+@settings(max_examples=40, deadline=None)
+def test_folding_the_long_tail_keeps_the_totals_and_the_exact_split(old, new, operations, groups):
+    folded_old, folded_new = fold_tail(build(old), build(new), operations=operations, groups=groups)
+    assert (folded_old.total, folded_new.total) == (build(old).total, build(new).total)
+    assert sum(folded_old.traces.values()) == sum(build(old).traces.values())
+    assert len({cell.key.group for cell in (*folded_old.cells, *folded_new.cells)}) <= groups + 1
+    named = {(c.key.group, c.key.name) for c in (*folded_old.cells, *folded_new.cells)}
+    assert len({op for op in named if OTHER_OPERATIONS not in op}) <= operations
+    change = decompose(folded_old, folded_new)
+    assert sum(change.parts.values()) == change.total
+    assert OTHER_TRACE_NAMES not in folded_old.traces or groups < len(old)

@@ -37,6 +37,7 @@ __all__ = [
     "SetCost",
     "SpanCell",
     "decompose",
+    "fold_tail",
 ]
 
 #: The parts a change is split into, in the order they are shown.
@@ -150,6 +151,49 @@ class _Term(NamedTuple):
     key: CellKey
     cost_type: str
     values: tuple[Value, ...]
+
+
+#: The names the long tail of operations and trace names is folded under (see :func:`fold_tail`).
+OTHER_OPERATIONS, OTHER_TRACE_NAMES = "(other operations)", "(other trace names)"
+
+
+def fold_tail(old: SetCost, new: SetCost, *, operations: int, groups: int) -> tuple[SetCost, SetCost]:
+    """Both sets with all but their costliest ``groups`` trace names folded into one, and all but their
+    costliest ``operations`` operations (trace name, span name) into one per trace name, kind, model and
+    outcome. Costliest over both sets, so a name is folded alike in each. Cells only group spans, so the
+    split stays exact; names with ids in them (a URL path, a request id) stay readable and fast."""
+    cost: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    group_cost: dict[str, Decimal] = defaultdict(Decimal)
+    for cell in (*old.cells, *new.cells):
+        amount = sum(cell.cost.values(), Decimal(0))
+        cost[cell.key.group, cell.key.name] += amount
+        group_cost[cell.key.group] += amount
+    for side in (old, new):
+        for group in side.traces:
+            group_cost.setdefault(group, Decimal(0))
+    kept_groups = set(sorted(group_cost, key=lambda g: (-group_cost[g], g))[:groups])
+    kept = set(sorted(cost, key=lambda op: (-cost[op], op))[:operations])
+    return (_folded(old, kept_groups, kept), _folded(new, kept_groups, kept))
+
+
+def _folded(side: SetCost, groups: set[str], operations: set[tuple[str, str]]) -> SetCost:
+    traces: dict[str, int] = defaultdict(int)
+    for group, count in side.traces.items():
+        traces[group if group in groups else OTHER_TRACE_NAMES] += count
+    cells: dict[CellKey, tuple[int, dict[str, int], dict[str, Decimal]]] = {}
+    for cell in side.cells:
+        key = cell.key
+        if key.group not in groups:
+            key = key._replace(group=OTHER_TRACE_NAMES, name=OTHER_OPERATIONS)
+        elif (key.group, key.name) not in operations:
+            key = key._replace(name=OTHER_OPERATIONS)
+        calls, usage, cost = cells.setdefault(key, (0, defaultdict(int), defaultdict(Decimal)))
+        for name, count in cell.usage.items():
+            usage[name] += count
+        for name, amount in cell.cost.items():
+            cost[name] += amount
+        cells[key] = (calls + cell.calls, usage, cost)
+    return SetCost(dict(traces), [SpanCell(key, *values) for key, values in cells.items()])
 
 
 def decompose(old: SetCost, new: SetCost) -> CostChange:

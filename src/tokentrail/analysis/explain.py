@@ -10,7 +10,15 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from tokentrail.analysis.cost_change import FACTORS, CellKey, CostChange, SetCost, SpanCell, decompose
+from tokentrail.analysis.cost_change import (
+    FACTORS,
+    CellKey,
+    CostChange,
+    SetCost,
+    SpanCell,
+    decompose,
+    fold_tail,
+)
 from tokentrail.errors import BadRequest
 from tokentrail.store.database import Store
 from tokentrail.store.explain import TraceSet, set_cells, traces_of_cell
@@ -27,6 +35,9 @@ __all__ = [
     "explain",
 ]
 
+#: Operations (trace name, span name) and trace names named on their own; the rest are folded into one
+#: each (ids in span names would otherwise make every span a cell of its own).
+MAX_OPERATIONS, MAX_TRACE_NAMES = 300, 100
 #: The window compared when none is given: the last seven days.
 DEFAULT_WINDOW_NS = 7 * 86_400 * 10**9
 #: What two sets can differ by, as a filter on their traces: parameter -> TraceFilter field ("" for the
@@ -144,7 +155,7 @@ def explain(store: Store, project: str, chosen: Comparison) -> Explanation:
     """Read both sets and split the change in their cost."""
     began = time.perf_counter()
     old, new = (_set_cost(store, project, side) for side in (chosen.old, chosen.new))
-    change = decompose(old, new)
+    change = decompose(*fold_tail(old, new, operations=MAX_OPERATIONS, groups=MAX_TRACE_NAMES))
     drivers = {
         factor: sorted(
             (

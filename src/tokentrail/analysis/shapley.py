@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from math import factorial
+from math import factorial, gcd
 
 __all__ = ["MONEY_QUANTUM", "product_shares", "round_parts"]
 
@@ -29,13 +29,12 @@ __all__ = ["MONEY_QUANTUM", "product_shares", "round_parts"]
 MONEY_QUANTUM = Decimal("1e-18")
 
 
-def _weights(count: int) -> list[Fraction]:
-    """``s! (count-1-s)! / count!`` for s = 0 .. count-1."""
-    whole = factorial(count)
-    return [Fraction(factorial(s) * factorial(count - 1 - s), whole) for s in range(count)]
+def _weights(count: int) -> list[int]:
+    """``s! (count-1-s)!`` for s = 0 .. count-1: the Shapley weights times ``count!``."""
+    return [factorial(s) * factorial(count - 1 - s) for s in range(count)]
 
 
-_WEIGHTS = [_weights(count) if count else [] for count in range(16)]
+_WEIGHTS = [_weights(count) for count in range(16)]
 
 
 def product_shares(values: Sequence[tuple[str, Fraction, Fraction]]) -> dict[str, Fraction]:
@@ -43,31 +42,40 @@ def product_shares(values: Sequence[tuple[str, Fraction, Fraction]]) -> dict[str
 
     ``values`` holds (factor, old value, new value), one entry per factor. Factors that did not move get
     nothing and only scale the others: they are left out of the sums, which keeps a term's cost to the
-    number of factors that moved.
+    number of factors that moved. The sums run over integers: each factor's two values over their common
+    denominator, every product over the product of those denominators, divided out once at the end (a
+    fraction's reduction at every step cost forty times more).
     """
     constant = Fraction(1)
-    moved: list[tuple[str, Fraction, Fraction]] = []
+    moved: list[tuple[str, int, int]] = []
+    denominator = 1
     for name, old, new in values:
         if old == new:
             constant *= old
-        else:
-            moved.append((name, old, new))
+            continue
+        common = old.denominator * new.denominator // gcd(old.denominator, new.denominator)
+        moved.append(
+            (name, old.numerator * (common // old.denominator), new.numerator * (common // new.denominator))
+        )
+        denominator *= common
     if not moved or constant == 0:
         return {}
-    weights = _WEIGHTS[len(moved)] if len(moved) < len(_WEIGHTS) else _weights(len(moved))
+    count = len(moved)
+    weights = _WEIGHTS[count] if count < len(_WEIGHTS) else _weights(count)
+    scale = constant / (denominator * factorial(count))
     shares: dict[str, Fraction] = {}
-    for index, (name, old, new) in enumerate(moved):
+    for index, (name, low, high) in enumerate(moved):
         # Coefficients of Π_{j≠i} (a_j + b_j x), lowest power first.
-        polynomial = [constant]
+        polynomial = [1]
         for other, (_, a, b) in enumerate(moved):
             if other != index:
-                shifted = [Fraction(0), *(coefficient * b for coefficient in polynomial)]
+                shifted = [0, *(coefficient * b for coefficient in polynomial)]
                 for power, coefficient in enumerate(polynomial):
                     shifted[power] += coefficient * a
                 polynomial = shifted
-        averaged = sum((w * e for w, e in zip(weights, polynomial, strict=True)), Fraction(0))
+        averaged = sum(w * e for w, e in zip(weights, polynomial, strict=True))
         if averaged:
-            shares[name] = shares.get(name, Fraction(0)) + (new - old) * averaged
+            shares[name] = shares.get(name, Fraction(0)) + (high - low) * averaged * scale
     return shares
 
 
