@@ -5,26 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from otlp_builders import NOW_NS, new_span_id, new_trace_id, protobuf_request, span
+from otlp_builders import NOW_NS, new_span_id, new_trace_id, protobuf_request, tool_span
 from tokentrail.api.otlp import PROJECT_HEADER
 
 PROTOBUF = "application/x-protobuf"
 MS = 1_000_000
 DAY = 86_400 * 10**9
-
-
-def _tool(name, trace_id, parent, start_ns, cost, *, duration_ms=10, error=None, span_id=None):
-    attributes = {"openinference.span.kind": "TOOL", "tool.name": name, "tool.cost_usd": cost}
-    return span(
-        name,
-        trace_id,
-        span_id,
-        parent=parent,
-        start_ns=start_ns,
-        duration_ms=duration_ms,
-        attributes=attributes,
-        error=error,
-    )
 
 
 def _send(server, spans, service="rag", **headers):
@@ -42,14 +28,24 @@ def test_a_failing_trace_with_retries_has_its_cost_in_exact_parts(server):
     trace_id, root = new_trace_id(), new_span_id()
     attempt = new_span_id()
     spans = [
-        _tool("turn", trace_id, "", NOW_NS, "0.0001", duration_ms=1000, error="gave up", span_id=root),
-        _tool("plan", trace_id, root, NOW_NS + 1 * MS, "0.002"),
+        tool_span(
+            "turn", trace_id, start_ns=NOW_NS, cost="0.0001", duration_ms=1000, error="gave up", span_id=root
+        ),
+        tool_span("plan", trace_id, parent=root, start_ns=NOW_NS + 1 * MS, cost="0.002"),
         # search failed once (with a lookup beneath it that worked), then worked when tried again.
-        _tool("search", trace_id, root, NOW_NS + 20 * MS, "0.01", error="timeout", span_id=attempt),
-        _tool("lookup", trace_id, attempt, NOW_NS + 21 * MS, "0.003", duration_ms=2),
-        _tool("search", trace_id, root, NOW_NS + 40 * MS, "0.01"),
+        tool_span(
+            "search",
+            trace_id,
+            parent=root,
+            start_ns=NOW_NS + 20 * MS,
+            cost="0.01",
+            error="timeout",
+            span_id=attempt,
+        ),
+        tool_span("lookup", trace_id, parent=attempt, start_ns=NOW_NS + 21 * MS, cost="0.003", duration_ms=2),
+        tool_span("search", trace_id, parent=root, start_ns=NOW_NS + 40 * MS, cost="0.01"),
         # the answer failed, and with it the turn.
-        _tool("answer", trace_id, root, NOW_NS + 60 * MS, "0.05", error="refused"),
+        tool_span("answer", trace_id, parent=root, start_ns=NOW_NS + 60 * MS, cost="0.05", error="refused"),
     ]
     _send(server, spans)
     failure = _blowup(server, trace_id)["failure"]
@@ -80,7 +76,9 @@ def test_a_failing_trace_with_retries_has_its_cost_in_exact_parts(server):
 def _baseline(server, name, durations_ms, *, days_before=1, service="rag", **headers):
     """Traces of one span each, ``name`` taking each of ``durations_ms``, a day before NOW_NS."""
     spans = [
-        _tool(name, new_trace_id(), "", NOW_NS - days_before * DAY + index * MS, "0", duration_ms=ms)
+        tool_span(
+            name, new_trace_id(), start_ns=NOW_NS - days_before * DAY + index * MS, cost="0", duration_ms=ms
+        )
         for index, ms in enumerate(durations_ms)
     ]
     _send(server, spans, service=service, **headers)
@@ -92,10 +90,12 @@ def _slow_trace(server):
     _send(
         server,
         [
-            _tool("turn", trace_id, "", NOW_NS, "0", duration_ms=1200, span_id=root),
-            _tool("retrieve", trace_id, root, NOW_NS, "0", duration_ms=100),
-            _tool("rerank", trace_id, root, NOW_NS + 100 * MS, "0", duration_ms=900),
-            _tool("answer", trace_id, root, NOW_NS + 1000 * MS, "0", duration_ms=200),
+            tool_span("turn", trace_id, start_ns=NOW_NS, cost="0", duration_ms=1200, span_id=root),
+            tool_span("retrieve", trace_id, parent=root, start_ns=NOW_NS, cost="0", duration_ms=100),
+            tool_span("rerank", trace_id, parent=root, start_ns=NOW_NS + 100 * MS, cost="0", duration_ms=900),
+            tool_span(
+                "answer", trace_id, parent=root, start_ns=NOW_NS + 1000 * MS, cost="0", duration_ms=200
+            ),
         ],
     )
     return trace_id

@@ -6,34 +6,30 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from otlp_builders import NOW_NS, new_span_id, new_trace_id, protobuf_request, span
+from otlp_builders import NOW_NS, new_span_id, new_trace_id, protobuf_request, tool_span
 from ui.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 MS = 1_000_000
 
 
-def _tool(name, trace_id, parent, start_ns, cost, *, error=None, span_id=None, duration_ms=10):
-    attributes = {"openinference.span.kind": "TOOL", "tool.name": name, "tool.cost_usd": cost}
-    return span(
-        name,
-        trace_id,
-        span_id,
-        parent=parent,
-        start_ns=start_ns,
-        duration_ms=duration_ms,
-        attributes=attributes,
-        error=error,
-    )
-
-
 def test_a_failing_trace_shows_where_it_blew_up_and_what_it_cost(page: Page, server):
     trace_id, root, attempt = new_trace_id(), new_span_id(), new_span_id()
     spans = [
-        _tool("turn", trace_id, "", NOW_NS, "0.001", error="gave up", span_id=root, duration_ms=500),
-        _tool("search", trace_id, root, NOW_NS + 10 * MS, "0.02", error="timeout", span_id=attempt),
-        _tool("search", trace_id, root, NOW_NS + 30 * MS, "0.02"),
-        _tool("answer", trace_id, root, NOW_NS + 50 * MS, "0.3", error="refused"),
+        tool_span(
+            "turn", trace_id, start_ns=NOW_NS, cost="0.001", error="gave up", span_id=root, duration_ms=500
+        ),
+        tool_span(
+            "search",
+            trace_id,
+            parent=root,
+            start_ns=NOW_NS + 10 * MS,
+            cost="0.02",
+            error="timeout",
+            span_id=attempt,
+        ),
+        tool_span("search", trace_id, parent=root, start_ns=NOW_NS + 30 * MS, cost="0.02"),
+        tool_span("answer", trace_id, parent=root, start_ns=NOW_NS + 50 * MS, cost="0.3", error="refused"),
     ]
     sent = server.post_otlp(protobuf_request(spans, service="rag"), "application/x-protobuf")
     assert sent.status_code == 200, sent.text
