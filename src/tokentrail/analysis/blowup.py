@@ -38,12 +38,11 @@ def read_blowup(store: Store, project: str, tree: TraceTree, baseline_days: int)
     read_tree`), durations judged against the ``baseline_days`` before the trace started."""
     if not 1 <= baseline_days <= MAX_BASELINE_DAYS:
         raise BadRequest(f"baseline_days must be from 1 to {MAX_BASELINE_DAYS}, got {baseline_days}")
+    # The window ends where the trace starts: none of the trace's own spans is in its baseline.
     end_ns = min(root.subtree_start_ns for root in tree.roots)
     start_ns = end_ns - baseline_days * _DAY_NS
     names = {str(tree.nodes[span_id].span["name"]) for span_id in critical_path(tree)}
-    baselines = duration_baselines(
-        store, project, names, start_ns=start_ns, end_ns=end_ns, exclude_trace_id=tree.trace_id
-    )
+    baselines = duration_baselines(store, project, names, start_ns=start_ns, end_ns=end_ns)
     return Blowup(
         tree=tree,
         failure=failure_cost(tree),

@@ -1,12 +1,15 @@
 """Reads of span durations over a window: how long spans of a name (and service) usually take.
 
 One query answers every name asked for: the count and the 50th and 95th percentiles of the durations of
-the project's spans of those names that started in the window, one trace left out (the trace being
-judged). The percentiles are ``quantilesTDigest``: a t-digest holds a few kilobytes per group whatever
-the number of spans (``quantilesExact`` would hold every duration of a busy name in memory), at a
-relative error of about 1% around the median and better in the tails. The rows are read without
-``FINAL``: a re-sent span not yet merged counts twice in a sample of hundreds, which moves no percentile
-that matters, and the read stays a scan of the window's rows rather than a merge of them.
+the project's spans of those names that started in the window. A window that ends where the judged trace
+starts holds none of its spans (each starts at or after the trace does), so the trace is left out of its
+own baseline without reading its spans' trace ids.
+
+The percentiles are ``quantilesTDigest``: a t-digest holds a few kilobytes per group whatever the number
+of spans (``quantilesExact`` would hold every duration of a busy name in memory), at a relative error of
+about 1% around the median and better in the tails. The rows are read without ``FINAL``: a re-sent span
+not yet merged counts twice in a sample of hundreds, which moves no percentile that matters, and the read
+stays a scan of the window's rows rather than a merge of them.
 """
 
 from __future__ import annotations
@@ -35,24 +38,21 @@ def duration_baselines(
     *,
     start_ns: int,
     end_ns: int,
-    exclude_trace_id: str,
 ) -> dict[tuple[str, str], DurationBaseline]:
-    """``(name, service) -> baseline`` of the spans of ``names`` that started in ``[start_ns, end_ns)``,
-    those of ``exclude_trace_id`` left out; a name and service without spans there is absent."""
+    """``(name, service) -> baseline`` of the spans of ``names`` that started in ``[start_ns, end_ns)``; a
+    name and service without spans there is absent."""
     if not names:
         return {}
     rows = store.query(
         "SELECT name, service, count() AS samples, quantilesTDigest(0.5, 0.95)(end_ns - start_ns) AS q "
         "FROM spans PREWHERE project = {project:String} "
         "WHERE start_ns >= {start:Int64} AND start_ns < {end:Int64} AND name IN {names:Array(String)} "
-        "AND trace_id != {trace_id:String} "
         "GROUP BY name, service",
         {
             "project": project,
             "start": start_ns,
             "end": end_ns,
             "names": sorted(set(names)),
-            "trace_id": exclude_trace_id,
         },
     )
     return {
