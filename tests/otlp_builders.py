@@ -47,6 +47,31 @@ def span(
     }
 
 
+def tool_span(
+    name: str,
+    trace_id: str,
+    span_id: str | None = None,
+    parent: str = "",
+    *,
+    start_ns: int = NOW_NS,
+    cost: str = "0",
+    duration_ms: float = 10,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """An OpenInference tool span named ``name`` that states its own cost in USD."""
+    attributes = {"openinference.span.kind": "TOOL", "tool.name": name, "tool.cost_usd": cost}
+    return span(
+        name,
+        trace_id,
+        span_id,
+        parent,
+        start_ns=start_ns,
+        duration_ms=duration_ms,
+        attributes=attributes,
+        error=error,
+    )
+
+
 def protobuf_request(
     spans: list[dict[str, Any]],
     service: str = "test-app",

@@ -92,6 +92,9 @@ class Settings:
     #: Days a project's rows are kept unless it has a retention of its own (0: forever); see
     #: tokentrail.store.retention.
     retention_days: int = 0
+    #: Days before a trace's start whose spans tell how long spans of a name usually take (see
+    #: tokentrail.analysis.blowup); a request may ask for another window.
+    slow_baseline_days: int = 7
     #: Destinations every accepted span is forwarded to: ``NAME=URL`` or a preset (tokentrail.export).
     forward: tuple[str, ...] = ()
     #: Headers per destination, ``NAME=Header:Value`` (a ``$VAR`` value is read from the environment).
@@ -314,6 +317,12 @@ SETTINGS: dict[str, SettingSpec] = {
         parse_retention_days,
         "Days the store keeps a project's spans unless the project has a retention of its own "
         "(tokentrail retention set); 0 keeps them forever (default 0).",
+    ),
+    "slow_baseline_days": SettingSpec(
+        "TOKENTRAIL_SLOW_BASELINE_DAYS",
+        parse_positive_int,
+        "Days before a trace's start whose spans are the baseline its critical path is judged against "
+        "(how long spans of the same name and service usually take), 1 to 90 (default 7).",
     ),
     "forward": SettingSpec(
         "TOKENTRAIL_FORWARD",

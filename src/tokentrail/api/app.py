@@ -40,6 +40,7 @@ from tokentrail.api import (
     scores,
     sessions,
     traces,
+    usage,
 )
 from tokentrail.api.auth import AuthMiddleware, required_right
 from tokentrail.api.docs import describe_errors
@@ -199,6 +200,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(costs.router, prefix="/api/v1")
     app.include_router(explain.router, prefix="/api/v1")
     app.include_router(errors.router, prefix="/api/v1")
+    app.include_router(usage.router, prefix="/api/v1")
     app.include_router(prices.router, prefix="/api/v1")
     app.include_router(reprice.router, prefix="/api/v1")
     app.include_router(quarantine.router, prefix="/api/v1")

@@ -36,6 +36,7 @@ from tokentrail.store.costs import unpriced
 from tokentrail.store.database import Store
 from tokentrail.store.sql import InvalidQuery, TraceFilter
 from tokentrail.ui import charts, format, ranges, views
+from tokentrail.ui.blowup_views import blowup_section
 from tokentrail.ui.session import session_context
 
 __all__ = ["STATIC_DIR", "router"]
@@ -182,6 +183,7 @@ async def trace_page(request: Request, trace_id: str) -> Response:
             "services": views.service_legend(shown),
             "span": views.span_detail(span_json(selected)),
             "selected": selected_id,
+            "blowup": await blowup_section(request, store, project, tree),
         },
     )
 
