@@ -77,7 +77,13 @@ def render(request: Request, template: str, context: dict[str, Any], status_code
 
 def _nav(request: Request, project: str | None) -> list[dict[str, Any]]:
     suffix = f"?project={project}" if project else ""
-    items = [("Traces", "/traces"), ("Sessions", "/sessions"), ("Costs", "/costs"), ("Errors", "/errors")]
+    items = [
+        ("Traces", "/traces"),
+        ("Sessions", "/sessions"),
+        ("Costs", "/costs"),
+        ("Errors", "/errors"),
+        ("Budgets", "/budgets"),
+    ]
     if getattr(request.app.state, "forwarding", ()):  # a page may answer before the app started
         items.append(("Forwarding", "/forwarding"))
     return [
