@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from datetime import UTC, datetime
 
 import httpx
@@ -15,6 +16,7 @@ import pytest
 from budgets.receiver import receiver
 from conftest import start_server
 from otlp_builders import new_trace_id, protobuf_request, span
+from tokentrail.budgets.periods import period_of
 
 HOUR = 3600 * 10**9
 JAN_20_NOON = int(datetime(2026, 1, 20, 12, tzinfo=UTC).timestamp()) * 10**9
@@ -152,3 +154,13 @@ def test_a_permanent_refusal_is_not_retried(live):
         assert len(hook.wait_for(2, timeout=2)) == 1
     (alert,) = alerts(live, budget["id"])
     assert (alert["state"], [d["status_code"] for d in alert["deliveries"]]) == ("failed", [410])
+
+
+def test_the_servers_own_checks_find_a_crossing_without_being_asked(store, tmp_path):
+    with receiver() as hook:
+        for server in start_server(store, tmp_path, budget_check_s=1):
+            create(server, amount="1", thresholds=["0.5"], webhook_url=hook.url)
+            spend(server, "2", period_of("month", time.time_ns()).start_ns + 10**9)
+            (sent,) = hook.wait_for(1)
+            assert len(hook.wait_for(2, timeout=3)) == 1  # later checks find it sent
+    assert (sent.json["kind"], sent.json["spend"]) == ("threshold", "2")
