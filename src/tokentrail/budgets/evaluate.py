@@ -1,9 +1,9 @@
 """Where a budget stands in its current period (spend so far, the projection to the period's end) and which
 alerts that calls for.
 
-Spend is read with the cost reports' own reads (:mod:`tokentrail.store.costs`), so a budget's spend is
-the number the costs page shows for the same scope and window: a tag budget counts every span of a trace
-carrying the tag. Alert kinds:
+Spend is read as the cost reports count it (:func:`tokentrail.store.costs.costs_in_windows`), so a
+budget's spend is the number the costs page shows for the same scope and window: a tag budget counts every
+span of a trace carrying the tag. Alert kinds:
 
 - ``threshold``: spend ≥ threshold x amount, one alert per threshold crossed;
 - ``projected``: the projection (:func:`tokentrail.budgets.periods.projection`) ≥ amount while the spend
@@ -13,14 +13,14 @@ carrying the tag. Alert kinds:
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from tokentrail.budgets.budget import Budget
 from tokentrail.budgets.periods import Period, period_of, projection, rate_window
-from tokentrail.store.costs import cost_total, costs
+from tokentrail.store.costs import costs_in_windows
 from tokentrail.store.database import Store
-from tokentrail.store.sql import CostFilter
 
 __all__ = [
     "PROJECTED",
@@ -62,33 +62,46 @@ class AlertDue:
 
 
 class SpendReader:
-    """Spend per scope and window, each distinct read made once: budgets of one scope kind and period
-    share it, so a check costs one read per (project, scope kind, window), not one per budget."""
+    """The spend of budgets at one moment: the windows each needs (its period, its rate window) are read
+    together, in one pass per (project, scope kind) whatever the number of budgets and windows."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, budgets: list[Budget], now_ns: int, rate_window_ns: int) -> None:
         self.store = store
-        self._read: dict[tuple[str, str | None, int, int], dict[str, Decimal]] = {}
+        self.now_ns = now_ns
+        self.rate_window_ns = rate_window_ns
+        self._windows: dict[tuple[str, str | None], set[tuple[int, int]]] = defaultdict(set)
+        for budget in budgets:
+            period, rate = self.windows(budget)
+            self._windows[budget.project, budget.scope.group_by] |= {(period.start_ns, period.end_ns), rate}
+        self._read: dict[tuple[str, str | None], dict[tuple[int, int], dict[str, Decimal]]] = {}
 
-    def spend(self, budget: Budget, start_ns: int, end_ns: int) -> Decimal:
-        group_by = budget.scope.group_by
-        key = (budget.project, group_by, start_ns, end_ns)
+    def windows(self, budget: Budget) -> tuple[Period, tuple[int, int]]:
+        """The budget's current period, and the window its spending rate is measured over."""
+        period = period_of(budget.period, self.now_ns)
+        return period, rate_window(period, self.now_ns, self.rate_window_ns)
+
+    def spend(self, budget: Budget, window: tuple[int, int]) -> Decimal:
+        """The budget's spend in one of its windows (nothing in an empty one)."""
+        if window[1] <= window[0]:
+            return Decimal(0)
+        key = (budget.project, budget.scope.group_by)
         if key not in self._read:
-            where = CostFilter(start_ns=start_ns, end_ns=end_ns)
-            self._read[key] = (
-                {"": cost_total(self.store, budget.project, where)}
-                if group_by is None
-                else {row["key"]: row["cost"] for row in costs(self.store, budget.project, group_by, where)}
-            )
-        return Decimal(self._read[key].get(budget.scope_value, 0))
+            windows = sorted(w for w in self._windows[key] if w[1] > w[0])
+            amounts = costs_in_windows(self.store, budget.project, budget.scope.group_by, windows)
+            self._read[key] = {
+                w: {group: values[index] for group, values in amounts.items()}
+                for index, w in enumerate(windows)
+            }
+        return self._read[key][window].get(budget.scope_value, Decimal(0))
 
 
-def status_of(reader: SpendReader, budget: Budget, now_ns: int, rate_window_ns: int) -> BudgetStatus:
-    """Where ``budget`` stands at ``now_ns``: the spans that started in its period so far count."""
-    period = period_of(budget.period, now_ns)
-    spend = reader.spend(budget, period.start_ns, period.end_ns)
-    start, end = rate_window(period, now_ns, rate_window_ns)
-    recent = reader.spend(budget, start, end) if end > start else Decimal(0)
-    return BudgetStatus(budget, period, spend, projection(spend, recent, period, now_ns, rate_window_ns))
+def status_of(reader: SpendReader, budget: Budget) -> BudgetStatus:
+    """Where ``budget`` stands at the reader's moment: the spans that started in its period so far count."""
+    period, rate = reader.windows(budget)
+    spend = reader.spend(budget, (period.start_ns, period.end_ns))
+    recent = reader.spend(budget, rate)
+    projected = projection(spend, recent, period, reader.now_ns, reader.rate_window_ns)
+    return BudgetStatus(budget, period, spend, projected)
 
 
 def alert_id(budget_id: str, period_start_ns: int, kind: str, threshold: Decimal) -> str:

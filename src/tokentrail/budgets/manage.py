@@ -70,9 +70,9 @@ def statuses(
     store: Store, budgets: list[Budget], rate_window_s: int, now_ns: int | None = None
 ) -> list[BudgetStatus]:
     """Where each budget stands now."""
-    reader = SpendReader(store)
     now_ns = time.time_ns() if now_ns is None else now_ns
-    return [status_of(reader, budget, now_ns, rate_window_s * 10**9) for budget in budgets]
+    reader = SpendReader(store, budgets, now_ns, rate_window_s * 10**9)
+    return [status_of(reader, budget) for budget in budgets]
 
 
 def alerts_of(

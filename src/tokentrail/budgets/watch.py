@@ -46,17 +46,18 @@ class BudgetWatch:
         """Store the alerts every enabled budget calls for at ``now_ns`` that no server stored yet; returns
         them (each ``pending`` when its budget has a webhook, else ``unsent``)."""
         now_ns = time.time_ns() if now_ns is None else now_ns
-        reader = SpendReader(self.store)
+        budgets = [Budget.from_row(row) for row in stored.budget_rows(self.store)]
+        enabled = [budget for budget in budgets if budget.enabled]
+        reader = SpendReader(self.store, enabled, now_ns, self.rate_window_ns)
         fired = []
-        for budget in (Budget.from_row(row) for row in stored.budget_rows(self.store)):
-            if budget.enabled:
-                fired += self._check_one(reader, budget, now_ns)
+        for budget in enabled:
+            fired += self._check_one(reader, budget)
         if fired:
             self._wake.set()
         return fired
 
-    def _check_one(self, reader: SpendReader, budget: Budget, now_ns: int) -> list[dict[str, Any]]:
-        status = status_of(reader, budget, now_ns, self.rate_window_ns)
+    def _check_one(self, reader: SpendReader, budget: Budget) -> list[dict[str, Any]]:
+        status = status_of(reader, budget)
         due = alerts_due(status)
         known = stored.known_alerts(self.store, [alert.id for alert in due])
         fired = []
