@@ -6,8 +6,8 @@ warm-up; no webhooks, so only the reads and the alert bookkeeping) with one proj
 per scope kind and period: project, user, service by day and by month) and with ``--budgets`` over the
 project, 100 users and 5 services. The baseline, measured in the same run on the same data: ``cost_total``
 over the current month (one read of the period's spans), so each figure prints as a multiple of it. The
-check reads each (project, scope kind, window) once, so ``--budgets`` budgets should cost about what the
-six do (``many_x_six``).
+check reads each (project, scope kind) once, every window in one pass, so ``--budgets`` budgets should
+cost about what the six do (``many_x_six``).
 
     python bench/budgets.py --spans 1000000
 """
