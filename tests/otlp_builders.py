@@ -47,10 +47,18 @@ def span(
     }
 
 
-def protobuf_request(spans: list[dict[str, Any]], service: str = "test-app", scope: str = "tests") -> bytes:
+def protobuf_request(
+    spans: list[dict[str, Any]],
+    service: str = "test-app",
+    scope: str = "tests",
+    resource: dict[str, Any] | None = None,
+) -> bytes:
     request = ExportTraceServiceRequest()
     resource_spans = request.resource_spans.add()
     resource_spans.resource.attributes.append(KeyValue(key="service.name", value=any_value(service)))
+    resource_spans.resource.attributes.extend(
+        KeyValue(key=key, value=any_value(value)) for key, value in (resource or {}).items()
+    )
     scope_spans = resource_spans.scope_spans.add()
     scope_spans.scope.name = scope
     for item in spans:

@@ -26,6 +26,7 @@ BUDGET = Budget(
 def due(spend: str, projected: str | None = None) -> list[tuple[str, Decimal]]:
     status = BudgetStatus(
         BUDGET,
+        MAY_2026,
         period_of("month", MAY_2026),
         Decimal(spend),
         None if projected is None else Decimal(projected),

@@ -65,7 +65,9 @@ def test_each_threshold_is_sent_once_signed(live):
         "start": "2026-01-01T00:00:00Z",
         "end": "2026-02-01T00:00:00Z",
     }
-    assert full.json["links"]["explain"].startswith(live.url + "/explain?since=2026-01-01T00%3A00%3A00Z")
+    assert full.json["links"]["explain"].startswith(live.url + "/explain?start=2026-01-01T00%3A00%3A00Z")
+    explained = httpx.get(full.json["links"]["explain"], timeout=60)
+    assert explained.status_code == 200 and "$11" in explained.text, explained.text[:500]
     secret = budget["webhook_secret"]
     for request in (half, full):
         expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()

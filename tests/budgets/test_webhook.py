@@ -56,10 +56,12 @@ def test_the_body_carries_exact_money_the_period_and_links():
     assert body["fired_at"] == "2026-05-01T01:00:00Z"
     explain = urlsplit(body["links"]["explain"])
     assert (explain.scheme, explain.netloc, explain.path) == ("https", "tt.example.com", "/explain")
+    # The month so far (to the alert) against the same stretch of April.
     assert parse_qs(explain.query) == {
-        "since": ["2026-05-01T00:00:00Z"],
-        "until": ["2026-06-01T00:00:00Z"],
-        "vs": ["previous"],
+        "start": ["2026-05-01T00:00:00Z"],
+        "end": ["2026-05-01T01:00:00Z"],
+        "vs_start": ["2026-04-01T00:00:00Z"],
+        "vs_end": ["2026-04-01T01:00:00Z"],
         "tag": ["checkout"],
         "project": ["shop"],
     }
@@ -67,14 +69,19 @@ def test_the_body_carries_exact_money_the_period_and_links():
 
 
 def test_a_project_budgets_explain_link_has_no_scope_filter():
-    query = parse_qs(
-        urlsplit(
-            links("http://h", budget(scope_kind="project", scope_value=""), period_of("day", MAY_2026))[
-                "explain"
-            ]
-        ).query
-    )
-    assert set(query) == {"since", "until", "vs", "project"}
+    day = period_of("day", MAY_2026)
+    link = links("http://h", budget(scope_kind="project", scope_value=""), day, day.start_ns + 3600 * 10**9)
+    assert set(parse_qs(urlsplit(link["explain"]).query)) == {"start", "end", "vs_start", "vs_end", "project"}
+
+
+def test_the_stretch_compared_ends_with_the_shorter_period_before():
+    """March 31st, late: against February, which ends sooner (a leap year's 29th), and never empty."""
+    march = period_of("month", 1_836_691_200 * 10**9)  # 2028-03-15
+    late = march.end_ns - 3600 * 10**9
+    query = parse_qs(urlsplit(links("http://h", budget(), march, late)["explain"]).query)
+    assert (query["vs_start"], query["vs_end"]) == (["2028-02-01T00:00:00Z"], ["2028-03-01T00:00:00Z"])
+    first = parse_qs(urlsplit(links("http://h", budget(), march, march.start_ns)["explain"]).query)
+    assert (first["start"], first["end"]) == (["2028-03-01T00:00:00Z"], ["2028-03-01T00:00:01Z"])
 
 
 def test_a_receiver_verifies_the_signature_with_the_shared_secret():

@@ -22,6 +22,7 @@ from tokentrail.api import (
     costs,
     docs,
     errors,
+    explain,
     forwarding,
     langfuse,
     langfuse_media,
@@ -65,6 +66,7 @@ from tokentrail.store.retention import apply_retention
 from tokentrail.store.sql import InvalidQuery
 from tokentrail.store.writer import SpanWriter
 from tokentrail.ui import budgets as ui_budgets
+from tokentrail.ui import explain_page as ui_explain
 from tokentrail.ui import login as ui_login
 from tokentrail.ui import routes as ui_routes
 
@@ -207,6 +209,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(traces.router, prefix="/api/v1")
     app.include_router(sessions.router, prefix="/api/v1")
     app.include_router(costs.router, prefix="/api/v1")
+    app.include_router(explain.router, prefix="/api/v1")
     app.include_router(errors.router, prefix="/api/v1")
     app.include_router(prices.router, prefix="/api/v1")
     app.include_router(reprice.router, prefix="/api/v1")
@@ -222,6 +225,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(ui_login.router)
     app.include_router(ui_routes.router)
     app.include_router(ui_budgets.router)
+    app.include_router(ui_explain.router)
     app.include_router(langfuse.router)
     app.include_router(langfuse_scores.router)
     app.include_router(langfuse_media.router)

@@ -39,9 +39,11 @@ PROJECTED = "projected"
 
 @dataclass(frozen=True, slots=True)
 class BudgetStatus:
-    """A budget's current period, its spend so far and the spend projected at its end (None: too early)."""
+    """A budget's current period at ``at_ns``, its spend so far and the spend projected at its end (None:
+    too early)."""
 
     budget: Budget
+    at_ns: int
     period: Period
     spend: Decimal
     projected: Decimal | None
@@ -101,7 +103,7 @@ def status_of(reader: SpendReader, budget: Budget) -> BudgetStatus:
     spend = reader.spend(budget, (period.start_ns, period.end_ns))
     recent = reader.spend(budget, rate)
     projected = projection(spend, recent, period, reader.now_ns, reader.rate_window_ns)
-    return BudgetStatus(budget, period, spend, projected)
+    return BudgetStatus(budget, reader.now_ns, period, spend, projected)
 
 
 def alert_id(budget_id: str, period_start_ns: int, kind: str, threshold: Decimal) -> str:

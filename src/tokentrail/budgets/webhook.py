@@ -18,21 +18,30 @@ from typing import Any
 from urllib.parse import urlencode
 
 from tokentrail.budgets.budget import Budget
-from tokentrail.budgets.periods import Period
+from tokentrail.budgets.periods import Period, previous_period
 from tokentrail.documents.encoding import iso, money
 
 __all__ = ["ALERT_ID_HEADER", "SIGNATURE_HEADER", "alert_body", "headers", "links", "signature"]
 
 SIGNATURE_HEADER = "X-Tokentrail-Signature"
 ALERT_ID_HEADER = "X-Tokentrail-Alert-Id"
+_SECOND = 10**9
 
 
-def links(base_url: str, budget: Budget, period: Period) -> dict[str, str]:
-    """Absolute links for a budget's period: the cost explainer (this period against the one before,
-    narrowed to the budget's scope) and the costs page over the period."""
+def links(base_url: str, budget: Budget, period: Period, at_ns: int) -> dict[str, str]:
+    """Absolute links for a budget's period as of ``at_ns``: the cost explainer (the period so far against
+    the same stretch of the period before, narrowed to the budget's scope), the costs page over the
+    period, and the budgets page."""
     base = base_url.rstrip("/")
+    until = min(max(at_ns, period.start_ns + _SECOND), period.end_ns)  # never an empty window
+    before = previous_period(budget.period, period)
+    explain = {
+        "start": iso(period.start_ns),
+        "end": iso(until),
+        "vs_start": iso(before.start_ns),
+        "vs_end": iso(min(before.start_ns + until - period.start_ns, before.end_ns)),
+    }
     scope = budget.scope.explain_filter
-    explain = {"since": iso(period.start_ns), "until": iso(period.end_ns), "vs": "previous"}
     if scope is not None:
         explain[scope] = budget.scope_value
     costs = {"start": iso(period.start_ns), "end": iso(period.end_ns)}
@@ -62,7 +71,7 @@ def alert_body(base_url: str, budget: Budget, alert: dict[str, Any]) -> bytes:
         "spend": money(alert["spend"]),
         "projected": _optional_money(alert["projected"]),
         "fired_at": iso(alert["fired_ns"]),
-        "links": links(base_url, budget, period),
+        "links": links(base_url, budget, period, alert["fired_ns"]),
     }
     return json.dumps(document, separators=(",", ":")).encode()
 

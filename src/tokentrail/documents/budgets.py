@@ -39,7 +39,7 @@ def status_json(status: BudgetStatus, base_url: str) -> dict[str, Any]:
         "projected": None if projected is None else money(projected),
         "over": status.spend >= status.budget.amount,
         "projected_over": projected is not None and projected >= status.budget.amount,
-        "links": links(base_url, status.budget, status.period),
+        "links": links(base_url, status.budget, status.period, status.at_ns),
     }
 
 

@@ -81,6 +81,7 @@ def _nav(request: Request, project: str | None) -> list[dict[str, Any]]:
         ("Traces", "/traces"),
         ("Sessions", "/sessions"),
         ("Costs", "/costs"),
+        ("Explain", "/explain"),
         ("Errors", "/errors"),
         ("Budgets", "/budgets"),
     ]
