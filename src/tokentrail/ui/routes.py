@@ -84,6 +84,7 @@ def _nav(request: Request, project: str | None) -> list[dict[str, Any]]:
         ("Costs", "/costs"),
         ("Explain", "/explain"),
         ("Errors", "/errors"),
+        ("Budgets", "/budgets"),
     ]
     if getattr(request.app.state, "forwarding", ()):  # a page may answer before the app started
         items.append(("Forwarding", "/forwarding"))
