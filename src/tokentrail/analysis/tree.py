@@ -15,7 +15,7 @@ from typing import Any
 
 from tokentrail import money
 
-__all__ = ["TraceTree", "TreeNode", "build_tree", "critical_path"]
+__all__ = ["TraceTree", "TreeNode", "build_tree", "counted_cost", "critical_path"]
 
 
 @dataclass(slots=True)
@@ -114,7 +114,7 @@ def _roll_up(nodes: dict[str, TreeNode], order: dict[str, int]) -> None:
             node.subtree_start_ns = span["start_ns"]
             node.subtree_end_ns = span["end_ns"]
             counted = not span.get("duplicate_of")  # the same call is already counted on another span
-            node.subtree_cost = Decimal(span.get("cost_total") or 0) if counted else Decimal(0)
+            node.subtree_cost = counted_cost(span)
             # The node's own (empty) counters, added to only when there is something to add: a
             # 100,000-span trace otherwise spends seconds making and merging empty ones.
             if counted:
@@ -130,6 +130,12 @@ def _roll_up(nodes: dict[str, TreeNode], order: dict[str, int]) -> None:
                 _add(node.subtree_usage, child.subtree_usage)
                 node.subtree_errors += child.subtree_errors
                 node.subtree_spans += child.subtree_spans
+
+
+def counted_cost(span: Mapping[str, Any]) -> Decimal:
+    """What a span's own cost adds to its trace's total: nothing for a span reporting a call another span
+    of the trace already counts (``duplicate_of``)."""
+    return Decimal(0) if span.get("duplicate_of") else Decimal(span.get("cost_total") or 0)
 
 
 def _add(total: Counter[Any], amounts: Mapping[str, Any] | None) -> None:
