@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tokentrail.analysis.failure_cost import FailureCost, failure_cost
+from tokentrail.analysis.retries import TraceRetries
 from tokentrail.analysis.slow_spans import MIN_SAMPLES, SpanTiming, judge_critical_path
 from tokentrail.analysis.tree import TraceTree, critical_path
 from tokentrail.errors import BadRequest
@@ -33,9 +34,12 @@ class Blowup:
     timings: list[SpanTiming]
 
 
-def read_blowup(store: Store, project: str, tree: TraceTree, baseline_days: int) -> Blowup:
+def read_blowup(
+    store: Store, project: str, tree: TraceTree, baseline_days: int, retries: TraceRetries | None = None
+) -> Blowup:
     """The failure and the slow spans of a trace's tree (read with :func:`~tokentrail.analysis.traces.
-    read_tree`), durations judged against the ``baseline_days`` before the trace started."""
+    read_tree`), durations judged against the ``baseline_days`` before the trace started; the tree's
+    ``retries`` are found in it unless given."""
     if not 1 <= baseline_days <= MAX_BASELINE_DAYS:
         raise BadRequest(f"baseline_days must be from 1 to {MAX_BASELINE_DAYS}, got {baseline_days}")
     # The window ends where the trace starts: none of the trace's own spans is in its baseline.
@@ -45,7 +49,7 @@ def read_blowup(store: Store, project: str, tree: TraceTree, baseline_days: int)
     baselines = duration_baselines(store, project, names, start_ns=start_ns, end_ns=end_ns)
     return Blowup(
         tree=tree,
-        failure=failure_cost(tree),
+        failure=failure_cost(tree, retries),
         baseline_start_ns=start_ns,
         baseline_end_ns=end_ns,
         baseline_days=baseline_days,

@@ -157,4 +157,5 @@ async def get_blowup(
     store, name = request.app.state.store, project_of(request, project)
     days = baseline_days or request.app.state.settings.slow_baseline_days
     outline = await run_in_threadpool(outlines.read_outline, store, name, trace_id)
-    return blowup_json(await run_in_threadpool(read_blowup, store, name, outline.tree, days))
+    blowup = await run_in_threadpool(read_blowup, store, name, outline.tree, days, outline.retries)
+    return blowup_json(blowup)

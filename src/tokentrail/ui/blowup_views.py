@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from tokentrail.analysis.blowup import read_blowup
-from tokentrail.analysis.tree import TraceTree
+from tokentrail.analysis.outline import TraceOutline
 from tokentrail.documents.blowup import blowup_json
 from tokentrail.store.database import Store
 
@@ -25,10 +25,13 @@ PART_LABELS: Mapping[str, str] = {
 }
 
 
-async def blowup_section(request: Request, store: Store, project: str, tree: TraceTree) -> dict[str, Any]:
+async def blowup_section(
+    request: Request, store: Store, project: str, outline: TraceOutline
+) -> dict[str, Any]:
     """What ``_blowup.html`` shows of a trace, its baseline window the server's default."""
     days = request.app.state.settings.slow_baseline_days
-    report = blowup_json(await run_in_threadpool(read_blowup, store, project, tree, days))
+    blowup = await run_in_threadpool(read_blowup, store, project, outline.tree, days, outline.retries)
+    report = blowup_json(blowup)
     failure, slow = report["failure"], report["slow"]
     parts = failure["cost"]["parts"]
     timings = slow["critical_path"]

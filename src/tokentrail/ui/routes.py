@@ -192,7 +192,7 @@ async def trace_page(request: Request, trace_id: str) -> Response:
             "services": views.service_legend(shown),
             "span": views.span_detail(selected),
             "selected": selected_id,
-            "blowup": await blowup_section(request, store, project, outline.tree),
+            "blowup": await blowup_section(request, store, project, outline),
             **context,
         },
     )
