@@ -32,6 +32,7 @@ from tokentrail.api import (
     otlp,
     otlp_grpc,
     prices,
+    prompt_sources,
     purge,
     quarantine,
     reprice,
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(langsmith.router)
     app.include_router(metrics.router)
     app.include_router(live.router, prefix="/api/v1")  # before /traces/{trace_id}, which would match it
+    app.include_router(prompt_sources.router, prefix="/api/v1")
     app.include_router(traces.router, prefix="/api/v1")
     app.include_router(sessions.router, prefix="/api/v1")
     app.include_router(costs.router, prefix="/api/v1")

@@ -35,6 +35,8 @@ class Message:
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_call_id: str = ""
     from_output: bool = False
+    #: The name the message gives its author (a tool result's tool, for some conventions).
+    name: str = ""
 
 
 @dataclass
@@ -81,7 +83,7 @@ def conversation(input_text: str, output_text: str) -> list[Message]:
     """The messages of a call: its input's, then its output's (the answer)."""
     found = messages(input_text, default_role="user")
     found += [
-        Message(m.role, m.text, m.tool_calls, m.tool_call_id, from_output=True)
+        Message(m.role, m.text, m.tool_calls, m.tool_call_id, from_output=True, name=m.name)
         for m in messages(output_text, default_role="assistant")
     ]
     return found
@@ -123,7 +125,11 @@ def messages(text: str, *, default_role: str) -> list[Message]:
 
 def _message(item: Mapping[str, Any], default_role: str) -> Message:
     role = str(item.get("role") or default_role).lower()
-    message = Message(_ROLE_NAMES.get(role, role), tool_call_id=str(item.get("tool_call_id") or ""))
+    message = Message(
+        _ROLE_NAMES.get(role, role),
+        tool_call_id=str(item.get("tool_call_id") or ""),
+        name=str(item.get("name") or ""),
+    )
     texts: list[str] = []
     for key in ("content", "parts", "contents"):
         _read_content(item.get(key), message, texts)
