@@ -118,18 +118,18 @@ def attribute(
             counted[source, history] = counted.get((source, history), 0) + counter.count(text)
     method = counter.method
     total = sum(counted.values())
-    if method == CHARS or total > reported:
-        if total == 0:
-            counted = {(UNATTRIBUTED, False): reported}
-        else:
-            counted = largest_remainder(reported, counted)
-        method += _SCALED if method != CHARS else ""
+    if total == 0:
+        counted = {(UNATTRIBUTED, False): reported}
+    elif method == CHARS or total > reported:
+        method += "" if method == CHARS else _SCALED
+        counted = largest_remainder(reported, counted)
     elif total < reported:
         counted[UNATTRIBUTED, False] = reported - total
     sources: dict[str, int] = {}
-    for (source, _), tokens in counted.items():
+    history = 0
+    for (source, is_history), tokens in counted.items():
         sources[source] = sources.get(source, 0) + tokens
-    history = sum(tokens for (_, is_history), tokens in counted.items() if is_history)
+        history += tokens if is_history else 0
     return PromptSources({source: tokens for source, tokens in sources.items() if tokens}, history, method)
 
 

@@ -1,4 +1,4 @@
-"""Counting a prompt's tokens with the model's own tokenizer, when one is on this machine; else its characters.
+"""Counting a prompt's tokens with the model's own tokenizer when one is on this machine, else its characters.
 
 OpenAI's encodings are BPE rank files that ``tiktoken`` would download on first use. This server never does:
 an encoding is built only from a file found locally, in this order, and checked against tiktoken's
@@ -34,7 +34,7 @@ CHARS = "chars"
 
 @dataclass(frozen=True, slots=True)
 class EncodingSpec:
-    """What builds one tiktoken encoding from its rank file (as ``tiktoken_ext.openai_public`` declares it)."""
+    """What builds one tiktoken encoding from its rank file, as ``tiktoken_ext.openai_public`` declares it."""
 
     #: tiktoken's cache key for the file: the SHA-1 of its download URL.
     cache_key: str

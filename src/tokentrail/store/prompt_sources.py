@@ -75,7 +75,8 @@ def source_rows(store: Store, project: str, scope: PromptScope) -> tuple[list[So
         "SELECT source, sum(source_tokens) AS tokens, "
         f"sum(CAST(prompt_cost * source_tokens / prompt_tokens, '{MONEY_SUM_TYPE}')) AS cost, "
         "count() AS calls, arraySort(groupUniqArray(prompt_method)) AS methods "
-        f"FROM ({calls}) ARRAY JOIN mapKeys(prompt_sources) AS source, mapValues(prompt_sources) AS source_tokens "
+        f"FROM ({calls}) ARRAY JOIN mapKeys(prompt_sources) AS source, "
+        "mapValues(prompt_sources) AS source_tokens "
         "GROUP BY source ORDER BY tokens DESC, source",
         params,
     )
