@@ -113,9 +113,9 @@ def attribute(
         counter = TokenCounter(CHARS, len)
     pieces = _pieces(found, documents or {})
     counted: dict[tuple[str, bool], int] = {}
-    for source, history, text in pieces:
+    for source, carried, text in pieces:
         if text:
-            counted[source, history] = counted.get((source, history), 0) + counter.count(text)
+            counted[source, carried] = counted.get((source, carried), 0) + counter.count(text)
     method = counter.method
     total = sum(counted.values())
     if total == 0:
