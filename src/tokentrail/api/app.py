@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             batch_max_spans=settings.batch_max_spans,
             max_pending_spans=settings.max_pending_spans,
             flush_interval_s=settings.flush_interval_ms / 1000,
-            resolve=TraceSettler(app.state.store),
+            resolve=TraceSettler(app.state.store, tokenizer_dir=settings.tokenizer_dir),
             disk=disk,
             time_insert=app.state.metrics.time_insert,
         )

@@ -1,5 +1,5 @@
-"""The processors of the ingest chain, in order: decode, normalize, enrich, bound, price, attribute,
-redact, encode.
+"""The processors of the ingest chain, in order: decode, normalize, enrich, bound, price, redact,
+attribute, encode.
 
 Each is pure (it reads the batch and its own settings, nothing else), so a run of them can be moved to an
 ingest process (:mod:`tokentrail.ingest.offload`); a span one of them cannot read is rejected alone.
@@ -135,8 +135,8 @@ class Price(SpanProcessor):
 
 class Attribute(Processor):
     """What filled each LLM call's prompt, by source (:mod:`tokentrail.pricing.prompt`), counted with the
-    model's tokenizer from ``tokenizer_dir`` or an installed package when there is one; before redaction,
-    which changes the text's length."""
+    model's tokenizer from ``tokenizer_dir`` or an installed package when there is one; after redaction,
+    so the text counted is the text stored (which the retrieval step counts again)."""
 
     def __init__(self, tokenizer_dir: Path | None) -> None:
         super().__init__()
@@ -188,8 +188,8 @@ def processors(settings: Settings, rules: RuleBook | None) -> list[Processor]:
         Enrich(),
         Bound(settings.limits, settings.max_payload_chars),
         Price(rules),
-        Attribute(settings.tokenizer_dir),
         Redact(settings.redaction_file),
+        Attribute(settings.tokenizer_dir),
         Encode(),
         *([ForwardEncode()] if settings.forward else []),  # after Redact: what leaves is redacted
     ]

@@ -27,7 +27,7 @@ from typing import TypeVar
 
 from tokentrail.model import Span, SpanKind
 from tokentrail.pricing.tokenizers import CHARS, TokenCounter, counter_for
-from tokentrail.semconv.conversation import Message, documents, messages
+from tokentrail.semconv.conversation import Message, messages
 
 __all__ = [
     "MAX_COUNTED_CHARS",
@@ -69,23 +69,13 @@ class PromptSources:
 
 
 def attribute_spans(spans: Sequence[Span], tokenizer_dir: Path | None) -> None:
-    """Fill in the prompt sources of the LLM calls among ``spans``, recognising the documents of the
-    retrievals among them (of the same trace) where a call's messages quote them."""
-    retrieved: dict[str, dict[str, list[str]]] = {}
-    for span in spans:
-        if span.kind == SpanKind.RETRIEVAL and span.output:
-            contents = [document.content for document in documents(span.output)]
-            retrieved.setdefault(span.trace_id, {}).setdefault(span.name, []).extend(contents)
+    """Fill in the prompt sources of the LLM calls among ``spans`` (the documents their prompts quote are
+    recognised once the trace's retrievals are stored: :mod:`tokentrail.ingest.prompt_quotes`)."""
     for span in spans:
         if span.kind != SpanKind.LLM or not span.input:
             continue
         try:
-            found = attribute(
-                span.input,
-                span.usage.get("input", 0),
-                counter_for(span.model, tokenizer_dir),
-                retrieved.get(span.trace_id),
-            )
+            found = attribute(span.input, span.usage.get("input", 0), counter_for(span.model, tokenizer_dir))
         except Exception:  # an input no reading foresaw leaves the call unattributed, never unstored
             logger.exception("the prompt of span %s could not be attributed", span.span_id)
             continue
