@@ -98,9 +98,8 @@ def write_sources(store: Store, project: str, updates: Sequence[SourcesUpdate]) 
             "project": project,
             # A map does not bind as a parameter: its keys and values travel as two arrays.
             "updates": [
-                (update.trace_id, update.span_id, list(update.sources), list(update.sources.values()))
-                + (update.history, update.method)
-                for update in updates
+                (trace_id, span_id, list(sources), list(sources.values()), history, method)
+                for trace_id, span_id, sources, history, method in updates
             ],
             "ids": sorted({update.trace_id for update in updates}),
         },
