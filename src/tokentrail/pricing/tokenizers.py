@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CHARS", "ENCODINGS", "TokenCounter", "counter_for", "encoding_file", "load_encoding"]
+__all__ = ["BUNDLES", "CHARS", "ENCODINGS", "TokenCounter", "counter_for", "encoding_file", "load_encoding"]
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +81,9 @@ ENCODINGS: dict[str, EncodingSpec] = {
     ),
 }
 
+Bundles = tuple[tuple[str, str], ...]
 #: Registry packages that bundle tiktoken's files, and the folder (inside the package) they are in.
-BUNDLES: tuple[tuple[str, str], ...] = (("litellm", "litellm_core_utils/tokenizers"),)
+BUNDLES: Bundles = (("litellm", "litellm_core_utils/tokenizers"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +97,14 @@ class TokenCounter:
 _BY_CHARS = TokenCounter(CHARS, len)
 
 
-def encoding_file(name: str, folder: Path | None) -> Path | None:
-    """The local rank file of encoding ``name`` whose hash is the published one, or None."""
+def encoding_file(name: str, folder: Path | None, bundles: Bundles = BUNDLES) -> Path | None:
+    """The local rank file of encoding ``name`` whose hash is the published one (in ``folder``, else in
+    one of the ``bundles``), or None."""
     spec = ENCODINGS.get(name)
     if spec is None:
         return None
     candidates = [folder / f"{name}.tiktoken"] if folder is not None else []
-    for package, inside in BUNDLES:
+    for package, inside in bundles:
         found = importlib.util.find_spec(package)  # finds the package without running its code
         for location in (found.submodule_search_locations or []) if found is not None else []:
             candidates.append(Path(location) / inside / spec.cache_key)
@@ -115,9 +117,9 @@ def encoding_file(name: str, folder: Path | None) -> Path | None:
 
 
 @lru_cache(maxsize=8)
-def load_encoding(name: str, folder: Path | None) -> Any:
+def load_encoding(name: str, folder: Path | None, bundles: Bundles = BUNDLES) -> Any:
     """The tiktoken ``Encoding`` named ``name``, built from a local file; None without tiktoken or a file."""
-    path = encoding_file(name, folder)
+    path = encoding_file(name, folder, bundles)
     try:
         import tiktoken
     except ImportError:
@@ -147,10 +149,10 @@ def _encoding_name(model: str) -> str | None:
         return None
 
 
-def counter_for(model: str, folder: Path | None) -> TokenCounter:
+def counter_for(model: str, folder: Path | None, bundles: Bundles = BUNDLES) -> TokenCounter:
     """How ``model``'s prompts are counted here: its encoding when it has one on this machine, else chars."""
     name = _encoding_name(model)
-    encoding = load_encoding(name, folder) if name else None
+    encoding = load_encoding(name, folder, bundles) if name else None
     if encoding is None:
         return _BY_CHARS
     return TokenCounter(f"tokenizer:{name}", lambda text: len(encoding.encode_ordinary(text)))
