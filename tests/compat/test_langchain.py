@@ -4,6 +4,7 @@ call priced once, the chains' echoed token usage not counted again."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -17,11 +18,22 @@ from openinference.instrumentation.langchain import LangChainInstrumentor
 from openinference.instrumentation.openai import OpenAIInstrumentor
 from pydantic import SecretStr
 from tests.compat.conftest import Exported, trace_id_of
-from tests.compat.expected import costs, named, nonzero, openai_call, priced_facts, trace_row
+from tests.compat.expected import (
+    attributed,
+    costs,
+    named,
+    nonzero,
+    openai_call,
+    openai_cost,
+    priced_facts,
+    prompt_turns,
+    trace_row,
+)
 from tests.compat.openai_scenarios import instrumenting
 
 from providers import openai_api as stand_in
 from providers.openai_api import OpenAIAPI, Reply, ToolCall
+from tiktoken_reference import reference_count
 
 openai_api = stand_in.openai_api  # the stand-in OpenAI API, as this module's fixture
 
@@ -170,3 +182,32 @@ def test_chain_over_an_instrumented_openai_client_counts_each_call_once(
     assert Decimal(tree["cost"]) == one_each == costs(tree)
     assert Decimal(root["subtree_cost"]["total"]) == one_each
     assert Decimal(trace_row(with_openai_layer, tree["trace_id"])["cost"]) == one_each
+
+
+def test_captured_prompts_are_attributed_by_source_with_tiktoken_counts(
+    instrumented: Exported, openai_api: OpenAIAPI
+) -> None:
+    turn, call, _ = _weather_turn(instrumented, openai_api)
+
+    tree_of_turn = instrumented.trace(trace_id_of(turn), spans=8)
+    first, second = prompt_turns(instrumented, trace_id_of(turn))
+
+    system = reference_count("You answer weather questions.")
+    question = reference_count("What is the weather in Paris?")
+    assert first["sources"] == attributed({"system": system, "user": question}, FIRST_USAGE["input"])
+    requested = reference_count("get_weather" + json.dumps(call.arguments))
+    expected = {
+        "system": system,
+        "user": question,
+        "assistant": requested,
+        "tool:get_weather": reference_count("sunny in Paris"),
+    }
+    assert second["sources"] == attributed(expected, SECOND_USAGE["input"])
+    assert second["method"] == "tokenizer:o200k_base"
+    assert second["history_tokens"] == question + requested
+    # Cached or not, every prompt token is a source's: the sources share the prompt's whole cost.
+    (answering,) = (
+        node for node in named(tree_of_turn, "ChatOpenAI") if node["span_id"] == second["span_id"]
+    )
+    prompt_usage = {"input": SECOND_USAGE["input"], "cache_read": SECOND_USAGE["cache_read"]}
+    assert Decimal(second["cost"]) == openai_cost(MODEL, answering["start_ns"], prompt_usage)

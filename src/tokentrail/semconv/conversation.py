@@ -3,8 +3,9 @@ the conventions write their input and output in.
 
 Spans keep their payloads as each convention wrote them: OpenAI-style ``{"role", "content"}`` lists (content
 a string or a list of parts), GenAI ``parts`` (``text``, ``tool_call``, ``tool_call_response``),
-OpenInference's rebuilt ``contents``, Anthropic content blocks (``tool_use``, ``tool_result``), a whole
-provider response (``choices``), or plain text. :func:`read` turns them into :class:`Message` and
+OpenInference's rebuilt ``contents``, Anthropic content blocks (``tool_use``, ``tool_result``), LangChain's
+serialized messages (``{"lc": 1, "kwargs": {"type": "human", ...}}``, in a list per prompt of a batch), a
+whole provider response (``choices``), or plain text. :func:`read` turns them into :class:`Message` and
 :class:`Document` lists; whatever cannot be read as messages is a message of its text as it came.
 
 The store keeps the payloads, not this reading: it is computed when a span is shown (measured in
@@ -116,7 +117,9 @@ def messages(text: str, *, default_role: str) -> list[Message]:
     for item in value:
         if isinstance(item, dict) and isinstance(item.get("message"), dict):  # a choice
             item = item["message"]
-        if isinstance(item, dict):
+        if isinstance(item, list):  # one prompt of a batch (LangChain's chat model input)
+            found += messages(json.dumps(item), default_role=default_role)
+        elif isinstance(item, dict):
             found.append(_message(item, default_role))
         elif isinstance(item, str):
             found.append(Message(default_role, item))
@@ -124,6 +127,8 @@ def messages(text: str, *, default_role: str) -> list[Message]:
 
 
 def _message(item: Mapping[str, Any], default_role: str) -> Message:
+    if item.get("lc") and isinstance(item.get("kwargs"), dict):  # a serialized LangChain message
+        item = {"role": item["kwargs"].get("type"), **item["kwargs"]}
     role = str(item.get("role") or default_role).lower()
     message = Message(
         _ROLE_NAMES.get(role, role),
@@ -177,7 +182,7 @@ def _read_part(part: Mapping[str, Any], message: Message, texts: list[str]) -> N
 def _tool_call(call: Mapping[str, Any]) -> ToolCall:
     function = call.get("function") if isinstance(call.get("function"), dict) else call
     assert isinstance(function, Mapping)
-    arguments = function.get("arguments", function.get("input", ""))
+    arguments = function.get("arguments", function.get("input", function.get("args", "")))
     if not isinstance(arguments, str):
         arguments = json.dumps(arguments, ensure_ascii=False)
     return ToolCall(str(function.get("name") or ""), arguments, str(call.get("id") or ""))
