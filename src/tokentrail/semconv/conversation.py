@@ -165,7 +165,10 @@ def _read_part(part: Mapping[str, Any], message: Message, texts: list[str]) -> N
     elif kind in ("tool_call_response", "tool_result"):
         message.tool_call_id = str(part.get("id") or part.get("tool_use_id") or message.tool_call_id)
         response = part.get("response", part.get("content", ""))
-        texts.append(response if isinstance(response, str) else json.dumps(response, ensure_ascii=False))
+        if isinstance(response, list):  # content blocks (Anthropic's, GenAI's): their text
+            _read_content(response, message, texts)
+        else:
+            texts.append(response if isinstance(response, str) else json.dumps(response, ensure_ascii=False))
         if message.role == "user":
             message.role = "tool"
     else:
