@@ -96,8 +96,10 @@ def attribute(
     """Attribute ``reported`` prompt tokens to the messages captured in ``prompt`` (a span's input), with
     ``documents`` (retriever span name -> contents) recognised where a message quotes them; None when the
     call reported no prompt tokens or its input holds no messages."""
+    if reported <= 0:
+        return None
     found = messages(prompt, default_role="user")
-    if reported <= 0 or not found:
+    if not found:
         return None
     if len(prompt) > MAX_COUNTED_CHARS:
         counter = TokenCounter(CHARS, len)
@@ -146,7 +148,7 @@ def _pieces(found: list[Message], documents: Mapping[str, Sequence[str]]) -> lis
             pieces.append((f"tool:{name}", history, message.text))
             continue
         source = _ROLE_SOURCES.get(message.role, message.role)
-        if message.role in _QUOTING_ROLES:
+        if message.role in _QUOTING_ROLES and documents:
             pieces += [(quoted or source, history, text) for quoted, text in _quotes(message.text, documents)]
         else:
             pieces.append((source, history, message.text))

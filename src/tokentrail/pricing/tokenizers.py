@@ -149,6 +149,7 @@ def _encoding_name(model: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=1024)
 def counter_for(model: str, folder: Path | None, bundles: Bundles = BUNDLES) -> TokenCounter:
     """How ``model``'s prompts are counted here: its encoding when it has one on this machine, else chars."""
     name = _encoding_name(model)
