@@ -42,13 +42,20 @@ class SourcesUpdate(NamedTuple):
     method: str
 
 
-def retrievals(store: Store, project: str, trace_ids: Collection[str]) -> list[Retrieval]:
-    """The retrieval spans of those traces that hold documents."""
-    params: dict[str, Any] = {"project": project}
+def retrievals(store: Store, project: str, touched: Mapping[str, Collection[str]]) -> list[Retrieval]:
+    """The retrieval spans holding documents of the ``touched`` traces (trace id -> ids of its spans just
+    inserted) whose new spans include an LLM call or a retrieval: a batch of other spans reads nothing."""
+    params: dict[str, Any] = {
+        "project": project,
+        "keys": [(trace_id, span_id) for trace_id, spans in touched.items() for span_id in spans],
+    }
+    in_touched = f"project = {{project:String}} AND {one_of('trace_id', touched, params)}"
     rows = store.query(
-        "SELECT trace_id, span_id, name, start_ns, output FROM spans FINAL "
-        f"PREWHERE project = {{project:String}} AND {one_of('trace_id', trace_ids, params)} "
-        "WHERE kind = 'retrieval' AND output != ''",
+        f"SELECT trace_id, span_id, name, start_ns, output FROM spans FINAL PREWHERE {in_touched} "
+        "WHERE kind = 'retrieval' AND output != '' AND trace_id IN ("
+        f"  SELECT trace_id FROM spans PREWHERE {in_touched} "
+        "  WHERE (trace_id, span_id) IN {keys:Array(Tuple(String, String))} "
+        "  AND kind IN ('llm', 'retrieval'))",
         params,
     )
     return [Retrieval(*row) for row in rows]
