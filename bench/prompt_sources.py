@@ -21,7 +21,24 @@ from collections.abc import Callable
 from tokentrail.pricing.prompt import attribute
 from tokentrail.pricing.tokenizers import counter_for
 
-WORDS = "the key rotation policy says every token older than ninety days must be replaced at once".split()
+WORDS = [
+    "the",
+    "key",
+    "rotation",
+    "policy",
+    "says",
+    "every",
+    "token",
+    "older",
+    "than",
+    "ninety",
+    "days",
+    "must",
+    "be",
+    "replaced",
+    "at",
+    "once",
+]
 
 
 def _text(rng: random.Random, words: int) -> str:
@@ -56,7 +73,9 @@ def rate(work: Callable[[str], object], inputs: list[str]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--turns", type=int, default=30)
     args = parser.parse_args()
