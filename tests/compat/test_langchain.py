@@ -10,8 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+from langchain_core.retrievers import BaseRetriever
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 from openinference.instrumentation.langchain import LangChainInstrumentor
@@ -211,3 +214,42 @@ def test_captured_prompts_are_attributed_by_source_with_tiktoken_counts(
     )
     prompt_usage = {"input": SECOND_USAGE["input"], "cache_read": SECOND_USAGE["cache_read"]}
     assert Decimal(second["cost"]) == openai_cost(MODEL, answering["start_ns"], prompt_usage)
+
+
+GUIDE = "Paris in May: days near 21 C, evenings near 12 C, showers on one day in three."
+
+
+class _Guide(BaseRetriever):
+    """A retriever of one travel guide page (a real LangChain retriever, traced as one)."""
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [Document(page_content=GUIDE)]
+
+
+def test_a_retriever_s_documents_in_the_prompt_are_attributed_to_the_retriever(
+    instrumented: Exported, openai_api: OpenAIAPI
+) -> None:
+    openai_api.reply(
+        Reply(text="Mild days, cool evenings.", model=MODEL, prompt_tokens=400, completion_tokens=8)
+    )
+    model = ChatOpenAI(
+        model="gpt-4o-mini", base_url=openai_api.base_url, api_key=SecretStr("test"), max_retries=0
+    )
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "Answer from this guide:\n{guide}"), ("human", "{question}")]
+    )
+    question = "What is Paris like in May?"
+    with instrumented.provider.get_tracer("app").start_as_current_span("ask") as root:
+        found = _Guide().invoke(question)
+        (prompt | model).invoke({"guide": "\n".join(doc.page_content for doc in found), "question": question})
+
+    tree = instrumented.trace(trace_id_of(root), spans=5)
+    (retrieval,) = [node for node in tree["spans"] if node["kind"] == "retrieval"]
+    (call,) = prompt_turns(instrumented, tree["trace_id"])
+
+    guide = reference_count(GUIDE)
+    system = reference_count("Answer from this guide:\n")
+    expected = {f"retrieval:{retrieval['name']}": guide, "system": system, "user": reference_count(question)}
+    assert call["sources"] == attributed(expected, 400)
