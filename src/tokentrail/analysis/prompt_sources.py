@@ -84,9 +84,10 @@ def prompt_report(store: Store, project: str, scope: PromptScope, *, turns: bool
         Source(row["source"], int(row["tokens"]), row["cost"], row["calls"], row["methods"]) for row in rows
     ]
     if sources:
-        dust = total_cost - sum_money(source.cost for source in sources)
         top = sources[0]
-        sources[0] = Source(top.source, top.tokens, top.cost + dust, top.calls, top.methods)
+        with exact():  # the dust is under 10^-18 USD a call: the sum must not round it away
+            top_cost = top.cost + total_cost - sum_money(source.cost for source in sources)
+        sources[0] = Source(top.source, top.tokens, top_cost, top.calls, top.methods)
     listed = [_turn(call) for call in prompt_calls(store, project, scope, MAX_TURNS)] if turns else []
     return PromptReport(sources, sum(source.tokens for source in sources), total_cost, listed)
 
