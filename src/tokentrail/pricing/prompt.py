@@ -50,7 +50,6 @@ MAX_COUNTED_CHARS = 200_000
 #: Documents shorter than this are not looked for in the messages (a word would match anywhere).
 MIN_DOCUMENT_CHARS = 32
 
-_ROLE_SOURCES = {"system": "system", "user": "user", "assistant": "assistant"}
 #: Roles whose text may quote a retriever's documents.
 _QUOTING_ROLES = frozenset({"system", "user"})
 _SCALED = "+scaled"
@@ -132,8 +131,8 @@ def largest_remainder(total: int, weights: Mapping[K, int]) -> dict[K, int]:
     whole = sum(weights.values())
     shares = {key: divmod(total * weight, whole) for key, weight in weights.items()}
     left = total - sum(share for share, _ in shares.values())
-    ranked = sorted(shares, key=lambda key: -shares[key][1])
-    return {key: share + (1 if key in ranked[:left] else 0) for key, (share, _) in shares.items()}
+    rounded_up = set(sorted(shares, key=lambda key: -shares[key][1])[:left])
+    return {key: share + (key in rounded_up) for key, (share, _) in shares.items()}
 
 
 def _pieces(found: list[Message], documents: Mapping[str, Sequence[str]]) -> list[tuple[str, bool, str]]:
@@ -147,7 +146,7 @@ def _pieces(found: list[Message], documents: Mapping[str, Sequence[str]]) -> lis
             name = tool_names.get(message.tool_call_id) or message.name or "unknown"
             pieces.append((f"tool:{name}", history, message.text))
             continue
-        source = _ROLE_SOURCES.get(message.role, message.role)
+        source = message.role  # system, user, assistant, or a role no convention table renames
         if message.role in _QUOTING_ROLES and documents:
             pieces += [(quoted or source, history, text) for quoted, text in _quotes(message.text, documents)]
         else:
