@@ -44,7 +44,7 @@ async def _view(store: Store, project: str, scope: PromptScope, *, turns: bool) 
     report = prompt_report_json(await run_in_threadpool(prompt_report, store, project, scope, turns=turns))
     for row in report["sources"]:
         kind, _, name = row["source"].partition(":")
-        row["label"] = LABELS.get(kind, kind).format(name)
+        row["label"] = LABELS[kind].format(name) if kind in LABELS else ""
         row["width"] = _percent(row["tokens"], report["tokens"])
     widest = max((turn["tokens"] for turn in report["turns"]), default=0)
     for turn in report["turns"]:
