@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypedDict, cast
 
+from tokentrail.money import sum_money
 from tokentrail.pricing.prompt import PROMPT_COST_TYPES
 from tokentrail.store.database import Store
 from tokentrail.store.sql import MONEY_SUM_TYPE, CostFilter, started_in
@@ -71,17 +72,19 @@ def source_rows(store: Store, project: str, scope: PromptScope) -> tuple[list[So
         "arraySum(mapValues(prompt_sources)) AS prompt_tokens FROM spans FINAL "
         f"WHERE project = {{project:String}} AND {_ATTRIBUTED_CALLS}{scope.where(params)}"
     )
+    # One scan: each call's prompt cost is also summed once, on the row of its first source.
     rows = store.query_dicts(
         "SELECT source, sum(source_tokens) AS tokens, "
         f"sum(CAST(prompt_cost * source_tokens / prompt_tokens, '{MONEY_SUM_TYPE}')) AS cost, "
-        "count() AS calls, arraySort(groupUniqArray(prompt_method)) AS methods "
+        "count() AS calls, arraySort(groupUniqArray(prompt_method)) AS methods, "
+        "sumIf(prompt_cost, position = 1) AS first_source_of "
         f"FROM ({calls}) ARRAY JOIN mapKeys(prompt_sources) AS source, "
-        "mapValues(prompt_sources) AS source_tokens "
+        "mapValues(prompt_sources) AS source_tokens, arrayEnumerate(mapKeys(prompt_sources)) AS position "
         "GROUP BY source ORDER BY tokens DESC, source",
         params,
     )
-    total = store.query(f"SELECT sum(prompt_cost) FROM ({calls})", params)
-    return cast(list[SourceRow], rows), Decimal(total[0][0] or 0) if total else Decimal(0)
+    total = sum_money(row.pop("first_source_of") for row in rows)
+    return cast(list[SourceRow], rows), total
 
 
 class PromptCall(TypedDict):
