@@ -39,7 +39,7 @@ MODELS = {
     "gemini-2.5-flash": "gcp.gemini",
 }
 _KINDS = (SpanKind.CHAIN, SpanKind.RETRIEVAL, SpanKind.EMBEDDING, SpanKind.LLM, SpanKind.TOOL)
-_WEEK_NS = 7 * 86_400 * 10**9
+_DAY_NS = 86_400 * 10**9
 
 
 def _span(rng: random.Random, trace_id: str, index: int, parent: str, start_ns: int, session: str) -> Span:
@@ -84,16 +84,18 @@ def load(
     seed: int = 11,
     big_trace_spans: int = 200,
     merge: bool = True,
+    days: int = 7,
 ) -> str:
-    """Write ``total_spans`` spans over the last week; returns the id of the one big trace. With ``merge``,
-    the table's parts are then merged into one; without, it is left as the writer's inserts left it."""
+    """Write ``total_spans`` spans over the last ``days``; returns the id of the one big trace. With
+    ``merge``, the table's parts are then merged into one; without, it is left as the writer's inserts
+    left it."""
     rng = random.Random(seed)
     # Settled as the server settles them: marks, then the summaries the trace and session lists read.
     writer = SpanWriter(
         store, wal_dir, batch_max_spans=100_000, max_pending_spans=2_000_000, resolve=TraceSettler(store)
     )
-    start_ns = time.time_ns() - _WEEK_NS
-    step = _WEEK_NS // max(1, total_spans // 10)
+    start_ns = time.time_ns() - days * _DAY_NS
+    step = days * _DAY_NS // max(1, total_spans // 10)
     big_trace = rng.randbytes(16).hex()
     root = f"{1:016x}"
     batch = [_span(rng, big_trace, i, root if i else "", start_ns, "s-big") for i in range(big_trace_spans)]

@@ -47,10 +47,43 @@ def span(
     }
 
 
-def protobuf_request(spans: list[dict[str, Any]], service: str = "test-app", scope: str = "tests") -> bytes:
+def tool_span(
+    name: str,
+    trace_id: str,
+    span_id: str | None = None,
+    parent: str = "",
+    *,
+    start_ns: int = NOW_NS,
+    cost: str = "0",
+    duration_ms: float = 10,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """An OpenInference tool span named ``name`` that states its own cost in USD."""
+    attributes = {"openinference.span.kind": "TOOL", "tool.name": name, "tool.cost_usd": cost}
+    return span(
+        name,
+        trace_id,
+        span_id,
+        parent,
+        start_ns=start_ns,
+        duration_ms=duration_ms,
+        attributes=attributes,
+        error=error,
+    )
+
+
+def protobuf_request(
+    spans: list[dict[str, Any]],
+    service: str = "test-app",
+    scope: str = "tests",
+    resource: dict[str, Any] | None = None,
+) -> bytes:
     request = ExportTraceServiceRequest()
     resource_spans = request.resource_spans.add()
     resource_spans.resource.attributes.append(KeyValue(key="service.name", value=any_value(service)))
+    resource_spans.resource.attributes.extend(
+        KeyValue(key=key, value=any_value(value)) for key, value in (resource or {}).items()
+    )
     scope_spans = resource_spans.scope_spans.add()
     scope_spans.scope.name = scope
     for item in spans:

@@ -95,12 +95,23 @@ class Settings:
     #: Days a project's rows are kept unless it has a retention of its own (0: forever); see
     #: tokentrail.store.retention.
     retention_days: int = 0
+    #: Days before a trace's start whose spans tell how long spans of a name usually take (see
+    #: tokentrail.analysis.blowup); a request may ask for another window.
+    slow_baseline_days: int = 7
     #: Destinations every accepted span is forwarded to: ``NAME=URL`` or a preset (tokentrail.export).
     forward: tuple[str, ...] = ()
     #: Headers per destination, ``NAME=Header:Value`` (a ``$VAR`` value is read from the environment).
     forward_headers: tuple[str, ...] = ()
     #: MiB each destination's queue may hold on disk before ingest answers 503.
     forward_queue_mb: int = 1024
+    #: Seconds between budget checks (tokentrail.budgets.watch); 0: no checks (pending webhooks still go).
+    budget_check_s: int = 60
+    #: Hours of recent spend a budget's projection takes its rate from (tokentrail.budgets.periods).
+    budget_rate_hours: int = 6
+    #: Attempts to send one budget alert's webhook before it is given up as failed.
+    webhook_max_attempts: int = 8
+    #: The server's address as people reach it, for links in webhooks; "": http://HOST:PORT.
+    public_url: str = ""
 
     def __post_init__(self) -> None:
         # A redaction file that cannot be used stops the server at start, naming the rule at fault (it is
@@ -136,6 +147,11 @@ class Settings:
     def quarantine_dir(self, database: str) -> Path:
         """Where rows the store refused are kept (see tokentrail.store.quarantine)."""
         return self.data_dir / "quarantine" / database
+
+    @property
+    def base_url(self) -> str:
+        """Where links sent out of the server (webhooks) point."""
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
     def project_for(self, service: str) -> str:
         return self.projects.get(service, self.default_project)
@@ -326,6 +342,12 @@ SETTINGS: dict[str, SettingSpec] = {
         "Days the store keeps a project's spans unless the project has a retention of its own "
         "(tokentrail retention set); 0 keeps them forever (default 0).",
     ),
+    "slow_baseline_days": SettingSpec(
+        "TOKENTRAIL_SLOW_BASELINE_DAYS",
+        parse_positive_int,
+        "Days before a trace's start whose spans are the baseline its critical path is judged against "
+        "(how long spans of the same name and service usually take), 1 to 90 (default 7).",
+    ),
     "forward": SettingSpec(
         "TOKENTRAIL_FORWARD",
         parse_entries,
@@ -345,6 +367,29 @@ SETTINGS: dict[str, SettingSpec] = {
         parse_positive_int,
         "MiB of spans each destination's queue holds on disk while it is behind; past it ingest gets 503 "
         "+ Retry-After (default 1024).",
+    ),
+    "budget_check_s": SettingSpec(
+        "TOKENTRAIL_BUDGET_CHECK_S",
+        parse_non_negative_int,
+        "Seconds between checks of every budget's spend and projection (default 60; 0: no checks, "
+        "pending webhooks are still sent); see docs/budgets.md.",
+    ),
+    "budget_rate_hours": SettingSpec(
+        "TOKENTRAIL_BUDGET_RATE_HOURS",
+        parse_positive_int,
+        "Hours of recent spend whose rate a budget's projection carries to the period's end (default 6).",
+    ),
+    "webhook_max_attempts": SettingSpec(
+        "TOKENTRAIL_WEBHOOK_MAX_ATTEMPTS",
+        parse_positive_int,
+        "Attempts to send a budget alert's webhook (5xx, 429 or no answer are tried again) before it is "
+        "marked failed (default 8).",
+    ),
+    "public_url": SettingSpec(
+        "TOKENTRAIL_PUBLIC_URL",
+        str,
+        "The server's URL as people reach it (e.g. https://tokentrail.example.com), for the links in "
+        "budget webhooks (default http://HOST:PORT).",
     ),
 }
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from tokentrail.model import FAILED_CALL
 
-__all__ = ["duration", "signed_usd", "span_label", "tokens", "usd"]
+__all__ = ["duration", "percent_change", "signed_usd", "span_label", "tokens", "usd"]
 
 
 def usd(amount: str | Decimal) -> str:
@@ -24,6 +24,11 @@ def signed_usd(amount: str | Decimal) -> str:
     """A change of cost: ``+$0.004200`` or ``-$1.0000``."""
     value = Decimal(amount)
     return ("-" if value < 0 else "+") + usd(abs(value))
+
+
+def percent_change(ratio: str | Decimal) -> str:
+    """``+40.0%`` from a change as a ratio of the old amount (``0.4``)."""
+    return f"{Decimal(ratio):+.1%}"
 
 
 def duration(ns: int) -> str:

@@ -25,10 +25,17 @@ from otlp_builders import json_request, new_span_id, new_trace_id, protobuf_requ
 from tokentrail.api.auth import INGEST_PATHS, PUBLIC_PATHS, required_right
 from tokentrail.api.otlp_grpc import EXPORT_METHOD
 from tokentrail.store.database import Store
+from tokentrail.ui import budgets as ui_budgets
 from tokentrail.ui import login as ui_login
 from tokentrail.ui import routes as ui_routes
 
-MARKERS = ("alpha-secret-root", "alpha-secret-session", "alpha-secret-user", "alpha-secret-rule")
+MARKERS = (
+    "alpha-secret-root",
+    "alpha-secret-session",
+    "alpha-secret-user",
+    "alpha-secret-rule",
+    "alpha-secret-budget",
+)
 STREAMING = {"/api/v1/traces/live"}
 _databases = itertools.count(1)
 
@@ -87,6 +94,12 @@ def world(chdb_url, tmp_path_factory):
         headers=bearer(alpha["write"]),
     )
     assert job.status_code == 202, job.text
+    budget = httpx.post(
+        server.url + "/api/v1/budgets",
+        json={"project": "alpha", "name": "alpha-secret-budget", "amount": "5"},
+        headers=bearer(ADMIN_KEY),
+    )
+    assert budget.status_code == 201, budget.text
     server.settle()
     samples = {
         "trace_id": trace_id,
@@ -101,6 +114,7 @@ def world(chdb_url, tmp_path_factory):
         "key_id": alpha["read"].split("_")[1],
         "panel": "kinds",
         "media_id": "alpha-media",
+        "budget_id": budget.json()["id"],
     }
     yield World(server.url, f"127.0.0.1:{grpc_port}", server, alpha, beta, revoked, samples)
     next(running, None)
@@ -120,7 +134,7 @@ def _routes() -> list[tuple[str, str]]:
 
     app = create_app(Settings())
     found = {(method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops}
-    for route in [*ui_routes.router.routes, *ui_login.router.routes]:
+    for route in [*ui_routes.router.routes, *ui_login.router.routes, *ui_budgets.router.routes]:
         assert isinstance(route, APIRoute)
         found |= {(method, route.path) for method in route.methods if method != "HEAD"}
     return sorted(found, key=lambda item: (item[1], item[0]))
@@ -179,6 +193,7 @@ def alpha_state(world: World) -> object:
         ),
         [(k.id, k.active) for k in access.keys("alpha")],
         [(p.name, p.archived_ns) for p in access.projects()],
+        store.query("SELECT id, name, amount, deleted_ns FROM budgets FINAL WHERE project = 'alpha'"),
     )
 
 
@@ -224,6 +239,8 @@ def test_alphas_own_key_does_read_alpha(world):
     assert status == 200 and "alpha-secret-user" in body
     status, body = call(world, "GET", "/sessions/{session_id}", bearer(world.alpha["read"]))
     assert status == 200 and "alpha-secret-root" in body
+    status, body = call(world, "GET", "/budgets", bearer(world.alpha["read"]))
+    assert status == 200 and "alpha-secret-budget" in body
 
 
 def export_over_grpc(world: World, metadata: list[tuple[str, str]]) -> grpc.StatusCode:

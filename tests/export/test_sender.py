@@ -1,6 +1,5 @@
-"""How long the sender waits before sending again (export.sender.retry_delay): the destination's
-Retry-After in seconds, else an exponential backoff, both capped; and a sender facing an overloaded
-destination sends the same request again after that wait, until it is taken."""
+"""A sender facing an overloaded destination sends the same request again after the wait
+tokentrail.http_retry gives, until it is taken."""
 
 from __future__ import annotations
 
@@ -9,21 +8,9 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
-
 from tokentrail.export.destinations import Destination
 from tokentrail.export.queue import DurableQueue
-from tokentrail.export.sender import Sender, retry_delay
-
-
-def test_retry_after_is_honoured_up_to_the_cap():
-    assert retry_delay(httpx.Response(429, headers={"Retry-After": "7"}), 0, cap=30) == 7
-    assert retry_delay(httpx.Response(503, headers={"Retry-After": "120"}), 0, cap=30) == 30
-
-
-def test_without_retry_after_the_wait_doubles_up_to_the_cap():
-    assert [retry_delay(None, attempt, cap=30) for attempt in range(7)] == [1, 2, 4, 8, 16, 30, 30]
-    assert retry_delay(httpx.Response(500, headers={"Retry-After": "soon"}), 2, cap=30) == 4
+from tokentrail.export.sender import Sender
 
 
 class _Flaky(BaseHTTPRequestHandler):

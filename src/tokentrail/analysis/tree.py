@@ -15,7 +15,7 @@ from typing import Any
 
 from tokentrail import money
 
-__all__ = ["TraceTree", "TreeNode", "build_tree", "critical_path"]
+__all__ = ["TraceTree", "TreeNode", "build_tree", "counted_cost", "critical_path"]
 
 
 @dataclass(slots=True)
@@ -114,7 +114,7 @@ def _roll_up(nodes: dict[str, TreeNode], order: dict[str, int]) -> None:
             node.subtree_start_ns = span["start_ns"]
             node.subtree_end_ns = span["end_ns"]
             counted = not span.get("duplicate_of")  # the same call is already counted on another span
-            node.subtree_cost = Decimal(span.get("cost_total") or 0) if counted else Decimal(0)
+            node.subtree_cost = counted_cost(span)
             node.subtree_cost_by_type = Counter(span.get("cost") or {} if counted else {})
             node.subtree_usage = Counter(span.get("usage") or {} if counted else {})
             node.subtree_errors = int(span.get("status") == "error")
@@ -127,6 +127,12 @@ def _roll_up(nodes: dict[str, TreeNode], order: dict[str, int]) -> None:
                 node.subtree_usage.update(child.subtree_usage)
                 node.subtree_errors += child.subtree_errors
                 node.subtree_spans += child.subtree_spans
+
+
+def counted_cost(span: Mapping[str, Any]) -> Decimal:
+    """What a span's own cost adds to its trace's total: nothing for a span reporting a call another span
+    of the trace already counts (``duplicate_of``)."""
+    return Decimal(0) if span.get("duplicate_of") else Decimal(span.get("cost_total") or 0)
 
 
 def critical_path(tree: TraceTree) -> list[str]:

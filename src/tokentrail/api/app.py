@@ -18,9 +18,11 @@ from tokentrail.access.registry import Access
 from tokentrail.access.secret import server_secret
 from tokentrail.api import (
     access,
+    budgets,
     costs,
     docs,
     errors,
+    explain,
     forwarding,
     langfuse,
     langfuse_media,
@@ -40,11 +42,14 @@ from tokentrail.api import (
     scores,
     sessions,
     traces,
+    usage,
 )
 from tokentrail.api.auth import AuthMiddleware, required_right
 from tokentrail.api.docs import describe_errors
 from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.api.security import SecurityMiddleware
+from tokentrail.budgets.deliveries import WebhookSender
+from tokentrail.budgets.watch import BudgetWatch
 from tokentrail.config import Settings
 from tokentrail.documents.errors import retry_after, status_of
 from tokentrail.errors import TokentrailError
@@ -62,6 +67,8 @@ from tokentrail.store.disk import DirectorySize, DiskSpace
 from tokentrail.store.retention import apply_retention
 from tokentrail.store.sql import InvalidQuery
 from tokentrail.store.writer import SpanWriter
+from tokentrail.ui import budgets as ui_budgets
+from tokentrail.ui import explain_page as ui_explain
 from tokentrail.ui import login as ui_login
 from tokentrail.ui import routes as ui_routes
 
@@ -124,6 +131,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             app.state.ingest.processes,
             on_finish=lambda job: app.state.metrics.reprice_finished(job.state.value),
         )
+        app.state.budgets = BudgetWatch(
+            app.state.store,
+            WebhookSender(app.state.store, settings.base_url, max_attempts=settings.webhook_max_attempts),
+            check_interval_s=settings.budget_check_s,
+            rate_window_s=settings.budget_rate_hours * 3600,
+        )
+        app.state.budgets.start()
         metrics.watch_state(app.state.metrics, app.state, disk, DirectorySize(kept))
         if settings.prices_file is not None:
             for rule in read_rules_file(settings.prices_file):
@@ -136,6 +150,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
                 )
             yield
         finally:
+            app.state.budgets.stop()
             if grpc_server is not None:
                 await grpc_server.stop(otlp_grpc.STOP_GRACE_S)  # answer the calls in flight first
             app.state.ingest.shutdown()  # the chain's last link closes the writer
@@ -197,7 +212,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(traces.router, prefix="/api/v1")
     app.include_router(sessions.router, prefix="/api/v1")
     app.include_router(costs.router, prefix="/api/v1")
+    app.include_router(explain.router, prefix="/api/v1")
     app.include_router(errors.router, prefix="/api/v1")
+    app.include_router(usage.router, prefix="/api/v1")
     app.include_router(prices.router, prefix="/api/v1")
     app.include_router(reprice.router, prefix="/api/v1")
     app.include_router(quarantine.router, prefix="/api/v1")
@@ -207,9 +224,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(media.router, prefix="/api/v1")
     app.include_router(access.router, prefix="/api/v1")
     app.include_router(forwarding.router, prefix="/api/v1")
+    app.include_router(budgets.router, prefix="/api/v1")
     app.include_router(docs.router)
     app.include_router(ui_login.router)
     app.include_router(ui_routes.router)
+    app.include_router(ui_budgets.router)
+    app.include_router(ui_explain.router)
     app.include_router(langfuse.router)
     app.include_router(langfuse_scores.router)
     app.include_router(langfuse_media.router)

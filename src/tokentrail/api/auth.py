@@ -58,7 +58,7 @@ _SDK_PREFIXES = ("/runs/", "/api/public/")
 #: The pseudo-right of routes only an admin may use.
 ADMIN = "admin"
 _ADMIN_PREFIXES = ("/api/v1/keys", "/metrics", "/api/v1/forwarding", "/forwarding")
-_ADMIN_WRITE_PREFIXES = ("/api/v1/projects",)
+_ADMIN_WRITE_PREFIXES = ("/api/v1/projects", "/api/v1/budgets")
 #: Paths that answer programs, never a person: refused with 401, not sent to the sign-in page.
 _MACHINE_PREFIXES = ("/api/", "/metrics", *SDK_PATHS, "/runs/")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -1,4 +1,4 @@
-"""``/api/v1/traces``: trace lists, single trace trees and one span of a tree."""
+"""``/api/v1/traces``: trace lists, single trace trees, one span of a tree, and where a trace blew up."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from tokentrail.analysis.blowup import MAX_BASELINE_DAYS, read_blowup
 from tokentrail.analysis.traces import read_span, read_tree
+from tokentrail.documents.blowup import blowup_json
 from tokentrail.documents.traces import span_json, trace_list, tree_json
 from tokentrail.params import DurationMs, End, Limit, Money, Project, Start, project_of, to_ns
 from tokentrail.store import traces as stored_traces
@@ -93,3 +95,27 @@ async def get_span(request: Request, trace_id: str, span_id: str, project: Proje
     store, name = request.app.state.store, project_of(request, project)
     tree = await run_in_threadpool(read_tree, store, name, trace_id, payloads=False)
     return span_json(await run_in_threadpool(read_span, store, name, tree, span_id))
+
+
+@router.get("/traces/{trace_id}/blowup", summary="Where a trace blew up: its failure's cost, its slow spans")
+async def get_blowup(
+    request: Request,
+    trace_id: str,
+    project: Project = None,
+    baseline_days: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_BASELINE_DAYS,
+            description="Days before the trace's start whose spans are the baseline (default: the "
+            "server's TOKENTRAIL_SLOW_BASELINE_DAYS, 7)",
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    """The span where the trace's failure started, the path it went up and its cost in parts (retried,
+    failed, thrown away, kept: they add up to the trace's cost); and each span of the critical path beside
+    the p50 and p95 of spans of its name and service in the baseline window, slow when over the p95."""
+    store, name = request.app.state.store, project_of(request, project)
+    days = baseline_days or request.app.state.settings.slow_baseline_days
+    tree = await run_in_threadpool(read_tree, store, name, trace_id, payloads=False)
+    return blowup_json(await run_in_threadpool(read_blowup, store, name, tree, days))

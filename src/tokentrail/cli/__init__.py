@@ -4,8 +4,19 @@ Reading commands talk to a running server through its REST API, like any other c
 here holds one group of commands; importing it registers them on :data:`app`.
 """
 
-from tokentrail.cli import access, collector, prices, purge, reads, retention, serve
+from tokentrail.cli import (
+    access,
+    budgets,
+    collector,
+    estimate,
+    explain,
+    prices,
+    purge,
+    reads,
+    retention,
+    serve,
+)
 from tokentrail.cli.base import app
 
 __all__ = ["app"]
-del access, collector, prices, purge, reads, retention, serve
+del access, budgets, collector, estimate, explain, prices, purge, reads, retention, serve

@@ -4,8 +4,8 @@ Requests are joined into POSTs of at most ``max_request_bytes`` (serialized OTLP
 one request holding all their spans) and sent gzipped as OTLP/HTTP protobuf. The answer decides:
 
 - 2xx: delivered;
-- 408, 429 and 5xx, or no answer at all: sent again, after the answer's ``Retry-After`` if it has one, else
-  after an exponential backoff (1 s doubling up to ``max_backoff_s``), for as long as it takes;
+- 408, 429 and 5xx, or no answer at all: sent again as :mod:`tokentrail.http_retry` says (its
+  ``Retry-After``, else a backoff up to ``max_backoff_s``), for as long as it takes;
 - any other 4xx (a wrong key, a refused body): permanent, so the POST is dropped, its spans counted as
   failed and the answer kept as the destination's last error. Retrying would never succeed and would hold
   up everything queued behind it.
@@ -25,13 +25,12 @@ import httpx
 
 from tokentrail.export.destinations import Destination
 from tokentrail.export.queue import DurableQueue
+from tokentrail.http_retry import is_permanent, retry_delay
 
-__all__ = ["DestinationStats", "Sender", "retry_delay"]
+__all__ = ["DestinationStats", "Sender"]
 
 logger = logging.getLogger(__name__)
 
-#: Answers sent again; any other 4xx is permanent.
-RETRIED = frozenset({408, 429})
 #: The window over which throughput is measured.
 RATE_WINDOW_S = 60.0
 
@@ -63,15 +62,6 @@ class DestinationStats:
         while self._recent and self._recent[0][0] < horizon:
             self._recent.popleft()
         return sum(spans for _, spans in self._recent) / RATE_WINDOW_S
-
-
-def retry_delay(response: httpx.Response | None, attempt: int, cap: float) -> float:
-    """Seconds to wait before sending again: the answer's ``Retry-After`` (seconds), else 2^attempt, at
-    most ``cap``."""
-    header = response.headers.get("retry-after", "") if response is not None else ""
-    if header.strip().isdigit():
-        return min(cap, float(header))
-    return min(cap, 2.0**attempt)
 
 
 class Sender:
@@ -149,7 +139,7 @@ class Sender:
                     return True
                 message = f"HTTP {response.status_code}: {response.text[:300]}"
                 self.stats.failed(message)
-                if response.status_code < 500 and response.status_code not in RETRIED:
+                if is_permanent(response):
                     logger.error(
                         "forward %s: %d spans refused for good: %s", self.destination.name, spans, message
                     )

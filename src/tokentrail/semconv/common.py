@@ -21,6 +21,7 @@ __all__ = [
     "EXCEPTION_FIELDS",
     "OTEL_GENERAL",
     "SERVICE_NAME",
+    "SERVICE_VERSION",
     "TOKENTRAIL",
     "USAGE_PARTS",
     "Convention",
@@ -247,6 +248,8 @@ OTEL_GENERAL = Convention(
 
 #: Resource attribute that names the service (every other resource attribute is kept as is).
 SERVICE_NAME = "service.name"
+#: The resource attribute naming a service's release (what the cost explainer compares releases by).
+SERVICE_VERSION = "service.version"
 
 #: The span event OpenTelemetry records an exception as, and its attributes.
 EXCEPTION_EVENT = "exception"

@@ -34,6 +34,10 @@ SHARD_KEYS = {
     "scores": "cityHash64(project, trace_id)",
     "langsmith_runs": "cityHash64(project, run_id)",
     "media": "cityHash64(project, id)",
+    "budgets": "cityHash64(project, id)",
+    # A budget's alerts and their deliveries beside one another: an alert's versions hash alike.
+    "budget_alerts": "cityHash64(project, budget_id)",
+    "webhook_deliveries": "cityHash64(project, budget_id)",
     "schema_migrations": "version",
 }
 

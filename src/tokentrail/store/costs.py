@@ -30,6 +30,7 @@ __all__ = [
     "cost_series",
     "cost_total",
     "costs",
+    "costs_in_windows",
     "retry_candidates",
     "unpriced",
 ]
@@ -133,14 +134,17 @@ def _cost_source(group_by: str, where: CostFilter, params: dict[str, Any]) -> tu
     if group_by not in COST_GROUPS:
         raise InvalidQuery(f"group_by must be one of {', '.join(COST_GROUPS)}, got {group_by!r}")
     key, trace_fact = COST_GROUPS[group_by]
-    # Only the spans that started in the window count (a trace straddling its edge counts in part).
-    started = started_in(where, params)
-    spans_sql = f"(SELECT * FROM spans FINAL WHERE project = {{project:String}} {started}) AS s"
+    spans_sql = _spans_in(where, params)
     if trace_fact:
         # Attribute each span's cost to its trace's session, user or tags, resolved over the whole trace.
         facts = per_trace([trace_fact], having=has_span_in(where, params))
         spans_sql += f" INNER JOIN ({facts}) AS t ON s.trace_id = t.trace_id"
     return key, spans_sql
+
+
+def _spans_in(where: CostFilter, params: dict[str, Any]) -> str:
+    """The project's spans (``s``) that started in the window (a trace straddling its edge counts in part)."""
+    return f"(SELECT * FROM spans FINAL WHERE project = {{project:String}} {started_in(where, params)}) AS s"
 
 
 def cost_total(store: Store, project: str, where: CostFilter) -> Decimal:
@@ -152,6 +156,30 @@ def cost_total(store: Store, project: str, where: CostFilter) -> Decimal:
         params,
     )
     return Decimal(rows[0][0]) if rows else Decimal(0)
+
+
+def costs_in_windows(
+    store: Store, project: str, group_by: str | None, windows: list[tuple[int, int]]
+) -> dict[str, list[Decimal]]:
+    """The counted cost of each group (of the whole project, keyed ``""``, when ``group_by`` is None) in
+    each ``[start_ns, end_ns)`` window, as :func:`costs` and :func:`cost_total` count it for that window:
+    one pass over the spans for every window, instead of one per window. Groups without spans in any
+    window are left out."""
+    params: dict[str, Any] = {"project": project}
+    union = CostFilter(start_ns=min(start for start, _ in windows), end_ns=max(end for _, end in windows))
+    if group_by is None:
+        key, spans_sql = "''", _spans_in(union, params)
+    else:
+        key, spans_sql = _cost_source(group_by, union, params)
+    sums = []
+    for index, (start, end) in enumerate(windows):
+        params[f"w{index}_start"], params[f"w{index}_end"] = start, end
+        inside = (
+            f"{_COUNTED} AND s.start_ns >= {{w{index}_start:Int64}} AND s.start_ns < {{w{index}_end:Int64}}"
+        )
+        sums.append(f"{sum_money('s.cost_total', inside)} AS w{index}")
+    rows = store.query(f"SELECT {key} AS key, {', '.join(sums)} FROM {spans_sql} GROUP BY key", params)
+    return {row[0]: [Decimal(amount) for amount in row[1:]] for row in rows}
 
 
 @dataclass(frozen=True, slots=True)

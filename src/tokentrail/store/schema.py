@@ -280,4 +280,66 @@ MIGRATIONS: tuple[Migration, ...] = (
             "AFTER prompt_history",
         ),
     ),
+    Migration(
+        11,
+        "budgets (spend limits per project, tag, user or service and day or month), budget_alerts (one "
+        "row per budget, period and threshold crossed) and webhook_deliveries (each attempt to send one)",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS budgets (
+                project LowCardinality(String),
+                id String,
+                name String,
+                scope_kind LowCardinality(String),
+                scope_value String,
+                period LowCardinality(String),
+                amount Decimal(38, 18),
+                thresholds Array(Decimal(38, 18)),
+                webhook_url String,
+                webhook_secret String,
+                enabled UInt8,
+                created_ns Int64,
+                deleted_ns Int64,
+                updated_ns Int64
+            )
+            ENGINE = ReplacingMergeTree(updated_ns)
+            ORDER BY (project, id)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS budget_alerts (
+                project LowCardinality(String),
+                budget_id String,
+                id String,
+                period_start_ns Int64,
+                period_end_ns Int64,
+                kind LowCardinality(String),
+                threshold Decimal(38, 18),
+                amount Decimal(38, 18),
+                spend Decimal(38, 18),
+                projected Nullable(Decimal(38, 18)),
+                fired_ns Int64,
+                state LowCardinality(String),
+                attempts UInt32,
+                next_attempt_ns Int64,
+                updated_ns Int64
+            )
+            ENGINE = ReplacingMergeTree(updated_ns)
+            ORDER BY (project, budget_id, id)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS webhook_deliveries (
+                project LowCardinality(String),
+                budget_id String,
+                alert_id String,
+                attempt UInt32,
+                at_ns Int64,
+                status_code UInt16,
+                error String,
+                next_retry_ns Int64
+            )
+            ENGINE = ReplacingMergeTree(at_ns)
+            ORDER BY (project, budget_id, alert_id, attempt)
+            """,
+        ),
+    ),
 )

@@ -1,4 +1,5 @@
-"""Inline SVG charts, laid out here so the template only draws: the cost over time, stacked by a group."""
+"""Inline SVG charts, laid out here so the template only draws: the cost over time, stacked by a group;
+a cost change as a waterfall from the old total to the new."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from tokentrail.documents.encoding import iso
 from tokentrail.ui.palette import OTHER_COLOUR, PALETTE
 from tokentrail.ui.views import Query
 
-__all__ = ["STACKS", "stacked_bars"]
+__all__ = ["STACKS", "WATERFALL_LABELS", "stacked_bars", "waterfall"]
 
 #: What a cost chart can be stacked by (``/api/v1/costs/timeseries`` group_by values).
 STACKS = ("model", "provider", "kind", "service", "user")
@@ -111,3 +112,80 @@ def _axis_label(x: float, text: str) -> dict[str, Any]:
 
 def _iso_end(bucket: Mapping[str, Any]) -> str:
     return iso(bucket["end_ns"])
+
+
+#: A part of a cost change as the waterfall's axis names it.
+WATERFALL_LABELS = {
+    "volume": "traffic",
+    "mix": "mix",
+    "calls": "calls/trace",
+    "model": "model",
+    "input_tokens": "input tokens",
+    "output_tokens": "output tokens",
+    "cache": "cache",
+    "reasoning": "reasoning",
+    "other_usage": "other usage",
+    "retries": "retries",
+    "tools": "tools",
+    "prices": "prices",
+}
+WATERFALL_HEIGHT = 280
+_UP, _DOWN, _TOTAL = "#c0392b", "#1e8449", "#5d6d7e"
+
+
+def waterfall(explanation: Mapping[str, Any]) -> dict[str, Any]:
+    """The old total, each part that moved as a step up or down from where the last left off, and the
+    new total: bars laid out for an SVG, each step linking to its part's section."""
+    old, new = Decimal(explanation["old"]["cost"]), Decimal(explanation["new"]["cost"])
+    steps: list[tuple[str, str, Decimal, Decimal, str]] = [("before", "", Decimal(0), old, _TOTAL)]
+    level = old
+    for part in explanation["parts"]:
+        amount = Decimal(part["amount"])
+        if amount:
+            steps.append(
+                (
+                    WATERFALL_LABELS[part["factor"]],
+                    part["factor"],
+                    level,
+                    level + amount,
+                    _UP if amount > 0 else _DOWN,
+                )
+            )
+            level += amount
+    steps.append(("after", "", Decimal(0), new, _TOTAL))
+    low = min(Decimal(0), *(min(a, b) for _, _, a, b, _ in steps))
+    high = _nice_ceiling(max(max(a, b) for _, _, a, b, _ in steps) - low) + low
+    plot_h = WATERFALL_HEIGHT - BOTTOM - TOP
+    slot = (WIDTH - LEFT) / len(steps)
+
+    def y(value: Decimal) -> float:
+        return round(TOP + plot_h - float((value - low) / (high - low)) * plot_h, 2)
+
+    bars = []
+    for index, (label, factor, start, end, colour) in enumerate(steps):
+        top, bottom = y(max(start, end)), y(min(start, end))
+        bars.append(
+            {
+                "label": label,
+                "factor": factor,
+                "x": round(LEFT + index * slot + slot * 0.15, 2),
+                "centre": round(LEFT + index * slot + slot / 2, 2),
+                "width": round(slot * 0.7, 2),
+                "y": top,
+                "height": round(max(bottom - top, 1.0), 2),
+                "colour": colour,
+                "amount": str(end - start if factor else end),
+            }
+        )
+    ticks = [
+        {"y": y(low + (high - low) * i / 4), "label": str((low + (high - low) * i / 4).normalize())}
+        for i in range(5)
+    ]
+    return {
+        "width": WIDTH,
+        "height": WATERFALL_HEIGHT,
+        "left": LEFT,
+        "bars": bars,
+        "ticks": ticks,
+        "baseline": TOP + plot_h,
+    }

@@ -30,6 +30,8 @@ def ago(iso: str | None) -> str:
 def install(env: Environment) -> None:
     env.filters.update(
         usd=display.usd,
+        signed_usd=display.signed_usd,
+        percent_change=display.percent_change,
         duration=display.duration,
         tokens=display.tokens,
         short_time=short_time,

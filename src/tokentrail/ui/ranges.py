@@ -11,7 +11,7 @@ from tokentrail.errors import BadRequest
 from tokentrail.params import Time, checked, to_ns
 from tokentrail.store.sql import CostFilter
 
-__all__ = ["DEFAULT_RANGE", "RANGES", "TimeRange"]
+__all__ = ["DEFAULT_RANGE", "RANGES", "TimeRange", "moment"]
 
 #: The time ranges the picker offers: name -> how far back from now (None: no start).
 RANGES: dict[str, timedelta | None] = {
@@ -35,7 +35,7 @@ class TimeRange:
         self.end: datetime | None = None
         if params.get("start") or params.get("end"):
             self.name = "custom"
-            self.start, self.end = _moment(params, "start"), _moment(params, "end")
+            self.start, self.end = moment(params, "start"), moment(params, "end")
         elif self.name not in RANGES:
             raise BadRequest(
                 f"range must be one of {', '.join(RANGES)} or a custom start/end, got {self.name!r}"
@@ -60,13 +60,13 @@ class TimeRange:
         return CostFilter(start_ns=to_ns(self.start), end_ns=to_ns(self.end))
 
 
-def _moment(params: QueryParams, name: str) -> datetime | None:
+def moment(params: QueryParams, name: str) -> datetime | None:
     """An ISO time, UTC when it names no zone, that the store holds."""
     text = params.get(name)
     if not text:
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise BadRequest(f"{name}: {text!r} is not an ISO time, e.g. 2026-12-01T09:00") from None
-    return checked(Time, name, moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    return checked(Time, name, value if value.tzinfo else value.replace(tzinfo=UTC))

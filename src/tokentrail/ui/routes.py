@@ -36,6 +36,7 @@ from tokentrail.store.costs import unpriced
 from tokentrail.store.database import Store
 from tokentrail.store.sql import InvalidQuery, TraceFilter
 from tokentrail.ui import charts, format, prompt_views, ranges, views
+from tokentrail.ui.blowup_views import blowup_section
 from tokentrail.ui.session import session_context
 
 __all__ = ["STATIC_DIR", "router"]
@@ -77,7 +78,14 @@ def render(request: Request, template: str, context: dict[str, Any], status_code
 
 def _nav(request: Request, project: str | None) -> list[dict[str, Any]]:
     suffix = f"?project={project}" if project else ""
-    items = [("Traces", "/traces"), ("Sessions", "/sessions"), ("Costs", "/costs"), ("Errors", "/errors")]
+    items = [
+        ("Traces", "/traces"),
+        ("Sessions", "/sessions"),
+        ("Costs", "/costs"),
+        ("Explain", "/explain"),
+        ("Errors", "/errors"),
+        ("Budgets", "/budgets"),
+    ]
     if getattr(request.app.state, "forwarding", ()):  # a page may answer before the app started
         items.append(("Forwarding", "/forwarding"))
     return [
@@ -176,6 +184,7 @@ async def trace_page(request: Request, trace_id: str) -> Response:
             "services": views.service_legend(shown),
             "span": views.span_detail(span_json(selected)),
             "selected": selected_id,
+            "blowup": await blowup_section(request, store, project, tree),
             "prompt": await prompt_views.trace_prompt(store, project, trace_id),
         },
     )

@@ -226,3 +226,48 @@ document.addEventListener("DOMContentLoaded", () => {
   const live = document.getElementById("live");
   if (live) setupLive(live);
 });
+
+// --- budgets: the navigation's badge of alerts fired this period, and the new-budget form -----------
+async function budgetBadge() {
+  const link = document.querySelector('header nav a[href^="/budgets"]');
+  if (!link) return;
+  const project = new URL(link.href).searchParams.get("project");
+  const response = await fetch("/api/v1/budgets/alerts" + (project ? "?project=" + encodeURIComponent(project) : ""));
+  if (!response.ok) return;  // a key without the read right, say: no badge
+  const { alerts } = await response.json();
+  if (!alerts.length) return;
+  const badge = document.createElement("span");
+  badge.className = "nav-badge";
+  badge.textContent = String(alerts.length);
+  badge.title = `${alerts.length} budget alert${alerts.length === 1 ? "" : "s"} this period`;
+  link.append(badge);
+}
+budgetBadge();
+
+document.getElementById("budget-form")?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const field = (name) => form.elements[name].value.trim();
+  const body = {
+    project: form.dataset.project,
+    name: field("name"),
+    scope: { kind: field("scope_kind"), value: field("scope_value") },
+    period: field("period"),
+    amount: field("amount"),
+    thresholds: field("thresholds").split(",").map((t) => t.trim()).filter(Boolean),
+    webhook_url: field("webhook_url"),
+  };
+  const response = await fetch("/api/v1/budgets", {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-csrf-token": form.dataset.csrf },
+    body: JSON.stringify(body),
+  });
+  const answer = await response.json();
+  if (!response.ok) {
+    document.getElementById("budget-message").textContent = answer.error.message;
+    return;
+  }
+  const secret = answer.webhook_secret ? ` Webhook secret (shown once): ${answer.webhook_secret}` : "";
+  document.getElementById("budget-message").textContent = `Created.${secret}`;
+  if (!secret) window.location.reload();
+});
