@@ -36,7 +36,7 @@ from tokentrail.store import traces as stored_traces
 from tokentrail.store.costs import unpriced
 from tokentrail.store.database import Store
 from tokentrail.store.sql import InvalidQuery, TraceFilter
-from tokentrail.ui import charts, format, ranges, views
+from tokentrail.ui import charts, format, prompt_views, ranges, views
 from tokentrail.ui.blowup_views import blowup_section
 from tokentrail.ui.session import session_context
 
@@ -193,6 +193,7 @@ async def trace_page(request: Request, trace_id: str) -> Response:
             "span": views.span_detail(selected),
             "selected": selected_id,
             "blowup": await blowup_section(request, store, project, outline),
+            "prompt": await prompt_views.trace_prompt(store, project, trace_id),
             **context,
         },
     )
@@ -251,7 +252,11 @@ async def session_page(request: Request, session_id: str) -> Response:
     return render(
         request,
         "session.html",
-        {"session": session, "turns": [views.turn(trace) for trace in session["traces"]]},
+        {
+            "session": session,
+            "turns": [views.turn(trace) for trace in session["traces"]],
+            "prompt": await prompt_views.session_prompt(store, project, session_id),
+        },
     )
 
 
@@ -302,7 +307,7 @@ async def costs_page(request: Request) -> Response:
 
 #: How many groups the costs page's chart names (the rest are stacked as one).
 CHART_GROUPS = 8
-COSTS_PANELS = ("kinds", "sessions", "users")
+COSTS_PANELS = ("kinds", "sessions", "users", "prompts")
 
 
 @router.get("/costs/panels/{panel}", name="costs_panel")
@@ -329,6 +334,8 @@ async def costs_panel(request: Request, panel: str) -> Response:
             limit=10,
         )
         context["top_sessions"] = session_list(top)["sessions"]
+    elif panel == "prompts":
+        context["prompt"] = await prompt_views.window_prompt(store, project, window)
     else:
         users = cost_groups_json(await run_in_threadpool(cost_groups, store, project, "user", window), "user")
         context["top_users"] = [group for group in users["groups"] if group["key"]][:10]
