@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import os
 import socket
 import threading
 import time
@@ -22,6 +23,10 @@ from tokentrail.config import Settings
 from tokentrail.store.database import Store
 
 _databases = itertools.count(1)
+
+# pytest-xdist's workers inherit the controller's terminal width as COLUMNS, and the command line's console
+# would keep that width from its import on; the CLI tests set the width of each invocation themselves.
+os.environ.pop("COLUMNS", None)
 
 
 @pytest.fixture(scope="session")

@@ -12,21 +12,25 @@ import time
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
-from tokentrail.cli import app
 from tokentrail.config import Settings, is_loopback
-
-runner = CliRunner()
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "tokentrail.example"])
 def test_serve_refuses_an_address_others_reach_without_insecure(tmp_path, host):
-    result = runner.invoke(app, ["serve", "--host", host, "--data-dir", str(tmp_path)])
+    # In a process of its own: serve opens its store to look for keys, and chDB opens one data directory
+    # per process (this test process has its own open already, or will).
+    result = subprocess.run(
+        [sys.executable, "-m", "tokentrail.cli", "serve", "--host", host, "--data-dir", str(tmp_path)],
+        env={**os.environ, "TOKENTRAIL_STORE": "", "TOKENTRAIL_GRPC_PORT": "0", "COLUMNS": "300"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
-    assert result.exit_code == 2
-    assert f"refusing to listen on {host}" in result.output
-    assert "--insecure" in result.output and "TOKENTRAIL_ADMIN_KEY" in result.output
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"refusing to listen on {host}" in result.stdout
+    assert "--insecure" in result.stdout and "TOKENTRAIL_ADMIN_KEY" in result.stdout
 
 
 def _serve_everywhere(data_dir, **env):

@@ -24,8 +24,11 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots
 _databases = itertools.count(1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # One per module, not per session: while Playwright runs, its event loop holds the main thread, and a
+    # test of another module that calls asyncio.run in the same process (pytest-xdist mixes modules in a
+    # worker) would find a loop already running.
     if not shutil.which(CHROMIUM):
         pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium)")
     with sync_playwright() as playwright:
