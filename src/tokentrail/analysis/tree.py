@@ -121,17 +121,17 @@ def _roll_up(order: list[TreeNode]) -> None:
             by_type, usage = node.subtree_cost_by_type, node.subtree_usage
             if not span.get("duplicate_of"):  # else the same call is already counted on another span
                 if own := span.get("cost"):
-                    by_type.update(own)
+                    _add(by_type, own)
                 if own := span.get("usage"):
-                    usage.update(own)
+                    _add(usage, own)
             for child in node.children:
                 start = min(start, child.subtree_start_ns)
                 end = max(end, child.subtree_end_ns)
                 cost += child.subtree_cost
                 if child.subtree_cost_by_type:
-                    by_type.update(child.subtree_cost_by_type)
+                    _add(by_type, child.subtree_cost_by_type)
                 if child.subtree_usage:
-                    usage.update(child.subtree_usage)
+                    _add(usage, child.subtree_usage)
                 errors += child.subtree_errors
                 count += child.subtree_spans
             node.subtree_start_ns, node.subtree_end_ns = start, end
@@ -142,6 +142,14 @@ def counted_cost(span: Mapping[str, Any]) -> Decimal:
     """What a span's own cost adds to its trace's total: nothing for a span reporting a call another span
     of the trace already counts (``duplicate_of``)."""
     return Decimal(0) if span.get("duplicate_of") else Decimal(span.get("cost_total") or 0)
+
+
+def _add(total: Counter[str], amounts: Mapping[str, Any]) -> None:
+    if not total:  # most nodes: a leaf's own amounts, or a parent's first child's
+        dict.update(total, amounts)
+        return
+    for key, amount in amounts.items():
+        total[key] += amount
 
 
 def critical_path(tree: TraceTree) -> list[str]:
