@@ -24,6 +24,7 @@ from tokentrail.config import Settings
 from tokentrail.ingest.duplicates import TraceSettler
 from tokentrail.model import Span, SpanKind, Status
 from tokentrail.pricing.cost import price_span
+from tokentrail.pricing.prompt import attribute_spans
 from tokentrail.store.database import Store
 from tokentrail.store.writer import SpanWriter
 
@@ -64,6 +65,7 @@ def _span(rng: random.Random, trace_id: str, index: int, parent: str, start_ns: 
         span.request_model = rng.choice(list(MODELS))
         span.provider = MODELS[span.request_model]
         span.usage = {"input": rng.randint(500, 5000), "output": rng.randint(50, 800)}
+        attribute_spans([span], None)  # what filled its prompt, as the ingest stage finds it
     elif kind is SpanKind.EMBEDDING:
         span.request_model, span.provider = "text-embedding-3-small", "openai"
         span.usage = {"input": rng.randint(5, 60)}

@@ -80,6 +80,9 @@ class Settings:
     min_free_disk_mb: int = 512
     #: A TOML file of price rules saved into the store at start (see tokentrail.pricing.rule_store).
     prices_file: Path | None = None
+    #: A folder of tiktoken rank files (``<encoding>.tiktoken``) prompts are counted with; see
+    #: tokentrail.pricing.tokenizers for where else they are looked for.
+    tokenizer_dir: Path | None = None
     #: Processes that decode and normalize request bodies; None: one per core (at most 4; none on one).
     ingest_processes: int | None = None
     max_tokens_per_span: int = DEFAULT_MAX_TOKENS
@@ -280,6 +283,14 @@ SETTINGS: dict[str, SettingSpec] = {
         "TOKENTRAIL_PRICES_FILE",
         lambda s: Path(s).expanduser(),
         "TOML file of price rules (model prices, per-call tool prices) saved into the store at start.",
+    ),
+    "tokenizer_dir": SettingSpec(
+        "TOKENTRAIL_TOKENIZER_DIR",
+        lambda s: Path(s).expanduser(),
+        "Folder of tiktoken encoding files named '<encoding>.tiktoken' (o200k_base, cl100k_base) that "
+        "OpenAI models' prompts are counted with (what filled the prompt, docs/costs.md); without it, the "
+        "files a registry package bundles (litellm) are used if installed, else characters are counted. "
+        "Nothing is ever downloaded.",
     ),
     "ingest_processes": SettingSpec(
         "TOKENTRAIL_INGEST_PROCESSES",

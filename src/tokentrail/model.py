@@ -198,6 +198,11 @@ class Span:
     #: layers): the id of the span that is counted, and why they were recognised as one call.
     duplicate_of: str = ""
     duplicate_reason: str = ""
+    #: An LLM call's prompt tokens by source, summing to its prompt tokens (tokentrail.pricing.prompt);
+    #: the part earlier turns carried in, and how the text was counted.
+    prompt_sources: dict[str, int] = field(default_factory=dict)
+    prompt_history: int = 0
+    prompt_method: str = ""
 
     @property
     def model(self) -> str:

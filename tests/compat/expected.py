@@ -171,3 +171,15 @@ def costs(tree: dict[str, Any]) -> Decimal:
         (Decimal(node["cost"]["total"] or 0) for node in tree["spans"] if not node["duplicate_of"]),
         Decimal(0),
     )
+
+
+def prompt_turns(exported: Exported, trace_id: str) -> list[dict[str, Any]]:
+    """The trace's LLM calls in order, each with its prompt's tokens by source (``/prompt-sources``)."""
+    response = exported.server.get(f"/api/v1/traces/{trace_id}/prompt-sources")
+    assert response.status_code == 200, response.text
+    return response.json()["turns"]
+
+
+def attributed(counts: dict[str, int], reported: int) -> dict[str, int]:
+    """Counts of the messages by source with the tokens the provider reported beyond them unattributed."""
+    return {**counts, "unattributed": reported - sum(counts.values())}

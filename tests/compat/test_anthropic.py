@@ -7,6 +7,7 @@ is already their sum, with ``gen_ai.usage.cache_write.input_tokens`` and ``...ca
 # ruff: noqa: F811 (the stand-in's pytest fixture is imported, then named by the tests that use it)
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from openinference.instrumentation.anthropic import AnthropicInstrumentor
-from tests.compat.expected import anthropic_cost, anthropic_usage
+from tests.compat.expected import anthropic_cost, anthropic_usage, prompt_turns
 
 from prices import MTOK, per_mtok
 from providers.anthropic_api import AnthropicAPI, Reply, ToolUse, anthropic_api  # noqa: F401
@@ -223,3 +224,44 @@ def test_openinference_stream_helper_span_beside_the_sdk_span_still_counts_the_c
     assert all(node["usage"] == _usage(READ) for node in layers)
     assert sorted(bool(node["duplicate_of"]) for node in layers) == [False, True]
     assert Decimal(tree["cost"]) == _cost(READ, started)
+
+
+def test_content_mode_prompts_are_attributed_by_source_in_proportion_to_characters(
+    exported: Exported, anthropic_api: AnthropicAPI
+) -> None:
+    """No tokenizer of Anthropic's is available offline: the reported prompt tokens (cache reads
+    included) are shared between the sources in proportion to their characters, and say so."""
+    weather = ToolUse("get_weather", {"city": "Lisbon"})
+    anthropic_api.reply(READ)
+    client = anthropic_api.client(open_telemetry={"traces": {"content_mode": "content"}})
+    result = "sunny, 24 C, light wind"
+    conversation = [
+        *QUESTION,
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Let me check."},
+                {"type": "tool_use", "id": weather.id, "name": weather.name, "input": weather.input},
+            ],
+        },
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": weather.id, "content": result}]},
+    ]
+
+    client.messages.create(model=MODEL, max_tokens=256, system=SYSTEM, messages=conversation)
+
+    tree = exported.only_trace(spans=1)
+    (node,) = tree["spans"]
+    (turn,) = prompt_turns(exported, tree["trace_id"])
+    characters = {
+        "system": len(SYSTEM[0]["text"]),
+        "user": len(QUESTION[0]["content"]),
+        "assistant": len("Let me check.") + len(weather.name + json.dumps(weather.input)),
+        "tool:get_weather": len(result),
+    }
+    reported = node["usage"]["input"]
+    assert turn["method"] == "chars" and turn["tokens"] == reported == 7 + 2048
+    assert set(turn["sources"]) == set(characters)
+    whole = sum(characters.values())
+    for source, count in characters.items():
+        assert abs(turn["sources"][source] * whole - reported * count) < whole  # within a token of its share
+    assert turn["history_tokens"] == turn["sources"]["user"] + turn["sources"]["assistant"]

@@ -4,24 +4,39 @@ call priced once, the chains' echoed token usage not counted again."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+from langchain_core.retrievers import BaseRetriever
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 from openinference.instrumentation.langchain import LangChainInstrumentor
 from openinference.instrumentation.openai import OpenAIInstrumentor
 from pydantic import SecretStr
 from tests.compat.conftest import Exported, trace_id_of
-from tests.compat.expected import costs, named, nonzero, openai_call, priced_facts, trace_row
+from tests.compat.expected import (
+    attributed,
+    costs,
+    named,
+    nonzero,
+    openai_call,
+    openai_cost,
+    priced_facts,
+    prompt_turns,
+    trace_row,
+)
 from tests.compat.openai_scenarios import instrumenting
 
 from providers import openai_api as stand_in
 from providers.openai_api import OpenAIAPI, Reply, ToolCall
+from tiktoken_reference import reference_count
 
 openai_api = stand_in.openai_api  # the stand-in OpenAI API, as this module's fixture
 
@@ -170,3 +185,71 @@ def test_chain_over_an_instrumented_openai_client_counts_each_call_once(
     assert Decimal(tree["cost"]) == one_each == costs(tree)
     assert Decimal(root["subtree_cost"]["total"]) == one_each
     assert Decimal(trace_row(with_openai_layer, tree["trace_id"])["cost"]) == one_each
+
+
+def test_captured_prompts_are_attributed_by_source_with_tiktoken_counts(
+    instrumented: Exported, openai_api: OpenAIAPI
+) -> None:
+    turn, call, _ = _weather_turn(instrumented, openai_api)
+
+    tree_of_turn = instrumented.trace(trace_id_of(turn), spans=8)
+    first, second = prompt_turns(instrumented, trace_id_of(turn))
+
+    system = reference_count("You answer weather questions.")
+    question = reference_count("What is the weather in Paris?")
+    assert first["sources"] == attributed({"system": system, "user": question}, FIRST_USAGE["input"])
+    requested = reference_count("get_weather" + json.dumps(call.arguments))
+    expected = {
+        "system": system,
+        "user": question,
+        "assistant": requested,
+        "tool:get_weather": reference_count("sunny in Paris"),
+    }
+    assert second["sources"] == attributed(expected, SECOND_USAGE["input"])
+    assert second["method"] == "tokenizer:o200k_base"
+    assert second["history_tokens"] == question + requested
+    # Cached or not, every prompt token is a source's: the sources share the prompt's whole cost.
+    (answering,) = (
+        node for node in named(tree_of_turn, "ChatOpenAI") if node["span_id"] == second["span_id"]
+    )
+    prompt_usage = {"input": SECOND_USAGE["input"], "cache_read": SECOND_USAGE["cache_read"]}
+    assert Decimal(second["cost"]) == openai_cost(MODEL, answering["start_ns"], prompt_usage)
+
+
+GUIDE = "Paris in May: days near 21 C, evenings near 12 C, showers on one day in three."
+
+
+class _Guide(BaseRetriever):
+    """A retriever of one travel guide page (a real LangChain retriever, traced as one)."""
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [Document(page_content=GUIDE)]
+
+
+def test_a_retriever_s_documents_in_the_prompt_are_attributed_to_the_retriever(
+    instrumented: Exported, openai_api: OpenAIAPI
+) -> None:
+    openai_api.reply(
+        Reply(text="Mild days, cool evenings.", model=MODEL, prompt_tokens=400, completion_tokens=8)
+    )
+    model = ChatOpenAI(
+        model="gpt-4o-mini", base_url=openai_api.base_url, api_key=SecretStr("test"), max_retries=0
+    )
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "Answer from this guide:\n{guide}"), ("human", "{question}")]
+    )
+    question = "What is Paris like in May?"
+    with instrumented.provider.get_tracer("app").start_as_current_span("ask") as root:
+        found = _Guide().invoke(question)
+        (prompt | model).invoke({"guide": "\n".join(doc.page_content for doc in found), "question": question})
+
+    tree = instrumented.trace(trace_id_of(root), spans=5)
+    (retrieval,) = [node for node in tree["spans"] if node["kind"] == "retrieval"]
+    (call,) = prompt_turns(instrumented, tree["trace_id"])
+
+    guide = reference_count(GUIDE)
+    system = reference_count("Answer from this guide:\n")
+    expected = {f"retrieval:{retrieval['name']}": guide, "system": system, "user": reference_count(question)}
+    assert call["sources"] == attributed(expected, 400)

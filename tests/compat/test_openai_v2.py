@@ -10,6 +10,7 @@ captured only when asked, as ``gen_ai.input.messages`` / ``gen_ai.output.message
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
 from tests.compat.conftest import Exported, by_name, trace_id_of
-from tests.compat.expected import costs, named, openai_call, priced_facts, trace_row
+from tests.compat.expected import attributed, costs, named, openai_call, priced_facts, prompt_turns, trace_row
 from tests.compat.openai_scenarios import (
     ask_with_cached_prompt,
     embed,
@@ -29,6 +30,7 @@ from tests.compat.openai_scenarios import (
 
 from providers import openai_api as stand_in
 from providers.openai_api import OpenAIAPI, ToolCall
+from tiktoken_reference import reference_count
 
 openai_api = stand_in.openai_api  # the stand-in OpenAI API, as this module's fixture
 
@@ -189,3 +191,20 @@ def test_captured_tool_call_and_tool_result_are_in_output_and_input(
     assert "sunny" in answering["input"] and call.id in answering["input"]
     assert "It is sunny in Paris." in answering["output"]
     assert Decimal(tree["cost"]) == costs(tree) > 0
+
+
+def test_captured_prompts_are_attributed_by_source_with_tiktoken_counts(
+    capturing: Exported, openai_api: OpenAIAPI
+) -> None:
+    turn, call = _tool_round_trip(capturing, openai_api)
+
+    first, second = prompt_turns(capturing, trace_id_of(turn))
+
+    question = reference_count("What is the weather in Paris?")
+    assert first["sources"] == attributed({"user": question}, 150)
+    assert first["method"] == "tokenizer:o200k_base" and first["history_tokens"] == 0
+    # The answer's prompt carries the question and the call (history) and the tool's result (new).
+    requested = reference_count("get_weather" + json.dumps(call.arguments))
+    expected = {"user": question, "assistant": requested, "tool:get_weather": reference_count("sunny")}
+    assert second["sources"] == attributed(expected, 190)
+    assert second["history_tokens"] == question + requested

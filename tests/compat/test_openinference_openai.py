@@ -4,6 +4,7 @@ the session and user taken from the app's root span."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -11,7 +12,16 @@ from typing import Any
 import pytest
 from openinference.instrumentation.openai import OpenAIInstrumentor
 from tests.compat.conftest import Exported, by_name, trace_id_of
-from tests.compat.expected import costs, named, nonzero, openai_call, priced_facts, trace_row
+from tests.compat.expected import (
+    attributed,
+    costs,
+    named,
+    nonzero,
+    openai_call,
+    priced_facts,
+    prompt_turns,
+    trace_row,
+)
 from tests.compat.openai_scenarios import (
     ask_with_cached_prompt,
     embed,
@@ -25,6 +35,7 @@ from tests.compat.openai_scenarios import (
 from prices import MTOK, per_mtok
 from providers import openai_api as stand_in
 from providers.openai_api import OpenAIAPI, Reply
+from tiktoken_reference import reference_count
 
 openai_api = stand_in.openai_api  # the stand-in OpenAI API, as this module's fixture
 
@@ -186,3 +197,18 @@ def test_responses_api_call_with_cache_and_reasoning_is_priced_once(
     assert "Use the Responses API." in llm["input"]
     assert "Answered through the Responses API." in llm["output"]
     assert Decimal(tree["cost"]) == expected["cost"]
+
+
+def test_captured_prompts_are_attributed_by_source_with_tiktoken_counts(
+    instrumented: Exported, openai_api: OpenAIAPI
+) -> None:
+    turn, call, _ = tool_round_trip(instrumented, openai_api, session=SESSION, tool_span=_tool_span)
+
+    first, second = prompt_turns(instrumented, trace_id_of(turn))
+
+    question = reference_count("What is the weather in Paris?")
+    assert first["sources"] == attributed({"user": question}, 150)
+    requested = reference_count("get_weather" + json.dumps(call.arguments))
+    expected = {"user": question, "assistant": requested, "tool:get_weather": reference_count("sunny")}
+    assert second["sources"] == attributed(expected, 190)
+    assert second["method"] == "tokenizer:o200k_base"

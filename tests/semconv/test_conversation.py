@@ -152,3 +152,33 @@ def test_a_tool_call_in_a_message_keeps_its_name_arguments_and_id():
     )
     (message,) = read("llm", "", output).messages
     assert message.tool_calls == [ToolCall("f", "{}", "c1")]
+
+
+def test_langchain_serialized_messages_in_a_batch_are_read_with_their_tool_calls_and_results():
+    def serialized(kind, **kwargs):
+        return {"lc": 1, "type": "constructor", "id": ["langchain", kind], "kwargs": kwargs}
+
+    call = {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_1", "type": "tool_call"}
+    payload = {
+        "messages": [
+            [
+                serialized("SystemMessage", content="Be brief.", type="system"),
+                serialized("HumanMessage", content="Weather?", type="human"),
+                serialized("AIMessage", content="", type="ai", tool_calls=[call]),
+                serialized(
+                    "ToolMessage", content="sunny", type="tool", name="get_weather", tool_call_id="call_1"
+                ),
+            ]
+        ]
+    }
+
+    found = conversation(json.dumps(payload), "")
+
+    assert roles_and_texts(found) == [
+        ("system", "Be brief."),
+        ("user", "Weather?"),
+        ("assistant", ""),
+        ("tool", "sunny"),
+    ]
+    assert found[2].tool_calls == [ToolCall("get_weather", '{"city": "Paris"}', "call_1")]
+    assert (found[3].tool_call_id, found[3].name) == ("call_1", "get_weather")

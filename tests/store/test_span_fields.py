@@ -19,7 +19,8 @@ from tokentrail.store.database import Store
 from tokentrail.store.rows import SPAN_COLUMNS, encode_span
 from tokentrail.store.schema import MIGRATIONS
 
-NEW_COLUMNS = ("tool_name", "billing_tier")
+#: Columns added by migration 5 and after: a release whose last migration was 4 wrote none of them.
+NEW_COLUMNS = ("tool_name", "billing_tier", "prompt_sources", "prompt_history", "prompt_method")
 START_NS = 1_767_225_600_000_000_000
 _span_ids = itertools.count(1)
 

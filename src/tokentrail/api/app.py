@@ -34,6 +34,7 @@ from tokentrail.api import (
     otlp,
     otlp_grpc,
     prices,
+    prompt_sources,
     purge,
     quarantine,
     reprice,
@@ -106,7 +107,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             batch_max_spans=settings.batch_max_spans,
             max_pending_spans=settings.max_pending_spans,
             flush_interval_s=settings.flush_interval_ms / 1000,
-            resolve=TraceSettler(app.state.store),
+            resolve=TraceSettler(app.state.store, tokenizer_dir=settings.tokenizer_dir),
             disk=disk,
             time_insert=app.state.metrics.time_insert,
         )
@@ -207,6 +208,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(langsmith.router)
     app.include_router(metrics.router)
     app.include_router(live.router, prefix="/api/v1")  # before /traces/{trace_id}, which would match it
+    app.include_router(prompt_sources.router, prefix="/api/v1")
     app.include_router(traces.router, prefix="/api/v1")
     app.include_router(sessions.router, prefix="/api/v1")
     app.include_router(costs.router, prefix="/api/v1")

@@ -6,7 +6,9 @@ before its write-ahead log is released (so a crash in between replays the batch 
 settler reads their traces' call signatures with the marks they carry (of a big trace, only the subtrees
 the new spans belong to: :func:`tokentrail.store.marks.stored_traces`), resolves the marks those call for
 (:func:`tokentrail.analysis.calls.resolve`) and writes a new version of each span whose mark changed; then
-it summarizes the traces again (:func:`tokentrail.store.summaries.refresh`), marks included. Nothing is
+it recognises the retrievals' documents in the prompts that quote them
+(:mod:`tokentrail.ingest.prompt_quotes`), and summarizes the traces again
+(:func:`tokentrail.store.summaries.refresh`), marks included. Nothing is
 kept in process memory: any number of servers on one store, a restart between the two layers of a call,
 or a span that links two layers arriving last all end with the same marks and summaries.
 """
@@ -15,8 +17,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping
+from pathlib import Path
 
 from tokentrail.analysis.calls import resolve
+from tokentrail.ingest.prompt_quotes import quote_retrievals
 from tokentrail.store import marks, summaries
 from tokentrail.store.database import Store
 
@@ -41,8 +45,9 @@ class TraceSettler:
     """Re-marks, then summarizes, the traces an insert touched; callable with the (project, trace id, span
     id) keys it inserted."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, tokenizer_dir: Path | None = None) -> None:
         self._store = store
+        self._tokenizer_dir = tokenizer_dir
 
     def __call__(self, inserted: Collection[tuple[str, str, str]]) -> int:
         """Settle the traces of the ``inserted`` spans; returns how many spans got a new mark."""
@@ -53,6 +58,7 @@ class TraceSettler:
         for project, touched in by_project.items():
             try:
                 changed += resolve_marks(self._store, project, touched)
+                quote_retrievals(self._store, project, touched, self._tokenizer_dir)
             finally:
                 # Summarized even when resolving failed: a trace missing from the lists is worse than a
                 # call counted twice until the trace is settled again.

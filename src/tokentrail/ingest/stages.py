@@ -1,4 +1,5 @@
-"""The processors of the ingest chain, in order: decode, normalize, enrich, bound, price, redact, encode.
+"""The processors of the ingest chain, in order: decode, normalize, enrich, bound, price, redact,
+attribute, encode.
 
 Each is pure (it reads the batch and its own settings, nothing else), so a run of them can be moved to an
 ingest process (:mod:`tokentrail.ingest.offload`); a span one of them cannot read is rejected alone.
@@ -21,6 +22,7 @@ from tokentrail.ingest.truncation import cap_fields
 from tokentrail.limits import Limits, RequestLimits, check_stated_cost, check_usage
 from tokentrail.model import Span
 from tokentrail.pricing import price_span
+from tokentrail.pricing.prompt import attribute_spans
 from tokentrail.pricing.rules import RuleBook
 from tokentrail.semconv import normalize
 from tokentrail.semconv.common import SERVICE_NAME
@@ -28,7 +30,18 @@ from tokentrail.semconv.compile import TABLES
 from tokentrail.semconv.enrich import enrich
 from tokentrail.store.rows import encode_span
 
-__all__ = ["DECODERS", "Bound", "Decode", "Encode", "Enrich", "Normalize", "Price", "Redact", "processors"]
+__all__ = [
+    "DECODERS",
+    "Attribute",
+    "Bound",
+    "Decode",
+    "Encode",
+    "Enrich",
+    "Normalize",
+    "Price",
+    "Redact",
+    "processors",
+]
 
 #: The attributes conventions read: kept on a span past the attribute limit.
 PROTECTED_ATTRIBUTES = frozenset(TABLES.claims)
@@ -120,6 +133,19 @@ class Price(SpanProcessor):
         price_span(span, rules=self.rules)
 
 
+class Attribute(Processor):
+    """What filled each LLM call's prompt, by source (:mod:`tokentrail.pricing.prompt`), counted with the
+    model's tokenizer from ``tokenizer_dir`` or an installed package when there is one; after redaction,
+    so the text counted is the text stored (which the retrieval step counts again)."""
+
+    def __init__(self, tokenizer_dir: Path | None) -> None:
+        super().__init__()
+        self.tokenizer_dir = tokenizer_dir
+
+    def process(self, batch: Batch) -> None:
+        attribute_spans(batch.spans, self.tokenizer_dir)
+
+
 class Redact(Processor):
     """Secrets and personal data in the spans' text masked by each project's rules
     (:mod:`tokentrail.ingest.redaction`), before the spans are encoded for the log and the store."""
@@ -163,6 +189,7 @@ def processors(settings: Settings, rules: RuleBook | None) -> list[Processor]:
         Bound(settings.limits, settings.max_payload_chars),
         Price(rules),
         Redact(settings.redaction_file),
+        Attribute(settings.tokenizer_dir),
         Encode(),
         *([ForwardEncode()] if settings.forward else []),  # after Redact: what leaves is redacted
     ]

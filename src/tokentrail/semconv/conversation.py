@@ -3,8 +3,9 @@ the conventions write their input and output in.
 
 Spans keep their payloads as each convention wrote them: OpenAI-style ``{"role", "content"}`` lists (content
 a string or a list of parts), GenAI ``parts`` (``text``, ``tool_call``, ``tool_call_response``),
-OpenInference's rebuilt ``contents``, Anthropic content blocks (``tool_use``, ``tool_result``), a whole
-provider response (``choices``), or plain text. :func:`read` turns them into :class:`Message` and
+OpenInference's rebuilt ``contents``, Anthropic content blocks (``tool_use``, ``tool_result``), LangChain's
+serialized messages (``{"lc": 1, "kwargs": {"type": "human", ...}}``, in a list per prompt of a batch), a
+whole provider response (``choices``), or plain text. :func:`read` turns them into :class:`Message` and
 :class:`Document` lists; whatever cannot be read as messages is a message of its text as it came.
 
 The store keeps the payloads, not this reading: it is computed when a span is shown (measured in
@@ -35,6 +36,8 @@ class Message:
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_call_id: str = ""
     from_output: bool = False
+    #: The name the message gives its author (a tool result's tool, for some conventions).
+    name: str = ""
 
 
 @dataclass
@@ -81,7 +84,7 @@ def conversation(input_text: str, output_text: str) -> list[Message]:
     """The messages of a call: its input's, then its output's (the answer)."""
     found = messages(input_text, default_role="user")
     found += [
-        Message(m.role, m.text, m.tool_calls, m.tool_call_id, from_output=True)
+        Message(m.role, m.text, m.tool_calls, m.tool_call_id, from_output=True, name=m.name)
         for m in messages(output_text, default_role="assistant")
     ]
     return found
@@ -114,7 +117,9 @@ def messages(text: str, *, default_role: str) -> list[Message]:
     for item in value:
         if isinstance(item, dict) and isinstance(item.get("message"), dict):  # a choice
             item = item["message"]
-        if isinstance(item, dict):
+        if isinstance(item, list):  # one prompt of a batch (LangChain's chat model input)
+            found += messages(json.dumps(item), default_role=default_role)
+        elif isinstance(item, dict):
             found.append(_message(item, default_role))
         elif isinstance(item, str):
             found.append(Message(default_role, item))
@@ -122,8 +127,14 @@ def messages(text: str, *, default_role: str) -> list[Message]:
 
 
 def _message(item: Mapping[str, Any], default_role: str) -> Message:
+    if item.get("lc") and isinstance(item.get("kwargs"), dict):  # a serialized LangChain message
+        item = {"role": item["kwargs"].get("type"), **item["kwargs"]}
     role = str(item.get("role") or default_role).lower()
-    message = Message(_ROLE_NAMES.get(role, role), tool_call_id=str(item.get("tool_call_id") or ""))
+    message = Message(
+        _ROLE_NAMES.get(role, role),
+        tool_call_id=str(item.get("tool_call_id") or ""),
+        name=str(item.get("name") or ""),
+    )
     texts: list[str] = []
     for key in ("content", "parts", "contents"):
         _read_content(item.get(key), message, texts)
@@ -154,7 +165,10 @@ def _read_part(part: Mapping[str, Any], message: Message, texts: list[str]) -> N
     elif kind in ("tool_call_response", "tool_result"):
         message.tool_call_id = str(part.get("id") or part.get("tool_use_id") or message.tool_call_id)
         response = part.get("response", part.get("content", ""))
-        texts.append(response if isinstance(response, str) else json.dumps(response, ensure_ascii=False))
+        if isinstance(response, list):  # content blocks (Anthropic's, GenAI's): their text
+            _read_content(response, message, texts)
+        else:
+            texts.append(response if isinstance(response, str) else json.dumps(response, ensure_ascii=False))
         if message.role == "user":
             message.role = "tool"
     else:
@@ -171,7 +185,7 @@ def _read_part(part: Mapping[str, Any], message: Message, texts: list[str]) -> N
 def _tool_call(call: Mapping[str, Any]) -> ToolCall:
     function = call.get("function") if isinstance(call.get("function"), dict) else call
     assert isinstance(function, Mapping)
-    arguments = function.get("arguments", function.get("input", ""))
+    arguments = function.get("arguments", function.get("input", function.get("args", "")))
     if not isinstance(arguments, str):
         arguments = json.dumps(arguments, ensure_ascii=False)
     return ToolCall(str(function.get("name") or ""), arguments, str(call.get("id") or ""))

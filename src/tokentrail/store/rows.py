@@ -66,6 +66,9 @@ SPAN_COLUMNS = (
     "billing_tier",
     "duplicate_of",
     "duplicate_reason",
+    "prompt_sources",
+    "prompt_history",
+    "prompt_method",
 )
 
 
@@ -118,6 +121,9 @@ def encode_span(span: Span, ingested_ns: int) -> bytes:
             span.billing_tier,
             span.duplicate_of,
             span.duplicate_reason,
+            span.prompt_sources,
+            span.prompt_history,
+            span.prompt_method,
         )
     )
 

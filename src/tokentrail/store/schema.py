@@ -269,6 +269,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        10,
+        "spans.prompt_sources, prompt_history, prompt_method: what filled an LLM call's prompt, by source "
+        "(tokentrail.pricing.prompt), computed at ingest and stored with the span",
+        (
+            "ALTER TABLE spans ADD COLUMN IF NOT EXISTS prompt_sources Map(LowCardinality(String), UInt64) "
+            "AFTER billing_tier",
+            "ALTER TABLE spans ADD COLUMN IF NOT EXISTS prompt_history UInt64 AFTER prompt_sources",
+            "ALTER TABLE spans ADD COLUMN IF NOT EXISTS prompt_method LowCardinality(String) "
+            "AFTER prompt_history",
+        ),
+    ),
+    Migration(
         11,
         "budgets (spend limits per project, tag, user or service and day or month), budget_alerts (one "
         "row per budget, period and threshold crossed) and webhook_deliveries (each attempt to send one)",

@@ -36,7 +36,7 @@ from tokentrail.store import traces as stored_traces
 from tokentrail.store.costs import unpriced
 from tokentrail.store.database import Store
 from tokentrail.store.sql import InvalidQuery, TraceFilter
-from tokentrail.ui import charts, format, ranges, views
+from tokentrail.ui import charts, format, prompt_views, ranges, views
 from tokentrail.ui.blowup_views import blowup_section
 from tokentrail.ui.session import session_context
 
@@ -194,6 +194,7 @@ async def trace_page(request: Request, trace_id: str) -> Response:
             "services": views.service_legend(shown),
             "span": views.span_detail(selected),
             "selected": selected_id,
+            "prompt": await prompt_views.trace_prompt(store, project, trace_id),
             **context,
         },
     )
@@ -262,7 +263,11 @@ async def session_page(request: Request, session_id: str) -> Response:
     return render(
         request,
         "session.html",
-        {"session": session, "turns": [views.turn(trace) for trace in session["traces"]]},
+        {
+            "session": session,
+            "turns": [views.turn(trace) for trace in session["traces"]],
+            "prompt": await prompt_views.session_prompt(store, project, session_id),
+        },
     )
 
 
@@ -313,7 +318,7 @@ async def costs_page(request: Request) -> Response:
 
 #: How many groups the costs page's chart names (the rest are stacked as one).
 CHART_GROUPS = 8
-COSTS_PANELS = ("kinds", "sessions", "users")
+COSTS_PANELS = ("kinds", "sessions", "users", "prompts")
 
 
 @router.get("/costs/panels/{panel}", name="costs_panel")
@@ -340,6 +345,8 @@ async def costs_panel(request: Request, panel: str) -> Response:
             limit=10,
         )
         context["top_sessions"] = session_list(top)["sessions"]
+    elif panel == "prompts":
+        context["prompt"] = await prompt_views.window_prompt(store, project, window)
     else:
         users = cost_groups_json(await run_in_threadpool(cost_groups, store, project, "user", window), "user")
         context["top_users"] = [group for group in users["groups"] if group["key"]][:10]
