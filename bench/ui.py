@@ -10,7 +10,7 @@ app on loopback and times each page's HTML end to end (HTTP, the API functions, 
   waterfall laid out);
 - each nested trace's first paint, navigation to its first rows laid out: once on a server that has not
   read the trace yet (cold), then the median of 5 more (the server keeps a built tree while the trace is
-  unchanged);
+  unchanged), each navigation once what the last one loaded after its page is done;
 - expanding a collapsed subtree of each large trace: the click to its children laid out (their page
   fetched from ``/api/v1/traces/{id}/children``), median of 5.
 
@@ -99,6 +99,9 @@ def _large_trace_ms(url: str, repeat: int) -> dict[str, float]:
             page.goto(url, wait_until="commit", timeout=120_000)
             page.wait_for_selector('#tree [role="treeitem"]', timeout=120_000)
             paints.append(page.evaluate(_FIRST_PAINT))
+            # What loads after the page (a large trace's blowup section) is done before the next
+            # navigation, so each first paint meets a server that is not still serving the last one.
+            page.wait_for_load_state("networkidle", timeout=120_000)
         expands = []
         collapsed = page.locator('#tree [aria-expanded="false"]')
         span_id = collapsed.first.get_attribute("data-span-id") if collapsed.count() else None

@@ -34,6 +34,9 @@ def test_a_100000_span_trace_opens_and_the_user_expands_jumps_searches_and_opens
     expect(items.first).to_have_attribute("aria-level", "1")
     expect(page.locator("dl.summary")).to_contain_text(str(SPANS))
     assert items.count() < 100  # only the rows on screen (and a few past its edges) are in the page
+    # Where it blew up comes after the tree: the section loads once the page is shown.
+    blowup = page.get_by_role("region", name="Where it blew up")
+    expect(blowup).to_contain_text(f"Failure started in {FAILING_NAME}", timeout=60_000)
     screenshot(page, "large-trace")
 
     # A collapsed subtree says how much it holds, and expands in place.

@@ -1,9 +1,13 @@
-"""The costs page's panels over HTTP: each is a fragment for the page's script, with the page's filters."""
+"""The pages' panels over HTTP: each is a fragment for the page's script, with the page's filters."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
+
+from large_traces import nested_trace
+from otlp_builders import new_trace_id
+from tokentrail.ui.views import LARGE_TRACE_SPANS
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +65,27 @@ def test_a_tool_spans_panel_names_its_tool(client):
 
     assert tool["tool_name"] in ("web_search", "invoice_lookup")  # the demo's OpenInference tool.name
     assert f"<dt>Tool</dt><dd><code>{tool['tool_name']}</code></dd>" in html
+
+
+def test_a_large_traces_blowup_section_loads_after_its_page_as_a_fragment(server):
+    trace_id = new_trace_id()
+    server.app.state.writer.write(nested_trace(trace_id, LARGE_TRACE_SPANS + 1), 60)
+
+    page = server.get(f"/traces/{trace_id}").text
+    section = server.get(f"/traces/{trace_id}/blowup")
+
+    assert f'data-panel="/traces/{trace_id}/blowup"' in page
+    assert "No span failed." not in page  # the section's verdicts are not in the page itself
+    assert section.status_code == 200
+    assert section.text.lstrip().startswith('<section class="blowup" id="blowup"')
+    assert "No span failed." in section.text
+    assert "in the 7 days before the trace" in section.text
+
+
+def test_a_small_traces_blowup_section_comes_with_its_page(client):
+    trace_id = client.get("/api/v1/traces", params={"limit": 1}).json()["traces"][0]["trace_id"]
+
+    page = client.get(f"/traces/{trace_id}").text
+
+    assert 'id="blowup"' in page
+    assert f'data-panel="/traces/{trace_id}/blowup"' not in page

@@ -114,11 +114,17 @@ class TraceRetries:
 
 
 def operation_of(span: Mapping[str, Any]) -> Operation:
+    return Operation(*_operation_key(span))
+
+
+def _operation_key(span: Mapping[str, Any]) -> tuple[str, str, str]:
+    """An :class:`Operation`'s fields, as a plain tuple: grouping a 100,000-span trace's siblings by
+    tuples rather than by dataclasses takes a fraction of the time."""
     kind = str(span.get("kind") or "")
     model = ""
     if kind in _MODEL_KINDS:
         model = str(span.get("request_model") or span.get("response_model") or "")
-    return Operation(str(span.get("name") or ""), kind, model)
+    return str(span.get("name") or ""), kind, model
 
 
 def find_retries(spans: Iterable[Mapping[str, Any]], trace_id: str = "") -> TraceRetries:
@@ -176,9 +182,9 @@ def _operations(siblings: list[TreeNode]) -> Iterable[list[TreeNode]]:
     """Siblings grouped by operation, each group in start order, layers of one call left out."""
     if len(siblings) < 2:
         return
-    groups: defaultdict[Operation, list[TreeNode]] = defaultdict(list)
+    groups: defaultdict[tuple[str, str, str], list[TreeNode]] = defaultdict(list)
     for node in siblings:
-        groups[operation_of(node.span)].append(node)
+        groups[_operation_key(node.span)].append(node)
     for group in groups.values():
         if len(group) < 2:
             continue

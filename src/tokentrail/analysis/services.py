@@ -89,8 +89,13 @@ def hops_in_tree(tree: TraceTree) -> dict[str, Hop]:
 def services_in_tree(tree: TraceTree) -> list[ServiceShare]:
     """The services of the tree's spans, in the order they first appear depth first."""
     spans: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
-    for node in tree.walk():
+    for node in tree.nodes.values():
         spans[node.span["service"]].append(node.span)
+    first_seen: dict[str, int] = {}
+    for node in tree.walk():  # a few steps in most traces: until each service has been seen
+        first_seen.setdefault(node.span["service"], len(first_seen))
+        if len(first_seen) == len(spans):
+            break
     return [
         ServiceShare(
             name,
@@ -98,7 +103,7 @@ def services_in_tree(tree: TraceTree) -> list[ServiceShare]:
             sum_money(Decimal(span.get("cost_total") or 0) for span in own if not span.get("duplicate_of")),
             _busy_ns(own),
         )
-        for name, own in spans.items()
+        for name, own in sorted(spans.items(), key=lambda item: first_seen[item[0]])
     ]
 
 

@@ -7,10 +7,11 @@ nothing a user sent is hidden.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from tokentrail import money
@@ -54,82 +55,87 @@ class TraceTree:
 
 
 def build_tree(trace_id: str, spans: Iterable[Mapping[str, Any]]) -> TraceTree:
-    """Link spans (dicts with span_id, parent_span_id, start_ns, end_ns, cost, usage, status) into a tree."""
-    nodes: dict[str, TreeNode] = {}
-    for span in sorted(spans, key=lambda s: (s["start_ns"], s["span_id"])):
-        nodes[span["span_id"]] = TreeNode(dict(span))
+    """Link spans (dicts with span_id, parent_span_id, start_ns, end_ns, cost, usage, status) into a tree.
+
+    The nodes hold the given dicts themselves (a copy of any other mapping): nothing here changes them."""
+    nodes: dict[str, TreeNode] = {
+        span["span_id"]: TreeNode(span if type(span) is dict else dict(span))
+        for span in sorted(spans, key=_START_ORDER)
+    }
     roots: list[TreeNode] = []
-    children: defaultdict[str, list[TreeNode]] = defaultdict(list)
     for node in nodes.values():
-        parent = node.span["parent_span_id"]
-        if not parent:
+        parent_id = node.span["parent_span_id"]
+        if not parent_id:
             roots.append(node)
-        elif parent in nodes:
-            children[parent].append(node)
-        else:
+            continue
+        parent = nodes.get(parent_id)
+        if parent is None:
             node.broken_link = "orphan"
             roots.append(node)
-    for span_id, kids in children.items():
-        nodes[span_id].children = kids  # already in start order
+        else:
+            parent.children.append(node)  # in start order, as the nodes are
 
     order = _link_depths(roots)
-    unreached = [node for node in nodes.values() if node.span_id not in order]
-    while unreached:
+    while len(order) < len(nodes):
         # Spans in a parent cycle: break the loop at the earliest span and show it as a root.
-        start = unreached[0]
+        reached = {id(node) for node in order}
+        start = next(node for node in nodes.values() if id(node) not in reached)
         start.broken_link = "cycle"
-        for node in unreached:  # its former parent must no longer claim it
+        for node in nodes.values():  # its former parent must no longer claim it
             if start in node.children:
                 node.children.remove(start)
         roots.append(start)
-        order.update(_link_depths([start]))
-        unreached = [node for node in nodes.values() if node.span_id not in order]
+        order += _link_depths([start])
     roots.sort(key=lambda n: (n.span["start_ns"], n.span_id))
-    _roll_up(nodes, order)
+    _roll_up(order)
     return TraceTree(trace_id, roots, nodes)
 
 
-def _link_depths(roots: list[TreeNode]) -> dict[str, int]:
-    """Breadth-first order of the nodes under ``roots`` (span id -> visit index), setting depths."""
-    order: dict[str, int] = {}
-    queue = list(roots)
+_START_ORDER = itemgetter("start_ns", "span_id")
+
+
+def _link_depths(roots: list[TreeNode]) -> list[TreeNode]:
+    """The nodes under ``roots`` in breadth-first order, their depths set."""
     for root in roots:
         root.depth = 0
-    index = 0
-    while index < len(queue):
-        node = queue[index]
-        order[node.span_id] = index
+    queue = list(roots)
+    for node in queue:  # grows as it goes
+        depth = node.depth + 1
         for child in node.children:
-            child.depth = node.depth + 1
-            queue.append(child)
-        index += 1
-    return order
+            child.depth = depth
+        queue += node.children
+    return queue
 
 
-def _roll_up(nodes: dict[str, TreeNode], order: dict[str, int]) -> None:
+def _roll_up(order: list[TreeNode]) -> None:
     # Children come after their parents in breadth-first order, so the reverse visits leaves first.
     with money.exact():  # costs add up without rounding
-        for node in sorted(nodes.values(), key=lambda n: order[n.span_id], reverse=True):
+        for node in reversed(order):
             span = node.span
-            node.subtree_start_ns = span["start_ns"]
-            node.subtree_end_ns = span["end_ns"]
-            counted = not span.get("duplicate_of")  # the same call is already counted on another span
-            node.subtree_cost = counted_cost(span)
+            start, end = span["start_ns"], span["end_ns"]
+            cost = counted_cost(span)
+            errors = int(span.get("status") == "error")
+            count = 1
             # The node's own (empty) counters, added to only when there is something to add: a
-            # 100,000-span trace otherwise spends seconds making and merging empty ones.
-            if counted:
-                _add(node.subtree_cost_by_type, span.get("cost"))
-                _add(node.subtree_usage, span.get("usage"))
-            node.subtree_errors = int(span.get("status") == "error")
-            node.subtree_spans = 1
+            # 100,000-span trace otherwise spends seconds merging empty ones.
+            by_type, usage = node.subtree_cost_by_type, node.subtree_usage
+            if not span.get("duplicate_of"):  # else the same call is already counted on another span
+                if own := span.get("cost"):
+                    _add(by_type, own)
+                if own := span.get("usage"):
+                    _add(usage, own)
             for child in node.children:
-                node.subtree_start_ns = min(node.subtree_start_ns, child.subtree_start_ns)
-                node.subtree_end_ns = max(node.subtree_end_ns, child.subtree_end_ns)
-                node.subtree_cost += child.subtree_cost
-                _add(node.subtree_cost_by_type, child.subtree_cost_by_type)
-                _add(node.subtree_usage, child.subtree_usage)
-                node.subtree_errors += child.subtree_errors
-                node.subtree_spans += child.subtree_spans
+                start = min(start, child.subtree_start_ns)
+                end = max(end, child.subtree_end_ns)
+                cost += child.subtree_cost
+                if child.subtree_cost_by_type:
+                    _add(by_type, child.subtree_cost_by_type)
+                if child.subtree_usage:
+                    _add(usage, child.subtree_usage)
+                errors += child.subtree_errors
+                count += child.subtree_spans
+            node.subtree_start_ns, node.subtree_end_ns = start, end
+            node.subtree_cost, node.subtree_errors, node.subtree_spans = cost, errors, count
 
 
 def counted_cost(span: Mapping[str, Any]) -> Decimal:
@@ -138,8 +144,11 @@ def counted_cost(span: Mapping[str, Any]) -> Decimal:
     return Decimal(0) if span.get("duplicate_of") else Decimal(span.get("cost_total") or 0)
 
 
-def _add(total: Counter[Any], amounts: Mapping[str, Any] | None) -> None:
-    for key, amount in (amounts or {}).items():
+def _add(total: Counter[str], amounts: Mapping[str, Any]) -> None:
+    if not total:  # most nodes: a leaf's own amounts, or a parent's first child's
+        dict.update(total, amounts)
+        return
+    for key, amount in amounts.items():
         total[key] += amount
 
 

@@ -179,10 +179,12 @@ async def trace_page(request: Request, trace_id: str) -> Response:
     if outline.span_count > views.LARGE_TRACE_SPANS:
         rows = first_rows(outline, budget=views.FIRST_ROWS, page=views.CHILDREN_PAGE)
         shown = outline_json(outline, rows)
-        context = {"large": views.large_tree(shown), "hop_count": shown["hop_count"]}
+        # Its "where it blew up" section (a read of the week before the trace) loads after the page.
+        context = {"large": views.large_tree(shown), "hop_count": shown["hop_count"], "blowup": None}
     else:
         shown = tree_json(outline.tree, outline.retries, payloads=False)
-        context = {"rows": views.tree_rows(shown), "hop_count": len(shown["hops"])}
+        blowup = await blowup_section(request, store, project, outline)
+        context = {"rows": views.tree_rows(shown), "hop_count": len(shown["hops"]), "blowup": blowup}
     return render(
         request,
         "trace.html",
@@ -192,7 +194,6 @@ async def trace_page(request: Request, trace_id: str) -> Response:
             "services": views.service_legend(shown),
             "span": views.span_detail(selected),
             "selected": selected_id,
-            "blowup": await blowup_section(request, store, project, outline),
             "prompt": await prompt_views.trace_prompt(store, project, trace_id),
             **context,
         },
@@ -207,6 +208,16 @@ async def span_panel(request: Request, trace_id: str, span_id: str) -> Response:
     outline = await run_in_threadpool(read_outline, store, project, trace_id)
     span = span_json(await run_in_threadpool(span_of, store, project, outline, span_id))
     return render(request, "span_panel.html", {"span": views.span_detail(span), "trace_id": trace_id})
+
+
+@router.get("/traces/{trace_id}/blowup", name="blowup_panel")
+@page
+async def blowup_panel(request: Request, trace_id: str) -> Response:
+    """A large trace's "where it blew up" section, for its page's script to put in place."""
+    store, project = _reading(request)
+    outline = await run_in_threadpool(read_outline, store, project, trace_id)
+    blowup = await blowup_section(request, store, project, outline)
+    return render(request, "_blowup.html", {"blowup": blowup})
 
 
 @router.get("/sessions", name="sessions_page")
