@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -19,10 +18,10 @@ from tokentrail.analysis.cost_change import FACTORS, CellKey
 from tokentrail.analysis.explain import COMPARED_FIELDS, Comparison, comparison, driver_traces, explain
 from tokentrail.documents.explain import driver_traces_json, explanation_json
 from tokentrail.errors import BadRequest
-from tokentrail.params import project_of, to_ns
+from tokentrail.params import to_ns
 from tokentrail.ui import charts, views
 from tokentrail.ui.ranges import moment
-from tokentrail.ui.routes import page, render
+from tokentrail.ui.routes import page, reading, render
 
 __all__ = ["RANGES", "router"]
 
@@ -63,16 +62,12 @@ def _comparison(params: QueryParams) -> tuple[Comparison, str]:
     return chosen, range_name
 
 
-def _reading(request: Request) -> tuple[Any, str]:
-    return request.app.state.store, project_of(request, request.query_params.get("project") or None)
-
-
 @router.get("/explain", name="explain_page")
 @page
 async def explain_page(request: Request) -> Response:
     params = request.query_params
     chosen, range_name = _comparison(params)
-    store, project = _reading(request)
+    store, project = reading(request)
     body = explanation_json(await run_in_threadpool(explain, store, project, chosen))
     query = views.Query(params)
     for part in body["parts"]:
@@ -118,7 +113,7 @@ async def explain_traces_page(request: Request) -> Response:
         params.get("span_model", ""),
         params.get("failed") == "true",
     )
-    store, project = _reading(request)
+    store, project = reading(request)
     traces = driver_traces_json(await run_in_threadpool(driver_traces, store, project, chosen, cell, 20))
     back = views.Query(params).with_(**dict.fromkeys(_CELL_PARAMS))
     return render(request, "explain_traces.html", {"cell": cell, "traces": traces, "back": "/explain" + back})

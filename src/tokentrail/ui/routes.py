@@ -100,7 +100,7 @@ async def home(request: Request) -> Response:
     return RedirectResponse(request.url_for("traces_page").include_query_params(**request.query_params))
 
 
-def _reading(request: Request) -> tuple[Store, str]:
+def reading(request: Request) -> tuple[Store, str]:
     """The store and the project a page reads (the server's default unless the URL names one)."""
     return request.app.state.store, project_of(request, request.query_params.get("project") or None)
 
@@ -129,7 +129,7 @@ async def traces_page(request: Request) -> Response:
         min_cost=min_cost,
         min_duration_ns=None if min_duration_ms is None else int(min_duration_ms * 1_000_000),
     )
-    store, project = _reading(request)
+    store, project = reading(request)
     listed = trace_list(
         await run_in_threadpool(
             stored_traces.traces,
@@ -170,7 +170,7 @@ async def _has_traces(store: Store, project: str) -> bool:
 @router.get("/traces/{trace_id}", name="trace_page")
 @page
 async def trace_page(request: Request, trace_id: str) -> Response:
-    store, project = _reading(request)
+    store, project = reading(request)
     # One tree for the page and the selected span's place in it (kept for the requests that follow).
     outline = await run_in_threadpool(read_outline, store, project, trace_id)
     selected_id = request.query_params.get("span") or outline.tree.roots[0].span_id
@@ -204,7 +204,7 @@ async def trace_page(request: Request, trace_id: str) -> Response:
 @page
 async def span_panel(request: Request, trace_id: str, span_id: str) -> Response:
     """The detail panel of one span, swapped into the trace page when a span is selected."""
-    store, project = _reading(request)
+    store, project = reading(request)
     outline = await run_in_threadpool(read_outline, store, project, trace_id)
     span = span_json(await run_in_threadpool(span_of, store, project, outline, span_id))
     return render(request, "span_panel.html", {"span": views.span_detail(span), "trace_id": trace_id})
@@ -214,7 +214,7 @@ async def span_panel(request: Request, trace_id: str, span_id: str) -> Response:
 @page
 async def blowup_panel(request: Request, trace_id: str) -> Response:
     """A large trace's "where it blew up" section, for its page's script to put in place."""
-    store, project = _reading(request)
+    store, project = reading(request)
     outline = await run_in_threadpool(read_outline, store, project, trace_id)
     blowup = await blowup_section(request, store, project, outline)
     return render(request, "_blowup.html", {"blowup": blowup})
@@ -226,7 +226,7 @@ async def sessions_page(request: Request) -> Response:
     params = request.query_params
     when = ranges.TimeRange(request)
     sort = params.get("sort") or "time"
-    store, project = _reading(request)
+    store, project = reading(request)
     listed = session_list(
         await run_in_threadpool(
             stored_sessions.sessions,
@@ -258,7 +258,7 @@ async def sessions_page(request: Request) -> Response:
 @router.get("/sessions/{session_id}", name="session_page")
 @page
 async def session_page(request: Request, session_id: str) -> Response:
-    store, project = _reading(request)
+    store, project = reading(request)
     session = session_json(await run_in_threadpool(read_session, store, project, session_id))
     return render(
         request,
@@ -279,7 +279,7 @@ async def costs_page(request: Request) -> Response:
     group_by = _choice("group_by", params.get("group_by") or "model", charts.STACKS)
     end = when.end or datetime.now(UTC)
     start = when.start or end - timedelta(days=30)
-    store, project = _reading(request)
+    store, project = reading(request)
     window = when.window
     # The chart, the total, the top traces and the unpriced callout come with the page; the slower
     # panels (each a read of every span in the range) load after it, so the page never waits on them.
@@ -328,7 +328,7 @@ async def costs_panel(request: Request, panel: str) -> Response:
     _choice("panel", panel, COSTS_PANELS)
     params = request.query_params
     when = ranges.TimeRange(request)
-    store, project = _reading(request)
+    store, project = reading(request)
     window = when.window
     context: dict[str, Any] = {"panel": panel, "query": views.Query(params)}
     if panel == "kinds":
@@ -357,7 +357,7 @@ async def costs_panel(request: Request, panel: str) -> Response:
 @page
 async def errors_page(request: Request) -> Response:
     when = ranges.TimeRange(request)
-    store, project = _reading(request)
+    store, project = reading(request)
     groups = await run_in_threadpool(failure_groups, store, project, when.window)
     return render(
         request,
