@@ -195,14 +195,7 @@ def driver_traces(
     store: Store, project: str, chosen: Comparison, cell: CellKey, limit: int
 ) -> dict[str, list[dict[str, Any]]]:
     """The traces of each set with spans in ``cell``, costliest in it first."""
-    where = {
-        "group": cell.group,
-        "name": cell.name,
-        "kind": cell.kind,
-        "model": cell.model,
-        "failed": cell.failed,
-    }
     return {
-        side: traces_of_cell(store, project, chosen_set, where, limit)
+        side: traces_of_cell(store, project, chosen_set, cell._asdict(), limit)
         for side, chosen_set in (("old", chosen.old), ("new", chosen.new))
     }

@@ -23,7 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 from math import factorial, gcd
 
-__all__ = ["MONEY_QUANTUM", "product_shares", "round_parts"]
+__all__ = ["MONEY_QUANTUM", "product_shares", "round_parts", "to_money"]
 
 #: Money's precision in the store (Decimal(38, 18)): parts are rounded to it.
 MONEY_QUANTUM = Decimal("1e-18")
@@ -86,7 +86,7 @@ def round_parts(parts: Mapping[str, Fraction], total: Decimal, order: Sequence[s
     the negation of ``x``'s rounding, and the few quanta rounding leaves over go to the part largest in
     size (ties: the first in ``order``), so swapping old and new still negates every rounded part.
     """
-    rounded = {name: _quantize(parts.get(name, Fraction(0))) for name in order}
+    rounded = {name: to_money(parts.get(name, Fraction(0))) for name in order}
     residual = total - sum(rounded.values(), Decimal(0))
     if residual:
         largest = max(order, key=lambda name: (abs(parts.get(name, Fraction(0))), -order.index(name)))
@@ -94,8 +94,8 @@ def round_parts(parts: Mapping[str, Fraction], total: Decimal, order: Sequence[s
     return rounded
 
 
-def _quantize(value: Fraction) -> Decimal:
-    """``value`` rounded half to even to :data:`MONEY_QUANTUM`, without a detour through a context."""
+def to_money(value: Fraction) -> Decimal:
+    """``value`` rounded half to even to :data:`MONEY_QUANTUM`, exactly (no detour through a context)."""
     scaled = value * 10**18
     whole, remainder = divmod(scaled.numerator, scaled.denominator)  # floor, remainder >= 0
     twice = 2 * remainder

@@ -9,6 +9,7 @@ from typing import Any
 
 from tokentrail.analysis.cost_change import FACTORS, PER_CALL
 from tokentrail.analysis.explain import Driver, Explanation
+from tokentrail.analysis.shapley import to_money
 from tokentrail.documents.encoding import iso, money, usage
 from tokentrail.store.explain import TraceSet
 
@@ -70,16 +71,12 @@ def _driver_json(factor: str, driver: Driver) -> dict[str, Any]:
         "model": cell.model,
         "failed": cell.failed,
         "detail": driver.detail,
-        "amount": money(_money(driver.amount)),
+        "amount": money(to_money(driver.amount)),
         "old": old,
         "new": new,
         "unit": unit,
         "text": f"{subject} in {where}: {old or '-'} -> {new or '-'} {unit}",
     }
-
-
-def _money(value: Fraction) -> Decimal:
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("1e-18"))
 
 
 def _set_json(chosen: TraceSet, label: str, traces: int, total: Decimal) -> dict[str, Any]:

@@ -72,15 +72,12 @@ async def explain_page(request: Request) -> Response:
     query = views.Query(params)
     for part in body["parts"]:
         for driver in part["drivers"]:
-            cell = dict(
-                zip(
-                    _CELL_PARAMS,
-                    (driver["group"], driver["name"], driver["kind"], driver["model"]),
-                    strict=False,
-                )
-            )
             driver["href"] = "/explain/traces" + query.with_(
-                **cell, failed="true" if driver["failed"] else None
+                group=driver["group"],
+                span_name=driver["name"],
+                span_kind=driver["kind"],
+                span_model=driver["model"],
+                failed="true" if driver["failed"] else None,
             )
     return render(
         request,
