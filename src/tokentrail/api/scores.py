@@ -34,6 +34,9 @@ class ScoreBody(BaseModel):
     comment: str = ""
     author: str = ""
     metadata: dict[str, str] = Field(default_factory=dict)
+    evaluator: str = Field(default="", description="The evaluator that gave the score")
+    run_id: str = Field(default="", description="The evaluation's run (its trace id when it was traced)")
+    experiment_id: str = Field(default="", description="The experiment the score was given in")
     id: str | None = Field(default=None, description="Give an id to replace that score later")
 
 
@@ -50,6 +53,8 @@ async def list_scores(
     span_id: str | None = None,
     session_id: str | None = None,
     name: str | None = None,
+    evaluator: str | None = None,
+    experiment_id: str | None = None,
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """The project's scores matching every filter given, newest first."""
@@ -61,6 +66,8 @@ async def list_scores(
         span_id=span_id,
         session_id=session_id,
         name=name,
+        evaluator=evaluator,
+        experiment_id=experiment_id,
         limit=limit,
     )
     return {"scores": [score_json(score) for score in scores]}

@@ -342,4 +342,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        12,
+        "scores.evaluator, run_id, experiment_id: the evaluator that gave a score, its run (the trace of "
+        "the evaluation, when it was traced) and the experiment it was given in",
+        (
+            "ALTER TABLE scores ADD COLUMN IF NOT EXISTS evaluator String AFTER metadata",
+            "ALTER TABLE scores ADD COLUMN IF NOT EXISTS run_id String AFTER evaluator",
+            "ALTER TABLE scores ADD COLUMN IF NOT EXISTS experiment_id String AFTER run_id",
+        ),
+    ),
 )

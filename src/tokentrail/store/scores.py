@@ -47,6 +47,9 @@ SCORE_COLUMNS = (
     "comment",
     "author",
     "metadata",
+    "evaluator",
+    "run_id",
+    "experiment_id",
     "created_ns",
 )
 
@@ -68,6 +71,11 @@ class Score:
     comment: str = ""
     author: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+    #: The evaluator that gave the score (its name), the id of that evaluation's run (its own trace when
+    #: it was traced) and the experiment the score was given in; "" when none.
+    evaluator: str = ""
+    run_id: str = ""
+    experiment_id: str = ""
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     created_ns: int = field(default_factory=time.time_ns)
 
@@ -112,6 +120,8 @@ def read_scores(
     span_id: str | None = None,
     session_id: str | None = None,
     name: str | None = None,
+    evaluator: str | None = None,
+    experiment_id: str | None = None,
     limit: int = 100,
 ) -> list[Score]:
     """The project's scores matching every filter given, newest first."""
@@ -120,6 +130,8 @@ def read_scores(
         "span_id": span_id,
         "session_id": session_id,
         "name": name,
+        "evaluator": evaluator,
+        "experiment_id": experiment_id,
     }
     params: dict[str, Any] = {"project": project, "limit": limit}
     where = ["project = {project:String}"]
