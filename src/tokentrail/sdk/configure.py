@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ ENVIRONMENT: Mapping[str, tuple[tuple[str, ...], Callable[[str], Any]]] = {
     "redaction_file": (("TOKENTRAIL_REDACTION_FILE",), Path),
     "export_timeout": (("TOKENTRAIL_EXPORT_TIMEOUT",), float),
     "max_queue_size": (("TOKENTRAIL_MAX_QUEUE_SIZE",), int),
+    "api_url": (("TOKENTRAIL_API_URL",), str),
 }
 _INSTRUMENT_PREFIX = "TOKENTRAIL_INSTRUMENT_"
 
@@ -96,6 +97,11 @@ class Installed:
     instrumentations: Mapping[str, str]
     #: The tracer ``@trace`` and ``@tool`` start their spans with.
     tracer: trace_api.Tracer
+    #: Where ``score``, datasets and experiments reach tokentrail's HTTP API, and the headers they send.
+    api_url: str = _DEFAULT_ENDPOINTS["http"]
+    api_headers: Mapping[str, str] = field(default_factory=dict)
+    #: The project ``init`` named (None: the key's own, or the server's default).
+    project: str | None = None
 
 
 _INSTALLED: list[Installed] = []
@@ -121,6 +127,7 @@ def init(
     tracer_provider: TracerProvider | None = None,
     export_timeout: float | None = None,
     max_queue_size: int | None = None,
+    api_url: str | None = None,
 ) -> TracerProvider:
     """Send this process's spans to tokentrail; returns the tracer provider they go through.
 
@@ -133,6 +140,10 @@ def init(
             _logger.debug("tokentrail.init was already called; this call changes nothing")
             return _INSTALLED[0].provider
         protocol = _from_environment("protocol", protocol, "http")
+        endpoint = _from_environment("endpoint", endpoint, None) or _DEFAULT_ENDPOINTS.get(protocol, "")
+        headers = _headers(
+            _from_environment("api_key", api_key, None), _from_environment("project", project, None)
+        )
         rules = Capture(
             _from_environment("capture_content", capture_content, True),
             _from_environment("max_payload_chars", max_payload_chars, DEFAULT_MAX_PAYLOAD_CHARS),
@@ -140,12 +151,7 @@ def init(
             _from_environment("project", project, None) or "*",
         )
         exporter = otlp_exporter(
-            protocol,
-            _from_environment("endpoint", endpoint, None) or _DEFAULT_ENDPOINTS.get(protocol, ""),
-            _headers(
-                _from_environment("api_key", api_key, None), _from_environment("project", project, None)
-            ),
-            _from_environment("export_timeout", export_timeout, 3.0),
+            protocol, endpoint, headers, _from_environment("export_timeout", export_timeout, 3.0)
         )
         processor = BoundedBatchProcessor(
             exporter, max_queue_size=_from_environment("max_queue_size", max_queue_size, 2048)
@@ -157,7 +163,21 @@ def init(
         provider.add_span_processor(processor)
         capture.use(rules)
         used = instrumentations.instrument(provider, _switches(instrument))
-        _INSTALLED.append(Installed(provider, processor, used, provider.get_tracer("tokentrail.sdk")))
+        # OTLP/HTTP and the API share the server's port; a gRPC endpoint's server answers HTTP on 4318.
+        api = _from_environment("api_url", api_url, None) or (
+            endpoint if protocol == "http" else _DEFAULT_ENDPOINTS["http"]
+        )
+        _INSTALLED.append(
+            Installed(
+                provider,
+                processor,
+                used,
+                provider.get_tracer("tokentrail.sdk"),
+                api.rstrip("/"),
+                headers,
+                _from_environment("project", project, None),
+            )
+        )
         return provider
 
 
