@@ -36,6 +36,7 @@ from tokentrail.api import (
     prices,
     prompt_sources,
     purge,
+    quality,
     quarantine,
     reprice,
     retention,
@@ -221,6 +222,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(retention.router, prefix="/api/v1")
     app.include_router(purge.router, prefix="/api/v1")
     app.include_router(scores.router, prefix="/api/v1")
+    app.include_router(quality.router, prefix="/api/v1")
     app.include_router(media.router, prefix="/api/v1")
     app.include_router(access.router, prefix="/api/v1")
     app.include_router(forwarding.router, prefix="/api/v1")

@@ -1,0 +1,58 @@
+"""``/api/v1/quality``: one score against what it cost, per trace name, model, prompt version, experiment
+or service (see :mod:`tokentrail.analysis.quality` and :mod:`tokentrail.store.quality`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from tokentrail.documents.quality import quality_json
+from tokentrail.params import Project, Time, project_of, to_ns
+from tokentrail.store.quality import read_quality
+from tokentrail.store.sql import TraceFilter
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["scores"])
+
+_Text = Annotated[str | None, Query(max_length=1000)]
+
+
+@router.get("/quality", summary="Quality per dollar: a score against cost, per group of traces")
+async def get_quality(
+    request: Request,
+    score: Annotated[str, Query(min_length=1, max_length=200, description="The score's name")],
+    by: Literal["name", "model", "prompt", "experiment", "service"] = "model",
+    category: Annotated[
+        str, Query(max_length=200, description="Categorical scores: the category whose share is the mean")
+    ] = "",
+    since: Annotated[Time | None, Query(description="Traces that started at or after this ISO time")] = None,
+    until: Annotated[Time | None, Query(description="Traces that started before this ISO time")] = None,
+    name: _Text = None,
+    service: _Text = None,
+    model: _Text = None,
+    user: _Text = None,
+    session: _Text = None,
+    tag: _Text = None,
+    project: Project = None,
+) -> dict[str, Any]:
+    """Per group of the traces scored with ``score`` (the trace's name, its costliest model or prompt
+    version, the score's experiment, its service): traces, mean score with a 95% interval, exact cost per
+    trace, tokens per trace, median latency and score per dollar; the Pareto frontier marked, and the
+    cheaper groups as good as the best (their intervals overlap) said in words."""
+    where = TraceFilter(
+        start_ns=to_ns(since),
+        end_ns=to_ns(until),
+        name=name,
+        service=service,
+        model=model,
+        user_id=user,
+        session_id=session,
+        tag=tag,
+    )
+    view, labels, _ = await run_in_threadpool(
+        read_quality, request.app.state.store, project_of(request, project), score, by, where, category
+    )
+    return quality_json(view, labels)
