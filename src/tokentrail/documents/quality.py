@@ -58,12 +58,14 @@ def as_good_sentence(found: AsGood, share: bool, labels: Mapping[str, str]) -> s
     )
 
 
-def _group_json(group: QualityGroup, labels: Mapping[str, str]) -> dict[str, Any]:
+def _group_json(group: QualityGroup, labels: Mapping[str, str], share: bool) -> dict[str, Any]:
     return {
         "key": group.key,
         "label": labels.get(group.key, group.key) or NONE_LABEL,
         "traces": group.traces,
         "mean": group.mean,
+        #: The mean and its interval in words: "0.86 ± 0.03", "80% (49 to 94%)".
+        "reads": _mean_text(group, share),
         "low": group.low,
         "high": group.high,
         "cost": money(group.cost),
@@ -85,7 +87,7 @@ def quality_json(view: QualityView, labels: Mapping[str, str] | None = None) -> 
         "category": view.category,
         "by": view.by,
         "interval": "wilson 95%" if share else "normal 95%",
-        "groups": [_group_json(group, labels) for group in view.groups],
+        "groups": [_group_json(group, labels, share) for group in view.groups],
         "as_good": [
             {
                 "key": found.group.key,

@@ -29,7 +29,7 @@ from tokentrail.store.database import Store
 from tokentrail.store.sql import MONEY_SUM_TYPE, TraceFilter, one_of, trace_conditions
 from tokentrail.store.summaries import summarized
 
-__all__ = ["experiment_names", "quality_totals", "read_quality", "score_kind"]
+__all__ = ["experiment_names", "quality_totals", "read_quality", "score_kind", "score_names"]
 
 _SCORED = (
     "SELECT trace_id FROM scores WHERE project = {project:String} AND name = {score:String} "
@@ -119,6 +119,16 @@ def quality_totals(
         GroupTotals(str(grp), int(n), float(total), float(var), Decimal(cost), int(tokens), int(p50))
         for grp, n, total, var, cost, tokens, p50 in rows
     ]
+
+
+def score_names(store: Store, project: str) -> list[str]:
+    """The names of the project's scores on traces, most used first."""
+    rows = store.query(
+        "SELECT name, count() AS n FROM scores PREWHERE project = {project:String} WHERE trace_id != '' "
+        "GROUP BY name ORDER BY n DESC, name LIMIT 200",
+        {"project": project},
+    )
+    return [str(name) for name, _ in rows]
 
 
 def score_kind(store: Store, project: str, score: str) -> tuple[str, list[str]]:
