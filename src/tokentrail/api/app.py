@@ -40,6 +40,7 @@ from tokentrail.api import (
     quarantine,
     reprice,
     retention,
+    score_summary,
     scores,
     sessions,
     traces,
@@ -222,6 +223,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(quarantine.router, prefix="/api/v1")
     app.include_router(retention.router, prefix="/api/v1")
     app.include_router(purge.router, prefix="/api/v1")
+    app.include_router(score_summary.router, prefix="/api/v1")  # before any /scores/{id}
     app.include_router(scores.router, prefix="/api/v1")
     app.include_router(quality.router, prefix="/api/v1")
     app.include_router(media.router, prefix="/api/v1")

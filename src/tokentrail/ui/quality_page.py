@@ -47,8 +47,9 @@ async def quality_page(request: Request) -> Response:
     store, project = reading(request)
     names = await run_in_threadpool(score_names, store, project)
     score = params.get("score") or (names[0] if names else "")
+    query = views.Query(params)
     context = {
-        "query": views.Query(params),
+        "query": query,
         "range": when,
         "ranges": list(ranges.RANGES),
         "names": names,
@@ -67,6 +68,6 @@ async def quality_page(request: Request) -> Response:
             body=body,
             categories=categories,
             share=body["data_type"] in SHARE_TYPES,
-            chart=quality_scatter(body, context["query"]),
+            chart=quality_scatter(body, query),
         )
     return render(request, "quality.html", context)
