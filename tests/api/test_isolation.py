@@ -29,6 +29,7 @@ from tokentrail.ui import budgets as ui_budgets
 from tokentrail.ui import login as ui_login
 from tokentrail.ui import quality_page as ui_quality
 from tokentrail.ui import routes as ui_routes
+from tokentrail.ui import scores_page as ui_scores
 
 MARKERS = (
     "alpha-secret-root",
@@ -135,7 +136,7 @@ def _routes() -> list[tuple[str, str]]:
 
     app = create_app(Settings())
     found = {(method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops}
-    pages = [ui_routes, ui_login, ui_budgets, ui_quality]
+    pages = [ui_routes, ui_login, ui_budgets, ui_quality, ui_scores]
     for route in [route for module in pages for route in module.router.routes]:
         assert isinstance(route, APIRoute)
         found |= {(method, route.path) for method in route.methods if method != "HEAD"}

@@ -14,7 +14,10 @@ from tokentrail.errors import BadRequest
 from tokentrail.store import score_summary as stored
 from tokentrail.store.database import Store
 
-__all__ = ["Bin", "Bucket", "ScoreSummary", "score_summaries"]
+__all__ = ["MAX_BUCKETS", "Bin", "Bucket", "ScoreSummary", "score_summaries"]
+
+#: The most buckets a series has (a window of ~20 years in weeks).
+MAX_BUCKETS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,10 @@ def score_summaries(
     if start_ns >= end_ns:
         raise BadRequest("'until' must be after 'since'")
     width = bucket_seconds(start_ns, end_ns, buckets) * 10**9
+    if (end_ns - start_ns) // width > MAX_BUCKETS:
+        raise BadRequest(
+            f"the window is too long: more than {MAX_BUCKETS} buckets of a week; give a later since"
+        )
     sources: dict[tuple[str, str], Counter[str]] = {}
     evaluators: dict[tuple[str, str], Counter[str]] = {}
     for row in stored.score_sources(store, project, start_ns, end_ns):

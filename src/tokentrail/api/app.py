@@ -74,6 +74,7 @@ from tokentrail.ui import explain_page as ui_explain
 from tokentrail.ui import login as ui_login
 from tokentrail.ui import quality_page as ui_quality
 from tokentrail.ui import routes as ui_routes
+from tokentrail.ui import scores_page as ui_scores
 
 __all__ = ["create_app", "error_response"]
 
@@ -236,6 +237,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(ui_budgets.router)
     app.include_router(ui_explain.router)
     app.include_router(ui_quality.router)
+    app.include_router(ui_scores.router)
     app.include_router(langfuse.router)
     app.include_router(langfuse_scores.router)
     app.include_router(langfuse_media.router)

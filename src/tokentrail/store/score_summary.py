@@ -10,7 +10,14 @@ from typing import Any
 
 from tokentrail.store.database import Store
 
-__all__ = ["HISTOGRAM_BINS", "score_buckets", "score_categories", "score_histograms", "score_sources"]
+__all__ = [
+    "HISTOGRAM_BINS",
+    "first_score_ns",
+    "score_buckets",
+    "score_categories",
+    "score_histograms",
+    "score_sources",
+]
 
 #: Bins of a numeric score's histogram, between its least and greatest value in the window.
 HISTOGRAM_BINS = 10
@@ -73,3 +80,12 @@ def score_histograms(store: Store, project: str, start_ns: int, end_ns: int) -> 
         "ON s.name = r.name GROUP BY name, bin ORDER BY name, bin",
         _params(project, start_ns, end_ns, bins=HISTOGRAM_BINS),
     )
+
+
+def first_score_ns(store: Store, project: str) -> int | None:
+    """When the project's first stored score was given (None: it has none)."""
+    rows = store.query(
+        "SELECT min(created_ns), count() FROM scores PREWHERE project = {project:String}",
+        {"project": project},
+    )
+    return int(rows[0][0]) if rows and rows[0][1] else None
