@@ -127,9 +127,17 @@ def test_grouped_by_the_prompt_version_conventions_name(server):
         *(turn(now - HOUR + i, 1000, 200, "gpt-4o", call_attributes=langfuse_v2) for i in range(3)),
         turn(now - HOUR, 1000, 200, "gpt-4o", call_attributes={"traceloop.prompt.key": "qa-tl"}),
         turn(now - HOUR, 1000, 200, "gpt-4o"),
+        turn(
+            now - HOUR,
+            1000,
+            200,
+            "gpt-4o",
+            call_attributes={"gen_ai.prompt.name": "g", "gen_ai.prompt.version": "7"},
+        ),
+        turn(now - HOUR, 1000, 200, "gpt-4o", call_attributes={"llm.prompt_template.version": "v3"}),
     ]
     send(server, traces)
-    values = [0.2, 0.3, 0.4, 0.8, 0.9, 1.0, 0.5, 0.1]
+    values = [0.2, 0.3, 0.4, 0.8, 0.9, 1.0, 0.5, 0.1, 0.45, 0.35]
     scores = [
         {"name": "helpful", "trace_id": t, "value": v} for (t, _), v in zip(traces, values, strict=True)
     ]
@@ -140,6 +148,8 @@ def test_grouped_by_the_prompt_version_conventions_name(server):
     assert [(g["key"], g["label"], g["traces"]) for g in groups] == [
         ("qa@2", "qa@2", 3),
         ("qa-tl", "qa-tl", 1),
+        ("g@7", "g@7", 1),
+        ("v3", "v3", 1),
         ("qa@1", "qa@1", 3),
         ("", "(none)", 1),
     ]
