@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from tokentrail.documents.quality import quality_json
@@ -17,12 +18,22 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["scores"])
 
-_Text = Annotated[str | None, Query(max_length=1000)]
+
+class TraceFilters(BaseModel):
+    """The trace list's filters, narrowing the scored traces."""
+
+    name: str | None = Field(None, max_length=1000, description="Part of the trace's name")
+    service: str | None = Field(None, max_length=1000, description="A service of the trace")
+    model: str | None = Field(None, max_length=1000, description="A model the trace called")
+    user: str | None = Field(None, max_length=1000, description="The trace's user")
+    session: str | None = Field(None, max_length=1000, description="The trace's session")
+    tag: str | None = Field(None, max_length=1000, description="A tag on any span of the trace")
 
 
 @router.get("/quality", summary="Quality per dollar: a score against cost, per group of traces")
 async def get_quality(
     request: Request,
+    filters: Annotated[TraceFilters, Query()],
     score: Annotated[str, Query(min_length=1, max_length=200, description="The score's name")],
     by: Literal["name", "model", "prompt", "experiment", "service"] = "model",
     category: Annotated[
@@ -30,12 +41,6 @@ async def get_quality(
     ] = "",
     since: Annotated[Time | None, Query(description="Traces that started at or after this ISO time")] = None,
     until: Annotated[Time | None, Query(description="Traces that started before this ISO time")] = None,
-    name: _Text = None,
-    service: _Text = None,
-    model: _Text = None,
-    user: _Text = None,
-    session: _Text = None,
-    tag: _Text = None,
     project: Project = None,
 ) -> dict[str, Any]:
     """Per group of the traces scored with ``score`` (the trace's name, its costliest model or prompt
@@ -45,12 +50,12 @@ async def get_quality(
     where = TraceFilter(
         start_ns=to_ns(since),
         end_ns=to_ns(until),
-        name=name,
-        service=service,
-        model=model,
-        user_id=user,
-        session_id=session,
-        tag=tag,
+        name=filters.name,
+        service=filters.service,
+        model=filters.model,
+        user_id=filters.user,
+        session_id=filters.session,
+        tag=filters.tag,
     )
     view, labels, _ = await run_in_threadpool(
         read_quality, request.app.state.store, project_of(request, project), score, by, where, category
