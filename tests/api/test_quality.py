@@ -118,6 +118,30 @@ def test_grouped_by_experiment_with_boolean_scores(server):
     assert body["groups"][0]["high"] == pytest.approx(0.9433, abs=1e-4)
 
 
+def test_experiments_read_by_their_names_where_the_store_keeps_them(server):
+    # The experiments table as datasets and experiments define it (created here when they are absent).
+    server.store.command(
+        "CREATE TABLE IF NOT EXISTS experiments (project String, id String, name String, dataset_id String, "
+        "metadata Map(String, String), created_ns Int64, updated_ns Int64) "
+        "ENGINE = ReplacingMergeTree(updated_ns) ORDER BY (project, id)"
+    )
+    server.store.command(
+        "INSERT INTO experiments (project, id, name, updated_ns) VALUES "
+        "('default', 'exp-a', 'baseline prompt', 1), ('other', 'exp-b', 'not this project', 1)"
+    )
+    _scored(server, [0.9, 0.7], "gpt-4o", experiment_id="exp-a")
+    _scored(server, [0.5, 0.3], "gpt-4o", experiment_id="exp-b")
+    _scored(server, [0.1, 0.2], "gpt-4o")
+
+    groups = _quality(server, by="experiment")["groups"]
+
+    assert [(g["key"], g["label"]) for g in groups] == [
+        ("exp-a", "baseline prompt"),
+        ("exp-b", "exp-b"),
+        ("", "(none)"),
+    ]
+
+
 def test_grouped_by_the_prompt_version_conventions_name(server):
     now = time.time_ns()
     langfuse_v1 = {"langfuse.observation.prompt.name": "qa", "langfuse.observation.prompt.version": "1"}
