@@ -57,6 +57,17 @@ def test_the_scatter_marks_the_frontier_and_says_where_cheaper_is_as_good(page: 
     expect(page.locator('#quality-table tbody tr[data-key="summarize"]')).to_contain_text("20")
     page.locator('#quality-chart g.point[data-key="summarize"] a').click()
     page.wait_for_url("**/traces?*name=summarize*")
+    assert "score=helpful" in page.url  # the group's traces scored with it
+
+
+def test_the_trace_lists_filters_narrow_the_view(page: Page, server):
+    _scored(server, [0.9, 0.7], "gpt-4o", "answer")
+    _scored(server, [0.5, 0.3], "gpt-4o-mini", "summarize")
+
+    page.goto(server.url + "/quality?by=model&name=summ")
+
+    expect(page.locator("#quality-chart g.point")).to_have_count(1)
+    expect(page.locator('#quality-table tbody tr[data-key="gpt-4o-mini"]')).to_contain_text("0.40")
 
 
 def test_without_scores_the_page_says_how_to_send_them(page: Page, server):

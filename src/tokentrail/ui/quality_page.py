@@ -34,6 +34,8 @@ GROUPING_LABELS = {
     "service": "service",
 }
 _DEFAULT_BY = "model"
+#: The trace list's filters the page narrows the traces by, as /api/v1/quality does.
+FILTERS = ("name", "service", "model", "user", "session", "tag")
 
 
 @router.get("/quality", name="quality_page")
@@ -56,10 +58,22 @@ async def quality_page(request: Request) -> Response:
         "score": score,
         "by": by,
         "groupings": GROUPING_LABELS,
+        # What the range picker and the score picker carry over.
+        "keep": ["project", "score", "by", "category", *FILTERS],
+        "score_form_keeps": query.hidden("project", "by", "range", "start", "end", *FILTERS),
         "body": None,
     }
     if score:
-        where = TraceFilter(start_ns=to_ns(when.start), end_ns=to_ns(when.end))
+        where = TraceFilter(
+            start_ns=to_ns(when.start),
+            end_ns=to_ns(when.end),
+            name=params.get("name") or None,
+            service=params.get("service") or None,
+            model=params.get("model") or None,
+            user_id=params.get("user") or None,
+            session_id=params.get("session") or None,
+            tag=params.get("tag") or None,
+        )
         view, labels, categories = await run_in_threadpool(
             read_quality, store, project, score, by, where, params.get("category", "")
         )

@@ -81,7 +81,10 @@ def quality_scatter(body: Mapping[str, Any], query: Query) -> dict[str, Any]:
         px, py = x(float(group["cost_per_trace"])), y(group["mean"])
         link = None
         if filter_name and group["key"]:
-            link = "/traces" + query.with_(**{filter_name: group["key"]}, score=None, by=None, category=None)
+            # The group's traces scored with this score (the trace list's score filter).
+            link = "/traces" + query.with_(
+                **{filter_name: group["key"]}, score=body["score"], by=None, category=None
+            )
         points.append(
             {
                 "key": group["key"],
