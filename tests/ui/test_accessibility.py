@@ -79,7 +79,7 @@ def test_the_trace_page_has_landmarks_a_named_tree_and_readable_text(page: Page,
 def test_focus_starts_at_the_skip_link_then_the_navigation_then_the_page(page: Page, demo_server):
     page.goto(demo_server.url + "/traces")
 
-    expected = ["Skip to content", "tokentrail", "Traces", "Sessions", "Costs", "Explain", "Errors"]
+    expected = ["Skip to content", "tokentrail", "Traces", "Sessions", "Costs", "Explain", "Scores"]
     order = []
     for _ in range(len(expected) + 1):
         page.keyboard.press("Tab")
