@@ -82,14 +82,7 @@ def score_summaries(
     for row in stored.score_categories(store, project, start_ns, end_ns, width):
         categories.setdefault((row["name"], row["bucket_ns"]), {})[row["category"]] = row["scores"]
         totals.setdefault(row["name"], Counter())[row["category"]] += row["scores"]
-    histograms: dict[str, list[Bin]] = {}
-    for row in stored.score_histograms(store, project, start_ns, end_ns):
-        step = (row["hi"] - row["lo"]) / stored.HISTOGRAM_BINS
-        bins = histograms.setdefault(
-            row["name"],
-            [Bin(row["lo"] + i * step, row["lo"] + (i + 1) * step, 0) for i in range(stored.HISTOGRAM_BINS)],
-        )
-        bins[row["bin"]] = Bin(bins[row["bin"]].low, bins[row["bin"]].high, row["scores"])
+    histograms = _histograms(stored.score_histograms(store, project, start_ns, end_ns))
     starts = range(start_ns // width * width, end_ns, width)
     summaries = []
     for (name, data_type), counted in sorted(sources.items()):
@@ -116,6 +109,19 @@ def score_summaries(
             )
         )
     return width // 10**9, summaries
+
+
+def _histograms(rows: list[dict[str, Any]]) -> dict[str, list[Bin]]:
+    """Each numeric score's bins, every one of them (empty ones too), from the counted ones."""
+    histograms: dict[str, list[Bin]] = {}
+    for row in rows:
+        step = (row["hi"] - row["lo"]) / stored.HISTOGRAM_BINS
+        bins = histograms.setdefault(
+            row["name"],
+            [Bin(row["lo"] + i * step, row["lo"] + (i + 1) * step, 0) for i in range(stored.HISTOGRAM_BINS)],
+        )
+        bins[row["bin"]] = Bin(bins[row["bin"]].low, bins[row["bin"]].high, row["scores"])
+    return histograms
 
 
 def _bucket(
