@@ -17,8 +17,10 @@ def turn(
     name: str = "answer",
     tool: str | None = None,
     route: str | None = None,
+    call_attributes: dict | None = None,
 ):
-    """One trace: a root span and a chat call with usage (priced by the catalog), and maybe a paid tool."""
+    """One trace: a root span and a chat call with usage (priced by the catalog, with any
+    ``call_attributes`` besides), and maybe a paid tool."""
     trace_id = new_trace_id()
     root = span(
         name,
@@ -38,6 +40,7 @@ def turn(
             "gen_ai.request.model": model,
             "gen_ai.usage.input_tokens": tokens_in,
             "gen_ai.usage.output_tokens": tokens_out,
+            **(call_attributes or {}),
         },
     )
     spans = [root, chat]

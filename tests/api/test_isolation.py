@@ -27,7 +27,9 @@ from tokentrail.api.otlp_grpc import EXPORT_METHOD
 from tokentrail.store.database import Store
 from tokentrail.ui import budgets as ui_budgets
 from tokentrail.ui import login as ui_login
+from tokentrail.ui import quality_page as ui_quality
 from tokentrail.ui import routes as ui_routes
+from tokentrail.ui import scores_page as ui_scores
 
 MARKERS = (
     "alpha-secret-root",
@@ -134,7 +136,8 @@ def _routes() -> list[tuple[str, str]]:
 
     app = create_app(Settings())
     found = {(method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops}
-    for route in [*ui_routes.router.routes, *ui_login.router.routes, *ui_budgets.router.routes]:
+    pages = [ui_routes, ui_login, ui_budgets, ui_quality, ui_scores]
+    for route in [route for module in pages for route in module.router.routes]:
         assert isinstance(route, APIRoute)
         found |= {(method, route.path) for method in route.methods if method != "HEAD"}
     return sorted(found, key=lambda item: (item[1], item[0]))

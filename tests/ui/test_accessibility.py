@@ -11,7 +11,7 @@ from ui.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/traces", "/sessions", "/costs?range=7d", "/explain", "/errors", "/budgets"]
+PAGES = ["/traces", "/sessions", "/costs?range=7d", "/explain", "/scores", "/quality", "/errors", "/budgets"]
 
 # Every visible form control and button without an accessible name (label, aria-label, text).
 UNNAMED_CONTROLS = """() => Array.from(
@@ -79,7 +79,7 @@ def test_the_trace_page_has_landmarks_a_named_tree_and_readable_text(page: Page,
 def test_focus_starts_at_the_skip_link_then_the_navigation_then_the_page(page: Page, demo_server):
     page.goto(demo_server.url + "/traces")
 
-    expected = ["Skip to content", "tokentrail", "Traces", "Sessions", "Costs", "Explain", "Errors"]
+    expected = ["Skip to content", "tokentrail", "Traces", "Sessions", "Costs", "Explain", "Scores"]
     order = []
     for _ in range(len(expected) + 1):
         page.keyboard.press("Tab")

@@ -36,9 +36,11 @@ from tokentrail.api import (
     prices,
     prompt_sources,
     purge,
+    quality,
     quarantine,
     reprice,
     retention,
+    score_summary,
     scores,
     sessions,
     traces,
@@ -70,7 +72,9 @@ from tokentrail.store.writer import SpanWriter
 from tokentrail.ui import budgets as ui_budgets
 from tokentrail.ui import explain_page as ui_explain
 from tokentrail.ui import login as ui_login
+from tokentrail.ui import quality_page as ui_quality
 from tokentrail.ui import routes as ui_routes
+from tokentrail.ui import scores_page as ui_scores
 
 __all__ = ["create_app", "error_response"]
 
@@ -220,7 +224,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(quarantine.router, prefix="/api/v1")
     app.include_router(retention.router, prefix="/api/v1")
     app.include_router(purge.router, prefix="/api/v1")
+    app.include_router(score_summary.router, prefix="/api/v1")  # before any /scores/{id}
     app.include_router(scores.router, prefix="/api/v1")
+    app.include_router(quality.router, prefix="/api/v1")
     app.include_router(media.router, prefix="/api/v1")
     app.include_router(access.router, prefix="/api/v1")
     app.include_router(forwarding.router, prefix="/api/v1")
@@ -230,6 +236,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(ui_routes.router)
     app.include_router(ui_budgets.router)
     app.include_router(ui_explain.router)
+    app.include_router(ui_quality.router)
+    app.include_router(ui_scores.router)
     app.include_router(langfuse.router)
     app.include_router(langfuse_scores.router)
     app.include_router(langfuse_media.router)

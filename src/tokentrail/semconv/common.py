@@ -20,6 +20,7 @@ __all__ = [
     "EXCEPTION_EVENT",
     "EXCEPTION_FIELDS",
     "OTEL_GENERAL",
+    "PROMPT_ATTRIBUTES",
     "SERVICE_NAME",
     "SERVICE_VERSION",
     "TOKENTRAIL",
@@ -250,6 +251,16 @@ OTEL_GENERAL = Convention(
 SERVICE_NAME = "service.name"
 #: The resource attribute naming a service's release (what the cost explainer compares releases by).
 SERVICE_VERSION = "service.version"
+
+#: Where conventions name the managed prompt a call used: (prompt name, prompt version) attribute pairs,
+#: first set wins. They stay raw attributes on the span (no canonical field); the quality view groups by
+#: them. OpenInference names a template's version only.
+PROMPT_ATTRIBUTES: tuple[tuple[str, str], ...] = (
+    ("gen_ai.prompt.name", "gen_ai.prompt.version"),
+    ("langfuse.observation.prompt.name", "langfuse.observation.prompt.version"),
+    ("traceloop.prompt.key", "traceloop.prompt.version"),
+    ("", "llm.prompt_template.version"),
+)
 
 #: The span event OpenTelemetry records an exception as, and its attributes.
 EXCEPTION_EVENT = "exception"

@@ -1,5 +1,6 @@
 """Inline SVG charts, laid out here so the template only draws: the cost over time, stacked by a group;
-a cost change as a waterfall from the old total to the new."""
+a cost change as a waterfall from the old total to the new; quality against cost per trace as a scatter
+(:mod:`tokentrail.ui.scatter`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tokentrail.documents.encoding import iso
 from tokentrail.ui.palette import OTHER_COLOUR, PALETTE
 from tokentrail.ui.views import Query
 
-__all__ = ["STACKS", "WATERFALL_LABELS", "stacked_bars", "waterfall"]
+__all__ = ["STACKS", "WATERFALL_LABELS", "nice_ceiling", "stacked_bars", "waterfall"]
 
 #: What a cost chart can be stacked by (``/api/v1/costs/timeseries`` group_by values).
 STACKS = ("model", "provider", "kind", "service", "user")
@@ -23,7 +24,7 @@ WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 900, 260, 64, 28, 12
 LABEL_CHAR_W = 7
 
 
-def _nice_ceiling(value: Decimal) -> Decimal:
+def nice_ceiling(value: Decimal) -> Decimal:
     """The smallest 1, 2 or 5 times a power of ten at or above ``value``."""
     if value <= 0:
         return Decimal(1)
@@ -41,7 +42,7 @@ def stacked_bars(series: Mapping[str, Any], query: Query) -> dict[str, Any]:
     colours = {key: PALETTE[i % len(PALETTE)] for i, key in enumerate(keys)}
     colours["other"] = OTHER_COLOUR
     buckets = series["buckets"]
-    top = _nice_ceiling(max((Decimal(b["total"]) for b in buckets), default=Decimal(0)))
+    top = nice_ceiling(max((Decimal(b["total"]) for b in buckets), default=Decimal(0)))
     plot_w, plot_h = WIDTH - LEFT, HEIGHT - BOTTOM - TOP
     slot = plot_w / max(1, len(buckets))
     bars = []
@@ -154,7 +155,7 @@ def waterfall(explanation: Mapping[str, Any]) -> dict[str, Any]:
             level += amount
     steps.append(("after", "", Decimal(0), new, _TOTAL))
     low = min(Decimal(0), *(min(a, b) for _, _, a, b, _ in steps))
-    high = _nice_ceiling(max(max(a, b) for _, _, a, b, _ in steps) - low) + low
+    high = nice_ceiling(max(max(a, b) for _, _, a, b, _ in steps) - low) + low
     plot_h = WATERFALL_HEIGHT - BOTTOM - TOP
     slot = (WIDTH - LEFT) / len(steps)
 

@@ -84,6 +84,8 @@ def _nav(request: Request, project: str | None) -> list[dict[str, Any]]:
         ("Sessions", "/sessions"),
         ("Costs", "/costs"),
         ("Explain", "/explain"),
+        ("Scores", "/scores"),
+        ("Quality", "/quality"),
         ("Errors", "/errors"),
         ("Budgets", "/budgets"),
     ]
