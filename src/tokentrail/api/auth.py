@@ -58,7 +58,9 @@ _SDK_PREFIXES = ("/runs/", "/api/public/")
 #: The pseudo-right of routes only an admin may use.
 ADMIN = "admin"
 _ADMIN_PREFIXES = ("/api/v1/keys", "/metrics", "/api/v1/forwarding", "/forwarding")
-_ADMIN_WRITE_PREFIXES = ("/api/v1/projects", "/api/v1/budgets")
+_ADMIN_WRITE_PREFIXES = ("/api/v1/projects", "/api/v1/budgets", "/api/v1/evaluators")
+#: Writes under an admin prefix that any key with ``write`` may make: running an evaluator, not defining it.
+_WRITE_SUFFIXES = ("/run", "/backfill")
 #: Paths that answer programs, never a person: refused with 401, not sent to the sign-in page.
 _MACHINE_PREFIXES = ("/api/", "/metrics", *SDK_PATHS, "/runs/")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -77,7 +79,8 @@ def required_right(method: str, path: str) -> str | None:
         return ADMIN
     if method in _SAFE_METHODS:
         return "read"
-    return ADMIN if path.startswith(_ADMIN_WRITE_PREFIXES) else "write"
+    admin_write = path.startswith(_ADMIN_WRITE_PREFIXES) and not path.endswith(_WRITE_SUFFIXES)
+    return ADMIN if admin_write else "write"
 
 
 def credentials_key(headers: Mapping[str, str]) -> str | None:
