@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from conftest import ADMIN_KEY, bearer
 from judge_server import Answer, prompt_of, serve_judge, verdict
 from otlp_builders import new_span_id, new_trace_id, protobuf_request, span

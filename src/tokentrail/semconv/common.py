@@ -17,10 +17,10 @@ from tokentrail.model import SpanKind
 
 __all__ = [
     "AGGREGATE_KINDS",
-    "EXCEPTION_EVENT",
     "EVALUATION_EVALUATOR",
     "EVALUATION_TARGET_TRACE",
     "EVALUATOR_SERVICE",
+    "EXCEPTION_EVENT",
     "EXCEPTION_FIELDS",
     "OTEL_GENERAL",
     "SERVICE_NAME",
