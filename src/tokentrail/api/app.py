@@ -71,6 +71,7 @@ from tokentrail.store.retention import apply_retention
 from tokentrail.store.sql import InvalidQuery
 from tokentrail.store.writer import SpanWriter
 from tokentrail.ui import budgets as ui_budgets
+from tokentrail.ui import evaluators as ui_evaluators
 from tokentrail.ui import explain_page as ui_explain
 from tokentrail.ui import login as ui_login
 from tokentrail.ui import routes as ui_routes
@@ -237,6 +238,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(ui_login.router)
     app.include_router(ui_routes.router)
     app.include_router(ui_budgets.router)
+    app.include_router(ui_evaluators.router)
     app.include_router(ui_explain.router)
     app.include_router(langfuse.router)
     app.include_router(langfuse_scores.router)
