@@ -102,7 +102,12 @@ def world(chdb_url, tmp_path_factory):
         headers=bearer(ADMIN_KEY),
     )
     assert budget.status_code == 201, budget.text
-    evaluator = {"project": "alpha", "name": "alpha", "model": "m", "prompt": "alpha-secret-prompt {{output}}"}
+    evaluator = {
+        "project": "alpha",
+        "name": "alpha",
+        "model": "m",
+        "prompt": "alpha-secret-prompt {{output}}",
+    }
     made = httpx.post(
         server.url + "/api/v1/evaluators", json={**evaluator, "score_name": "s"}, headers=bearer(ADMIN_KEY)
     )
