@@ -60,8 +60,9 @@ class Wire:
     path: str
     headers: Callable[[str], dict[str, str]]
     body: Callable[[str, str, dict[str, Any]], dict[str, Any]]
-    #: The answer's text, model, input and output tokens, and id.
-    read: Callable[[dict[str, Any]], tuple[str, str, int, int, str]]
+    #: The answer's text, and the fields of its ``usage`` counting the input and the output tokens.
+    text: Callable[[dict[str, Any]], str]
+    usage: tuple[str, str]
 
 
 def _openai_body(model: str, prompt: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -75,18 +76,6 @@ def _openai_body(model: str, prompt: str, schema: dict[str, Any]) -> dict[str, A
     }
 
 
-def _openai_read(answer: dict[str, Any]) -> tuple[str, str, int, int, str]:
-    usage = answer.get("usage") or {}
-    text = answer["choices"][0]["message"].get("content") or ""
-    return (
-        text,
-        answer.get("model", ""),
-        usage.get("prompt_tokens", 0),
-        usage.get("completion_tokens", 0),
-        (answer.get("id", "")),
-    )
-
-
 def _anthropic_body(model: str, prompt: str, schema: dict[str, Any]) -> dict[str, Any]:
     shape = f"Answer with one JSON object matching this JSON schema, and nothing else: {json.dumps(schema)}"
     return {
@@ -97,18 +86,8 @@ def _anthropic_body(model: str, prompt: str, schema: dict[str, Any]) -> dict[str
     }
 
 
-def _anthropic_read(answer: dict[str, Any]) -> tuple[str, str, int, int, str]:
-    usage = answer.get("usage") or {}
-    text = "".join(
-        block.get("text", "") for block in answer.get("content", []) if block.get("type") == "text"
-    )
-    return (
-        text,
-        answer.get("model", ""),
-        usage.get("input_tokens", 0),
-        usage.get("output_tokens", 0),
-        (answer.get("id", "")),
-    )
+def _text_blocks(answer: dict[str, Any]) -> str:
+    return "".join(block.get("text", "") for block in answer["content"] if block.get("type") == "text")
 
 
 #: Provider -> its wire format.
@@ -118,14 +97,16 @@ WIRES: dict[str, Wire] = {
         "/chat/completions",
         lambda key: {"authorization": f"Bearer {key}"},
         _openai_body,
-        _openai_read,
+        lambda answer: answer["choices"][0]["message"].get("content") or "",
+        ("prompt_tokens", "completion_tokens"),
     ),
     "anthropic": Wire(
         "https://api.anthropic.com",
         "/v1/messages",
         lambda key: {"x-api-key": key, "anthropic-version": _ANTHROPIC_VERSION},
         _anthropic_body,
-        _anthropic_read,
+        _text_blocks,
+        ("input_tokens", "output_tokens"),
     ),
 }
 
@@ -165,7 +146,12 @@ def call_judge(
 
 def _read(wire: Wire, body: dict[str, Any], response: httpx.Response) -> JudgeCall:
     try:
-        text, model, input_tokens, output_tokens, response_id = wire.read(response.json())
+        answer = response.json()
+        usage = answer.get("usage") or {}
+        tokens = [int(usage.get(name) or 0) for name in wire.usage]
+        text = wire.text(answer)
     except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
         raise JudgeCallError(f"the judge's answer is not in its API's format: {exc!r:.200}") from exc
-    return JudgeCall(body, text, model, int(input_tokens), int(output_tokens), response_id)
+    return JudgeCall(
+        body, text, str(answer.get("model", "")), tokens[0], tokens[1], str(answer.get("id", ""))
+    )
