@@ -226,3 +226,16 @@ def test_a_backfill_judges_stored_traces_once_and_reports_counts_and_cost(server
     assert again.json()["judged"] == 0
     assert judge.count("/v1/chat/completions") == 3
     assert json.loads(json.dumps(body))["runs"][0]["run_id"]
+
+
+def test_purging_a_judged_trace_erases_its_runs_and_scores(server):
+    trace_id = app_trace(server)
+    with serve_judge() as judge:
+        define(server, judge.openai_base_url)
+        judge.reply(verdict(1))
+        run(server, "helpfulness", [{"trace_id": trace_id}])
+    assert len(server.get("/api/v1/evaluators/helpfulness").json()["runs"]) == 1
+    purged = httpx.post(server.url + "/api/v1/purge", json={"trace_id": trace_id}, timeout=60)
+    assert purged.status_code == 200, purged.text
+    assert server.get("/api/v1/evaluators/helpfulness").json()["runs"] == []
+    assert server.get("/api/v1/scores", trace_id=trace_id).json()["scores"] == []
