@@ -147,6 +147,10 @@ def test_running_an_openai_judge_scores_the_trace_and_traces_the_priced_judge_ca
     assert Decimal(by_kind["llm"]["cost"]["total"]) == expected_cost
     stored = server.get("/api/v1/scores", trace_id=trace_id).json()["scores"]
     assert [s["id"] for s in stored] == [score["id"]]
+    # Its cost is evaluation cost, apart from the application's.
+    costs = server.get("/api/v1/costs").json()
+    assert Decimal(costs["evaluation_cost"]) == expected_cost
+    assert Decimal(costs["app_cost"]) + expected_cost == Decimal(costs["total"])
 
 
 def test_an_anthropic_judge_is_asked_for_json_and_its_text_parsed(server):
