@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -49,36 +50,23 @@ class Evaluation:
     error: str
 
     def spans(self) -> list[Span]:
-        attributes = {EVALUATION_EVALUATOR: self.evaluator, EVALUATION_TARGET_TRACE: self.target_trace_id}
         root_id = secrets.token_hex(8)
-        status = Status.ERROR if self.error else Status.OK
-        root = Span(
-            project=self.project,
-            trace_id=self.trace_id,
-            span_id=root_id,
-            parent_span_id="",
-            name=f"evaluate {self.evaluator}",
-            service=EVALUATOR_SERVICE,
-            start_ns=self.start_ns,
-            end_ns=self.end_ns,
+        root = self._span(
+            root_id,
+            "",
+            f"evaluate {self.evaluator}",
             kind=SpanKind.EVALUATOR,
-            status=status,
+            status=Status.ERROR if self.error else Status.OK,
             error_message=self.error,
             input=self.prompt,
             output=self.verdict,
-            attributes=attributes,
         )
         if self.call is None:  # the judge never answered: nothing to price
             return [root]
-        llm = Span(
-            project=self.project,
-            trace_id=self.trace_id,
-            span_id=secrets.token_hex(8),
-            parent_span_id=root_id,
-            name=f"chat {self.model}",
-            service=EVALUATOR_SERVICE,
-            start_ns=self.start_ns,
-            end_ns=self.end_ns,
+        llm = self._span(
+            secrets.token_hex(8),
+            root_id,
+            f"chat {self.model}",
             kind=SpanKind.LLM,
             status=Status.OK,
             provider=self.provider,
@@ -88,9 +76,24 @@ class Evaluation:
             usage={"input": self.call.input_tokens, "output": self.call.output_tokens},
             input=orjson.dumps(self.call.request).decode(),
             output=self.call.text,
-            attributes=attributes,
         )
         return [root, llm]
+
+    def _span(self, span_id: str, parent_span_id: str, name: str, **facts: Any) -> Span:
+        """A span of this evaluation's trace: its times, service and attributes, and ``facts``."""
+        attributes = {EVALUATION_EVALUATOR: self.evaluator, EVALUATION_TARGET_TRACE: self.target_trace_id}
+        return Span(
+            self.project,
+            self.trace_id,
+            span_id,
+            parent_span_id,
+            name,
+            EVALUATOR_SERVICE,
+            self.start_ns,
+            self.end_ns,
+            attributes=attributes,
+            **facts,
+        )
 
 
 def ingest_evaluations(ingest: Consumer, project: str, evaluations: list[Evaluation]) -> None:
