@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from conftest import LiveServer, start_server
 from judge_server import JudgeAPI, serve_judge, verdict
-from otlp_builders import protobuf_request, span
+from otlp_builders import new_trace_id, protobuf_request, span
 from prices import MTOK, per_mtok
 from providers.openai_api import OpenAIAPI, Reply, serve_openai
 from tokentrail.store.database import Store
@@ -171,3 +171,30 @@ def test_the_watch_thread_judges_on_its_own_interval(store: Store, tmp_path: Pat
             while trace_id not in scored_traces(server) and time.monotonic() < deadline:
                 time.sleep(0.2)
             assert scored_traces(server) == {trace_id}
+
+
+def send(server: LiveServer, service: str, count: int) -> list[str]:
+    traces = [new_trace_id() for _ in range(count)]
+    attributes = {"input.value": "q", "output.value": "a"}
+    spans = [span("turn", trace_id, attributes=attributes) for trace_id in traces]
+    assert (
+        server.post_otlp(protobuf_request(spans, service=service), "application/x-protobuf").status_code
+        == 200
+    )
+    server.settle()
+    return traces
+
+
+def test_only_traces_matching_the_filter_and_quiet_long_enough_are_judged(app):
+    application, judge = app
+    server = application.server
+    define(server, judge, filter={"service": "support-bot"}, quiet_s=60)
+    define(server, judge, name="switched-off", enabled=False)
+    wanted = send(server, "support-bot", 2)
+    send(server, "billing", 2)
+    # Nothing is quiet for a minute yet; a minute later the support bot's traces are, and only they match.
+    assert server.app.state.evaluations.check() == 0
+    assert server.app.state.evaluations.check(time.time_ns() + 61 * 10**9) == 2
+    server.settle()
+    assert scored_traces(server) == set(wanted)
+    assert judge.count("/v1/chat/completions") == 2
