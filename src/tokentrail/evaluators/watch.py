@@ -80,8 +80,12 @@ class EvaluationWatch:
         done = stored.judged(
             self.store, evaluator.project, evaluator.name, [trace_id for trace_id, _ in quiet]
         )
+        pending = [
+            (trace_id, last)
+            for trace_id, last in quiet
+            if trace_id not in done and sampled(evaluator.name, trace_id, evaluator.sample_rate)
+        ]
         judged = 0
-        pending = list(quiet)
         last_cost: Decimal | None = None
         while pending:
             left = self._budget_left(evaluator, day_start)
@@ -93,17 +97,12 @@ class EvaluationWatch:
                 return judged
             size = self._round_size(left, last_cost)
             chosen, pending = pending[:size], pending[size:]
-            targets = [
-                Target(trace_id)
-                for trace_id, _ in chosen
-                if trace_id not in done and sampled(evaluator.name, trace_id, evaluator.sample_rate)
-            ]
-            if targets:
-                runs = self.judge.judge(evaluator, targets, mode="online")
-                judged += len(runs)
-                costs = [run.cost for run in runs if run.run_id]
-                last_cost = max(costs, default=last_cost)
+            runs = self.judge.judge(evaluator, [Target(trace_id) for trace_id, _ in chosen], mode="online")
+            judged += len(runs)
+            last_cost = max((run.cost for run in runs if run.run_id), default=last_cost)
             mark = self._save(mark, watermark_ns=chosen[-1][1])
+        if quiet and quiet[-1][1] > mark["watermark_ns"]:  # past the traces left out, too
+            self._save(mark, watermark_ns=quiet[-1][1])
         return judged
 
     def _budget_left(self, evaluator: Evaluator, day_start: int) -> Decimal | None:
