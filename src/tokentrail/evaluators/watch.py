@@ -55,8 +55,18 @@ class EvaluationWatch:
     def check(self, now_ns: int | None = None) -> int:
         """One round over every enabled evaluator; returns how many traces were judged."""
         now_ns = time.time_ns() if now_ns is None else now_ns
-        evaluators = [Evaluator.from_row(row) for row in stored.evaluator_rows(self.store)]
-        return sum(self._check_one(evaluator, now_ns) for evaluator in evaluators if evaluator.enabled)
+        judged = 0
+        for row in stored.evaluator_rows(self.store):
+            evaluator = Evaluator.from_row(row)
+            if not evaluator.enabled:
+                continue
+            try:
+                judged += self._check_one(evaluator, now_ns)
+            except Exception:  # one evaluator's failure (its judge, a refused batch) leaves the others be
+                logger.exception(
+                    "online evaluation by %s of project %s failed", evaluator.name, evaluator.project
+                )
+        return judged
 
     def _check_one(self, evaluator: Evaluator, now_ns: int) -> int:
         day, day_start = _day_of(now_ns)
