@@ -187,6 +187,7 @@ def test_a_reply_that_does_not_parse_is_an_error_on_the_run_and_no_score(server)
     assert [bool(row["error"]) for row in runs] == [True]
 
 
+@pytest.mark.slow
 def test_a_failing_judge_is_retried_and_a_trace_not_stored_is_an_error_of_its_own(server):
     trace_id = app_trace(server)
     with serve_judge() as judge:

@@ -122,6 +122,7 @@ def test_new_quiet_traces_of_an_instrumented_app_are_judged_once(app):
     assert scored_traces(server) == {*traces, *more}
 
 
+@pytest.mark.slow
 def test_a_sampling_rate_judges_the_same_deterministic_half(app):
     application, judge = app
     server = application.server
