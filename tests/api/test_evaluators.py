@@ -101,6 +101,9 @@ def test_defining_and_deleting_needs_an_admin_but_running_needs_only_write(secur
     assert httpx.post(url, json=body, headers=writer, timeout=30).status_code == 403
     assert httpx.post(url, json=body, headers=admin, timeout=30).status_code == 201
     assert httpx.delete(url + "/x", headers=writer, timeout=30).status_code == 403
+    named_run = {**body, "name": "run"}
+    assert httpx.post(url, json=named_run, headers=admin, timeout=30).status_code == 201
+    assert httpx.delete(url + "/run", headers=writer, timeout=30).status_code == 403
     ran = httpx.post(url + "/x/run", json={"traces": [{"trace_id": "0" * 32}]}, headers=writer, timeout=30)
     assert ran.status_code == 200
     assert ran.json()["runs"] == [

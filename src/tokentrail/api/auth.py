@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import re
 from collections.abc import Mapping
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import quote
@@ -59,8 +60,9 @@ _SDK_PREFIXES = ("/runs/", "/api/public/")
 ADMIN = "admin"
 _ADMIN_PREFIXES = ("/api/v1/keys", "/metrics", "/api/v1/forwarding", "/forwarding")
 _ADMIN_WRITE_PREFIXES = ("/api/v1/projects", "/api/v1/budgets", "/api/v1/evaluators")
-#: Writes under an admin prefix that any key with ``write`` may make: running an evaluator, not defining it.
-_WRITE_SUFFIXES = ("/run", "/backfill")
+#: Writes under an admin prefix that any key with ``write`` may make: running an evaluator, not defining it
+#: (matched whole, so that an evaluator named "run" is still deleted by an admin only).
+_WRITE_ACTIONS = re.compile(r"/api/v1/evaluators/[^/]+/(?:run|backfill)")
 #: Paths that answer programs, never a person: refused with 401, not sent to the sign-in page.
 _MACHINE_PREFIXES = ("/api/", "/metrics", *SDK_PATHS, "/runs/")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -79,7 +81,7 @@ def required_right(method: str, path: str) -> str | None:
         return ADMIN
     if method in _SAFE_METHODS:
         return "read"
-    admin_write = path.startswith(_ADMIN_WRITE_PREFIXES) and not path.endswith(_WRITE_SUFFIXES)
+    admin_write = path.startswith(_ADMIN_WRITE_PREFIXES) and not _WRITE_ACTIONS.fullmatch(path)
     return ADMIN if admin_write else "write"
 
 
