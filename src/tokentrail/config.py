@@ -106,6 +106,7 @@ class Settings:
     forward_queue_mb: int = 1024
     #: Seconds between budget checks (tokentrail.budgets.watch); 0: no checks (pending webhooks still go).
     budget_check_s: int = 60
+    eval_check_s: int = 30  # tokentrail.evaluators.watch
     #: Hours of recent spend a budget's projection takes its rate from (tokentrail.budgets.periods).
     budget_rate_hours: int = 6
     #: Attempts to send one budget alert's webhook before it is given up as failed.
@@ -373,6 +374,9 @@ SETTINGS: dict[str, SettingSpec] = {
         parse_non_negative_int,
         "Seconds between checks of every budget's spend and projection (default 60; 0: no checks, "
         "pending webhooks are still sent); see docs/budgets.md.",
+    ),
+    "eval_check_s": SettingSpec(
+        "TOKENTRAIL_EVAL_CHECK_S", parse_non_negative_int, "Seconds between online evaluations (0: none)."
     ),
     "budget_rate_hours": SettingSpec(
         "TOKENTRAIL_BUDGET_RATE_HOURS",

@@ -26,6 +26,7 @@ from tokentrail.api.auth import INGEST_PATHS, PUBLIC_PATHS, required_right
 from tokentrail.api.otlp_grpc import EXPORT_METHOD
 from tokentrail.store.database import Store
 from tokentrail.ui import budgets as ui_budgets
+from tokentrail.ui import evaluators as ui_evaluators
 from tokentrail.ui import login as ui_login
 from tokentrail.ui import quality_page as ui_quality
 from tokentrail.ui import routes as ui_routes
@@ -37,6 +38,7 @@ MARKERS = (
     "alpha-secret-user",
     "alpha-secret-rule",
     "alpha-secret-budget",
+    "alpha-secret-prompt",
 )
 STREAMING = {"/api/v1/traces/live"}
 _databases = itertools.count(1)
@@ -102,6 +104,16 @@ def world(chdb_url, tmp_path_factory):
         headers=bearer(ADMIN_KEY),
     )
     assert budget.status_code == 201, budget.text
+    evaluator = {
+        "project": "alpha",
+        "name": "alpha",
+        "model": "m",
+        "prompt": "alpha-secret-prompt {{output}}",
+    }
+    made = httpx.post(
+        server.url + "/api/v1/evaluators", json={**evaluator, "score_name": "s"}, headers=bearer(ADMIN_KEY)
+    )
+    assert made.status_code == 201, made.text
     server.settle()
     samples = {
         "trace_id": trace_id,
@@ -136,7 +148,7 @@ def _routes() -> list[tuple[str, str]]:
 
     app = create_app(Settings())
     found = {(method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops}
-    pages = [ui_routes, ui_login, ui_budgets, ui_quality, ui_scores]
+    pages = [ui_routes, ui_login, ui_budgets, ui_quality, ui_scores, ui_evaluators]
     for route in [route for module in pages for route in module.router.routes]:
         assert isinstance(route, APIRoute)
         found |= {(method, route.path) for method in route.methods if method != "HEAD"}

@@ -11,7 +11,17 @@ from ui.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/traces", "/sessions", "/costs?range=7d", "/explain", "/scores", "/quality", "/errors", "/budgets"]
+PAGES = [
+    "/traces",
+    "/sessions",
+    "/costs?range=7d",
+    "/explain",
+    "/scores",
+    "/quality",
+    "/errors",
+    "/budgets",
+    "/evaluators",
+]
 
 # Every visible form control and button without an accessible name (label, aria-label, text).
 UNNAMED_CONTROLS = """() => Array.from(

@@ -22,6 +22,7 @@ from tokentrail.api import (
     costs,
     docs,
     errors,
+    evaluators,
     explain,
     forwarding,
     langfuse,
@@ -55,6 +56,8 @@ from tokentrail.budgets.watch import BudgetWatch
 from tokentrail.config import Settings
 from tokentrail.documents.errors import retry_after, status_of
 from tokentrail.errors import TokentrailError
+from tokentrail.evaluators.judge import Judge
+from tokentrail.evaluators.watch import EvaluationWatch
 from tokentrail.export.exporter import forwarding as forwarding_exporters
 from tokentrail.ingest.chain import Fanout
 from tokentrail.ingest.duplicates import TraceSettler
@@ -70,6 +73,7 @@ from tokentrail.store.retention import apply_retention
 from tokentrail.store.sql import InvalidQuery
 from tokentrail.store.writer import SpanWriter
 from tokentrail.ui import budgets as ui_budgets
+from tokentrail.ui import evaluators as ui_evaluators
 from tokentrail.ui import explain_page as ui_explain
 from tokentrail.ui import login as ui_login
 from tokentrail.ui import quality_page as ui_quality
@@ -142,6 +146,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             rate_window_s=settings.budget_rate_hours * 3600,
         )
         app.state.budgets.start()
+        app.state.judge = Judge(app.state.store, app.state.ingest, app.state.writer)
+        app.state.evaluations = EvaluationWatch(app.state.judge, check_interval_s=settings.eval_check_s)
+        app.state.evaluations.start()
         metrics.watch_state(app.state.metrics, app.state, disk, DirectorySize(kept))
         if settings.prices_file is not None:
             for rule in read_rules_file(settings.prices_file):
@@ -155,6 +162,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             yield
         finally:
             app.state.budgets.stop()
+            app.state.evaluations.stop()
             if grpc_server is not None:
                 await grpc_server.stop(otlp_grpc.STOP_GRACE_S)  # answer the calls in flight first
             app.state.ingest.shutdown()  # the chain's last link closes the writer
@@ -231,10 +239,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(access.router, prefix="/api/v1")
     app.include_router(forwarding.router, prefix="/api/v1")
     app.include_router(budgets.router, prefix="/api/v1")
+    app.include_router(evaluators.router, prefix="/api/v1")
     app.include_router(docs.router)
     app.include_router(ui_login.router)
     app.include_router(ui_routes.router)
     app.include_router(ui_budgets.router)
+    app.include_router(ui_evaluators.router)
     app.include_router(ui_explain.router)
     app.include_router(ui_quality.router)
     app.include_router(ui_scores.router)

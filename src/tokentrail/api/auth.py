@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import re
 from collections.abc import Mapping
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import quote
@@ -58,7 +59,10 @@ _SDK_PREFIXES = ("/runs/", "/api/public/")
 #: The pseudo-right of routes only an admin may use.
 ADMIN = "admin"
 _ADMIN_PREFIXES = ("/api/v1/keys", "/metrics", "/api/v1/forwarding", "/forwarding")
-_ADMIN_WRITE_PREFIXES = ("/api/v1/projects", "/api/v1/budgets")
+_ADMIN_WRITE_PREFIXES = ("/api/v1/projects", "/api/v1/budgets", "/api/v1/evaluators")
+#: Writes under an admin prefix that any key with ``write`` may make: running an evaluator, not defining it
+#: (matched whole, so that an evaluator named "run" is still deleted by an admin only).
+_WRITE_ACTIONS = re.compile(r"/api/v1/evaluators/[^/]+/(?:run|backfill)")
 #: Paths that answer programs, never a person: refused with 401, not sent to the sign-in page.
 _MACHINE_PREFIXES = ("/api/", "/metrics", *SDK_PATHS, "/runs/")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -77,7 +81,8 @@ def required_right(method: str, path: str) -> str | None:
         return ADMIN
     if method in _SAFE_METHODS:
         return "read"
-    return ADMIN if path.startswith(_ADMIN_WRITE_PREFIXES) else "write"
+    admin_write = path.startswith(_ADMIN_WRITE_PREFIXES) and not _WRITE_ACTIONS.fullmatch(path)
+    return ADMIN if admin_write else "write"
 
 
 def credentials_key(headers: Mapping[str, str]) -> str | None:

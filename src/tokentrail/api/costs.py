@@ -4,6 +4,7 @@ which spans could not be priced, and why; ``/api/v1/costs/retries``: what retrie
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Annotated, Any, Literal
 
@@ -14,6 +15,7 @@ from tokentrail.analysis.costs import cost_groups, cost_over_time, retry_costs
 from tokentrail.documents.costs import cost_groups_json, cost_series_json, retries_json, unpriced_json
 from tokentrail.params import FIRST_TIME, End, Limit, Project, Start, project_of, to_ns
 from tokentrail.store.costs import unpriced
+from tokentrail.store.evaluators import spend_by_service
 from tokentrail.store.sql import CostFilter
 
 __all__ = ["router"]
@@ -29,12 +31,20 @@ async def get_costs(
     start: Start = None,
     end: End = None,
 ) -> dict[str, Any]:
-    """Cost (by type and origin), usage and counts of the spans that started in the range, grouped."""
+    """Cost (by type and origin), usage and counts of the spans that started in the range, grouped; and
+    the total split into ``app_cost`` and ``evaluation_cost`` (the evaluators' judge calls)."""
     where = CostFilter(start_ns=to_ns(start), end_ns=to_ns(end))
-    groups = await run_in_threadpool(
-        cost_groups, request.app.state.store, project_of(request, project), group_by, where
+    store, chosen = request.app.state.store, project_of(request, project)
+    groups, spend = await asyncio.gather(
+        run_in_threadpool(cost_groups, store, chosen, group_by, where),
+        run_in_threadpool(spend_by_service, store, chosen, where.start_ns or 0, where.end_ns),
     )
-    return cost_groups_json(groups, group_by)
+    # The evaluators' judge calls apart from the application's own spend (see docs/evaluations.md).
+    return {
+        **cost_groups_json(groups, group_by),
+        "app_cost": spend["app"],
+        "evaluation_cost": spend["evaluation"],
+    }
 
 
 #: The range of a cost series without ``start``, in nanoseconds: a day.

@@ -9,6 +9,7 @@ from tokentrail.cli import (
     budgets,
     collector,
     estimate,
+    evaluators,
     explain,
     prices,
     purge,
@@ -19,4 +20,4 @@ from tokentrail.cli import (
 from tokentrail.cli.base import app
 
 __all__ = ["app"]
-del access, budgets, collector, estimate, explain, prices, purge, reads, retention, serve
+del access, budgets, collector, estimate, evaluators, explain, prices, purge, reads, retention, serve

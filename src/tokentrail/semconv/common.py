@@ -17,6 +17,9 @@ from tokentrail.model import SpanKind
 
 __all__ = [
     "AGGREGATE_KINDS",
+    "EVALUATION_EVALUATOR",
+    "EVALUATION_TARGET_TRACE",
+    "EVALUATOR_SERVICE",
     "EXCEPTION_EVENT",
     "EXCEPTION_FIELDS",
     "OTEL_GENERAL",
@@ -269,3 +272,10 @@ EXCEPTION_FIELDS: Mapping[str, Target] = {
     "exception.message": Target.ERROR_MESSAGE,
     "exception.stacktrace": Target.ERROR_STACK,
 }
+
+#: The service tokentrail's own judge calls are traced under (tokentrail.evaluators): what "evaluation cost"
+#: is the cost of, beside the application's.
+EVALUATOR_SERVICE = "tokentrail-evaluator"
+#: Attributes of an evaluation's spans: the evaluator that judged, and the trace it judged.
+EVALUATION_EVALUATOR = "tokentrail.evaluation.evaluator"
+EVALUATION_TARGET_TRACE = "tokentrail.evaluation.target_trace_id"

@@ -38,6 +38,10 @@ SHARD_KEYS = {
     # A budget's alerts and their deliveries beside one another: an alert's versions hash alike.
     "budget_alerts": "cityHash64(project, budget_id)",
     "webhook_deliveries": "cityHash64(project, budget_id)",
+    "evaluators": "cityHash64(project, name)",
+    # An evaluator's runs and its watermark beside one another.
+    "evaluator_runs": "cityHash64(project, evaluator)",
+    "evaluator_marks": "cityHash64(project, evaluator)",
     "schema_migrations": "version",
 }
 

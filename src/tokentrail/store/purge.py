@@ -5,11 +5,11 @@ A purge first flushes the writer, so the spans it accepted before are in the sto
 holding them deleted. It then picks the traces by any row version that ever named the session or user
 (read without ``FINAL``), and deletes them whole, by trace id: a session's child spans that carry no
 session id go with their trace, and a session purge takes the session's own scores too. Each table of
-:data:`~tokentrail.store.retention.TRACE_TABLES` (spans, summaries, scores, run parts, media) is rewritten
-by an ``ALTER TABLE ... DELETE`` mutation, which writes new parts without the rows (every version of
-them), waited for on every replica (``mutations_sync = 2``); ClickHouse removes the replaced parts from
-disk after ``old_parts_lifetime`` (8 minutes by default). Last, the quarantine file is rewritten without
-those traces' rows.
+:data:`~tokentrail.store.retention.TRACE_TABLES` (spans, summaries, scores, run parts, media, evaluator
+runs) is rewritten by an ``ALTER TABLE ... DELETE`` mutation, which writes new parts without the rows
+(every version of them), waited for on every replica (``mutations_sync = 2``); ClickHouse removes the
+replaced parts from disk after ``old_parts_lifetime`` (8 minutes by default). Last, the quarantine file is
+rewritten without those traces' rows.
 
 A purge erases what was accepted before it; it blocks nothing. A span of a purged trace that arrives
 later is stored like any other, so stop the sender first and purge again if some were in flight.

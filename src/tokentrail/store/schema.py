@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tokentrail.store.evaluator_tables import EVALUATOR_TABLES
 from tokentrail.store.summaries import BACKFILL
 
 __all__ = ["MIGRATIONS", "Migration"]
@@ -351,5 +352,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE scores ADD COLUMN IF NOT EXISTS run_id String AFTER evaluator",
             "ALTER TABLE scores ADD COLUMN IF NOT EXISTS experiment_id String AFTER run_id",
         ),
+    ),
+    Migration(
+        14,
+        "evaluators (LLM-as-judge definitions), their runs (one per trace judged) and each one's online "
+        "watermark and pause",
+        EVALUATOR_TABLES,
     ),
 )

@@ -35,9 +35,11 @@ from tokentrail.store import sessions as stored_sessions
 from tokentrail.store import traces as stored_traces
 from tokentrail.store.costs import unpriced
 from tokentrail.store.database import Store
+from tokentrail.store.evaluators import spend_by_service
 from tokentrail.store.sql import InvalidQuery, TraceFilter
 from tokentrail.ui import charts, format, prompt_views, ranges, views
 from tokentrail.ui.blowup_views import blowup_section
+from tokentrail.ui.nav import nav_items
 from tokentrail.ui.session import session_context
 
 __all__ = ["STATIC_DIR", "router"]
@@ -72,29 +74,9 @@ def page(handler: Callable[P, Awaitable[Response]]) -> Callable[P, Awaitable[Res
 
 def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     project = request.query_params.get("project") or getattr(request.state.principal, "project", None)
-    base = {"project": project, "nav": _nav(request, project), "path": request.url.path}
+    base = {"project": project, "nav": nav_items(request, project), "path": request.url.path}
     base.update(session_context(request))
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
-
-
-def _nav(request: Request, project: str | None) -> list[dict[str, Any]]:
-    suffix = f"?project={project}" if project else ""
-    items = [
-        ("Traces", "/traces"),
-        ("Sessions", "/sessions"),
-        ("Costs", "/costs"),
-        ("Explain", "/explain"),
-        ("Scores", "/scores"),
-        ("Quality", "/quality"),
-        ("Errors", "/errors"),
-        ("Budgets", "/budgets"),
-    ]
-    if getattr(request.app.state, "forwarding", ()):  # a page may answer before the app started
-        items.append(("Forwarding", "/forwarding"))
-    return [
-        {"label": label, "href": href + suffix, "current": request.url.path.startswith(href)}
-        for label, href in items
-    ]
 
 
 @router.get("/")
@@ -285,7 +267,7 @@ async def costs_page(request: Request) -> Response:
     window = when.window
     # The chart, the total, the top traces and the unpriced callout come with the page; the slower
     # panels (each a read of every span in the range) load after it, so the page never waits on them.
-    series, top_traces, unpriced_report = await asyncio.gather(
+    series, top_traces, unpriced_report, spend = await asyncio.gather(
         run_in_threadpool(
             cost_over_time, store, project, group_by, to_ns(start), to_ns(end), buckets=30, top=CHART_GROUPS
         ),
@@ -298,6 +280,7 @@ async def costs_page(request: Request) -> Response:
             limit=10,
         ),
         run_in_threadpool(unpriced, store, project, window),
+        run_in_threadpool(spend_by_service, store, project, to_ns(start), to_ns(end)),
     )
     chart = cost_series_json(series, group_by)
     return render(
@@ -310,6 +293,7 @@ async def costs_page(request: Request) -> Response:
             "stacks": charts.STACKS,
             "chart": charts.stacked_bars(chart, views.Query(params)),
             "total": chart["total"],
+            "evaluation_cost": spend["evaluation"],
             "top_traces": trace_list(top_traces)["traces"],
             "unpriced": unpriced_json(unpriced_report),
             "query": views.Query(params),
