@@ -35,6 +35,8 @@ MARKERS = (
     "alpha-secret-user",
     "alpha-secret-rule",
     "alpha-secret-budget",
+    "alpha-secret-dataset",
+    "alpha-secret-experiment",
 )
 STREAMING = {"/api/v1/traces/live"}
 _databases = itertools.count(1)
@@ -100,6 +102,12 @@ def world(chdb_url, tmp_path_factory):
         headers=bearer(ADMIN_KEY),
     )
     assert budget.status_code == 201, budget.text
+    dataset = httpx.post(
+        server.url + "/api/v1/datasets", json={"name": "alpha-secret-dataset"}, headers=bearer(alpha["write"])
+    ).json()["id"]
+    experiment = {"name": "alpha-secret-experiment", "dataset_id": dataset}
+    made = httpx.post(server.url + "/api/v1/experiments", json=experiment, headers=bearer(alpha["write"]))
+    assert made.status_code == 201, made.text
     server.settle()
     samples = {
         "trace_id": trace_id,
@@ -115,6 +123,8 @@ def world(chdb_url, tmp_path_factory):
         "panel": "kinds",
         "media_id": "alpha-media",
         "budget_id": budget.json()["id"],
+        "dataset_id": dataset,
+        "experiment_id": made.json()["id"],
     }
     yield World(server.url, f"127.0.0.1:{grpc_port}", server, alpha, beta, revoked, samples)
     next(running, None)
@@ -194,6 +204,10 @@ def alpha_state(world: World) -> object:
         [(k.id, k.active) for k in access.keys("alpha")],
         [(p.name, p.archived_ns) for p in access.projects()],
         store.query("SELECT id, name, amount, deleted_ns FROM budgets FINAL WHERE project = 'alpha'"),
+        *(
+            store.query(f"SELECT * EXCEPT updated_ns FROM {table} FINAL WHERE project = 'alpha' ORDER BY ALL")
+            for table in ("datasets", "dataset_items", "experiments", "experiment_runs")
+        ),
     )
 
 

@@ -20,8 +20,10 @@ from tokentrail.api import (
     access,
     budgets,
     costs,
+    datasets,
     docs,
     errors,
+    experiments,
     explain,
     forwarding,
     langfuse,
@@ -221,6 +223,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(retention.router, prefix="/api/v1")
     app.include_router(purge.router, prefix="/api/v1")
     app.include_router(scores.router, prefix="/api/v1")
+    app.include_router(datasets.router, prefix="/api/v1")
+    app.include_router(experiments.router, prefix="/api/v1")
     app.include_router(media.router, prefix="/api/v1")
     app.include_router(access.router, prefix="/api/v1")
     app.include_router(forwarding.router, prefix="/api/v1")

@@ -38,6 +38,11 @@ SHARD_KEYS = {
     # A budget's alerts and their deliveries beside one another: an alert's versions hash alike.
     "budget_alerts": "cityHash64(project, budget_id)",
     "webhook_deliveries": "cityHash64(project, budget_id)",
+    "datasets": "cityHash64(project, id)",
+    # A dataset's items, an experiment's runs: together, so their versions hash alike.
+    "dataset_items": "cityHash64(project, dataset_id)",
+    "experiments": "cityHash64(project, id)",
+    "experiment_runs": "cityHash64(project, experiment_id)",
     "schema_migrations": "version",
 }
 

@@ -46,6 +46,7 @@ TRACE_TABLES = {
     "scores": "created_ns",
     "langsmith_runs": "received_ns",
     "media": "created_ns",
+    "experiment_runs": "started_ns",
 }
 
 _DAY_S = 86_400

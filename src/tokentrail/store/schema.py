@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tokentrail.store.dataset_schema import DATASET_TABLES
 from tokentrail.store.summaries import BACKFILL
 
 __all__ = ["MIGRATIONS", "Migration"]
@@ -351,5 +352,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE scores ADD COLUMN IF NOT EXISTS run_id String AFTER evaluator",
             "ALTER TABLE scores ADD COLUMN IF NOT EXISTS experiment_id String AFTER run_id",
         ),
+    ),
+    Migration(
+        15,
+        "datasets, dataset_items, experiments and experiment_runs: items to run an app on, and each run's "
+        "output, error and trace (tokentrail.store.dataset_schema)",
+        DATASET_TABLES,
     ),
 )
