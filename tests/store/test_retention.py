@@ -35,7 +35,9 @@ def _store_traces(store: Store, tmp_path: Path, *traces: tuple[str, int]) -> lis
             column_names=["project", "run_id", "op", "trace_id", "body", "received_ns"],
         )
         save_media(store, Media(project, trace_id, "text/plain", 0, trace_id=trace_id, created_ns=start_ns))
-        save_runs(store, [ExperimentRun(project, "e", trace_id, trace_id, started_ns=start_ns, ended_ns=start_ns)])
+        save_runs(
+            store, [ExperimentRun(project, "e", trace_id, trace_id, started_ns=start_ns, ended_ns=start_ns)]
+        )
         spans += [
             Span(project, trace_id, "a" * 16, "", "root", "svc", start_ns, start_ns + 10**9),
             Span(project, trace_id, "b" * 16, "a" * 16, "child", "svc", start_ns + 1, start_ns + 2),
