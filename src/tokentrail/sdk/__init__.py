@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tokentrail.sdk.costs import record_cost
     from tokentrail.sdk.datasets import dataset
     from tokentrail.sdk.decorators import tool, trace
-    from tokentrail.sdk.evaluate import evaluate
+    from tokentrail.sdk.evaluation import evaluate
     from tokentrail.sdk.evaluators import evaluator
     from tokentrail.sdk.experiments import experiment
     from tokentrail.sdk.exporting import dropped_spans
@@ -47,7 +47,7 @@ _EXPORTS = {
     "dataset": "datasets",
     "experiment": "experiments",
     "evaluator": "evaluators",
-    "evaluate": "evaluate",
+    "evaluate": "evaluation",
 }
 
 __all__ = [
