@@ -26,6 +26,7 @@ from tokentrail.api.auth import INGEST_PATHS, PUBLIC_PATHS, required_right
 from tokentrail.api.otlp_grpc import EXPORT_METHOD
 from tokentrail.store.database import Store
 from tokentrail.ui import budgets as ui_budgets
+from tokentrail.ui import experiments as ui_experiments
 from tokentrail.ui import login as ui_login
 from tokentrail.ui import routes as ui_routes
 
@@ -144,7 +145,8 @@ def _routes() -> list[tuple[str, str]]:
 
     app = create_app(Settings())
     found = {(method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops}
-    for route in [*ui_routes.router.routes, *ui_login.router.routes, *ui_budgets.router.routes]:
+    ui_routers = (ui_routes.router, ui_login.router, ui_budgets.router, ui_experiments.router)
+    for route in [route for router in ui_routers for route in router.routes]:
         assert isinstance(route, APIRoute)
         found |= {(method, route.path) for method in route.methods if method != "HEAD"}
     return sorted(found, key=lambda item: (item[1], item[0]))

@@ -11,7 +11,16 @@ from ui.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/traces", "/sessions", "/costs?range=7d", "/explain", "/errors", "/budgets"]
+PAGES = [
+    "/traces",
+    "/sessions",
+    "/costs?range=7d",
+    "/explain",
+    "/errors",
+    "/budgets",
+    "/datasets",
+    "/experiments",
+]
 
 # Every visible form control and button without an accessible name (label, aria-label, text).
 UNNAMED_CONTROLS = """() => Array.from(

@@ -86,6 +86,8 @@ def _nav(request: Request, project: str | None) -> list[dict[str, Any]]:
         ("Explain", "/explain"),
         ("Errors", "/errors"),
         ("Budgets", "/budgets"),
+        ("Datasets", "/datasets"),
+        ("Experiments", "/experiments"),
     ]
     if getattr(request.app.state, "forwarding", ()):  # a page may answer before the app started
         items.append(("Forwarding", "/forwarding"))
