@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from tokentrail.documents.dataset_files import BadLine, ItemFields, read_items_file
-from tokentrail.documents.experiments import dataset_json, item_json, parsed
+from tokentrail.documents.experiments import dataset_json, item_json
 from tokentrail.errors import BadRequest, Conflict, NotFound
+from tokentrail.json_text import parsed
 from tokentrail.params import Limit, Project, project_of
 from tokentrail.store import datasets as stored
 from tokentrail.store.database import Store

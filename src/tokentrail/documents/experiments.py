@@ -3,26 +3,16 @@ compared item by item (money as exact strings)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from tokentrail.analysis.experiments import Comparison, ExperimentTotals, RunFacts
 from tokentrail.documents.encoding import iso, money, usage
+from tokentrail.json_text import parsed
 from tokentrail.store.datasets import Dataset, DatasetItem
 from tokentrail.store.experiments import Experiment
 from tokentrail.store.scores import Score
 
-__all__ = ["comparison_json", "dataset_json", "experiment_json", "item_json", "parsed", "totals_json"]
-
-
-def parsed(text: str) -> Any:
-    """JSON text as its value ("" as None; text that is not JSON as itself)."""
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
+__all__ = ["comparison_json", "dataset_json", "experiment_json", "item_json", "totals_json"]
 
 
 def dataset_json(dataset: Dataset) -> dict[str, Any]:

@@ -11,7 +11,6 @@ it. The handle's ``stop()`` ends the polling.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 import time
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from tokentrail.json_text import parsed
 from tokentrail.sdk.api import request
 from tokentrail.sdk.evaluators import (
     CodeEvaluator,
@@ -50,19 +50,10 @@ def sampled(trace_id: str, share: float) -> bool:
     return point < share
 
 
-def _payload(text: str | None) -> Any:
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
 def _root(trace_id: str) -> Judged:
     tree = request("GET", f"/api/v1/traces/{trace_id}")
     root = next((node for node in tree["spans"] if node["parent_span_id"] is None), tree["spans"][0])
-    return Judged(trace_id, _payload(root["input"]), _payload(root["output"]))
+    return Judged(trace_id, parsed(root["input"]), parsed(root["output"]))
 
 
 def _iso(moment: datetime | str | int) -> str:
