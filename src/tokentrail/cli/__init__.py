@@ -8,6 +8,7 @@ from tokentrail.cli import (
     access,
     budgets,
     collector,
+    datasets,
     estimate,
     explain,
     prices,
@@ -19,4 +20,4 @@ from tokentrail.cli import (
 from tokentrail.cli.base import app
 
 __all__ = ["app"]
-del access, budgets, collector, estimate, explain, prices, purge, reads, retention, serve
+del access, budgets, collector, datasets, estimate, explain, prices, purge, reads, retention, serve
