@@ -60,22 +60,38 @@ def _wait_for(condition, timeout: float = 30.0) -> None:  # type: ignore[no-unty
         time.sleep(0.1)
 
 
+@tokentrail.trace
+def reply(question: str, answer: str) -> str:
+    """The app: a traced function (its arguments the root span's input, its result the output)."""
+    return answer
+
+
 def test_online_evaluation_judges_new_traces_once_and_stops_at_its_hourly_budget(
     server: LiveServer, traced_live: Traced
 ) -> None:
     old = _send(server, "answer", "q", "please, an old one")
     server.settle()
     time.sleep(0.01)
+    seen: list[object] = []
 
-    evaluation = tokentrail.evaluate([polite], online=True, since=None, max_per_hour=3, poll_interval=0.1)
+    def polite_to_the_question(input: dict[str, str], output: str, expected: object) -> bool:
+        seen.append(input)
+        return "please" in output
+
+    evaluation = tokentrail.evaluate([polite_to_the_question], online=True, max_per_hour=3, poll_interval=0.1)
     try:
-        new = [_send(server, "answer", "q", f"please {n}") for n in range(5)]
+        for n in range(5):
+            reply(f"door {n}", f"please {n}")
+        assert tokentrail.flush()
         server.settle()
         _wait_for(lambda: evaluation.judged + evaluation.over_budget >= 5)
         time.sleep(0.5)  # more polls: nothing is judged twice
     finally:
         evaluation.stop()
 
-    scored = _scores(server, "polite")
+    scored = _scores(server, "polite_to_the_question")
+    new = {row["trace_id"] for row in server.get("/api/v1/traces", name="reply").json()["traces"]}
     assert evaluation.judged == 3 and evaluation.over_budget == 2
-    assert len(scored) == 3 and set(scored) <= set(new) and old not in scored
+    assert len(scored) == 3 and set(scored) <= new and old not in scored
+    assert set(scored.values()) == {1.0}
+    assert all(isinstance(judged, dict) and judged["question"].startswith("door") for judged in seen)
