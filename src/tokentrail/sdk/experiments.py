@@ -30,7 +30,8 @@ from tokentrail.sdk.attributes import (
     INPUT,
     OUTPUT,
 )
-from tokentrail.sdk.datasets import Dataset, Item, dataset
+from tokentrail.sdk.datasets import Dataset, Item
+from tokentrail.sdk.datasets import dataset as named_dataset
 from tokentrail.sdk.evaluators import (
     CodeEvaluator,
     EvaluatorFunction,
@@ -168,7 +169,7 @@ def _run_all(runner: _Runner, items: list[Item], concurrency: int) -> list[Run]:
 
 
 def experiment(
-    dataset_or_name: Dataset | str,
+    dataset: Dataset | str,
     fn: Callable[[Any], Any],
     *,
     evaluators: Iterable[CodeEvaluator | EvaluatorFunction | str] = (),
@@ -177,11 +178,12 @@ def experiment(
     metadata: Mapping[str, str] | None = None,
     resume: bool = True,
 ) -> ExperimentResult:
-    """Run ``fn`` on every item of the dataset (``concurrency`` at a time) and judge each output; see the
-    module's description. Without ``name``, the experiment is named after ``fn`` and the time."""
+    """Run ``fn`` on every item of ``dataset`` (a dataset, or its name) ``concurrency`` at a time and judge
+    each output; see the module's description. Without ``name``, the experiment is named after ``fn``
+    and the time."""
     if configure.installed() is None:
         raise RuntimeError("call tokentrail.init(...) first: the experiment's runs are traced")
-    chosen = dataset(dataset_or_name) if isinstance(dataset_or_name, str) else dataset_or_name
+    chosen = named_dataset(dataset) if isinstance(dataset, str) else dataset
     name = name or f"{getattr(fn, '__name__', 'experiment')} {datetime.now(UTC):%Y-%m-%d %H:%M:%S}"
     code, server = resolve(evaluators)
     experiment_id, done = _started(chosen.id, name, metadata or {}, resume)
