@@ -9,6 +9,7 @@ import json
 import httpx
 import pytest
 
+from conftest import start_server
 from otlp_builders import new_trace_id, protobuf_request, span
 
 
@@ -148,3 +149,14 @@ def test_a_bad_line_is_refused_by_its_number_and_nothing_is_stored(server, conte
     assert refused.status_code == 400
     assert message in refused.json()["error"]["message"]
     assert server.get(f"/api/v1/datasets/{dataset}").json()["items"] == []
+
+
+def test_a_file_over_the_body_limit_is_refused_whole(store, tmp_path):
+    for small in start_server(store, tmp_path, max_body_bytes=1000):
+        dataset = _create(small)
+        line = json.dumps({"input": "x" * 100}) + "\n"
+
+        refused = _post(small, f"/{dataset}/upload", content=line * 20)
+
+        assert refused.status_code == 413
+        assert small.get(f"/api/v1/datasets/{dataset}").json()["items"] == []

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from tokentrail.api.otlp import read_body
 from tokentrail.documents.dataset_files import BadLine, ItemFields, read_items_file
 from tokentrail.documents.experiments import dataset_json, item_json
 from tokentrail.errors import BadRequest, Conflict, NotFound
@@ -193,12 +194,14 @@ async def upload(
         Query(description="The file's format (default: csv for a text/csv body, else jsonl)"),
     ] = None,
 ) -> dict[str, Any]:
-    """The file is the request's body; a bad line is a 400 naming its line number, and nothing is stored."""
+    """The file is the request's body (at most ``TOKENTRAIL_MAX_BODY_BYTES``, else 413); a bad line is a
+    400 naming its line number, and nothing is stored."""
     store, dataset = await _dataset(request, project, dataset_id)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     file_format = format or ("csv" if content_type in _CSV_TYPES else "jsonl")
     try:
-        text = (await request.body()).decode("utf-8-sig")
+        body = await read_body(request, request.app.state.settings.max_body_bytes)
+        text = body.decode("utf-8-sig")
         fields = read_items_file(text, file_format)
     except UnicodeDecodeError as exc:
         raise BadRequest(f"the file is not UTF-8 text ({exc.reason})") from None
