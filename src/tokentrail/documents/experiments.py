@@ -61,7 +61,7 @@ def run_json(facts: RunFacts | None) -> dict[str, Any] | None:
         "output": parsed(run.output),
         "error": run.error or None,
         "scores": {
-            name: {"value": _score_value(score), "comment": score.comment}
+            name: {"value": _score_value(score), "comment": score.comment, "evaluator": score.evaluator}
             for name, score in sorted(facts.scores.items())
         },
         "cost": money(facts.cost),

@@ -81,16 +81,30 @@ class ExperimentResult:
         return {name: sum(found) / len(found) for name, found in sorted(values.items())}
 
 
-def _started(dataset_id: str, name: str, metadata: Mapping[str, str], resume: bool) -> tuple[str, set[str]]:
-    """The experiment's id and the items it ran already (resumed), or a new experiment's id."""
+def _started(
+    dataset_id: str, name: str, metadata: Mapping[str, str], resume: bool
+) -> tuple[str, list[dict[str, Any]]]:
+    """The experiment's id and the items it ran already, each with its run (resumed), or a new one's."""
     if resume:
         found = request("GET", "/api/v1/experiments", params={"dataset_id": dataset_id, "name": name})
         if found["experiments"]:
             experiment_id = found["experiments"][0]["id"]
             document = request("GET", f"/api/v1/experiments/{experiment_id}")
-            return experiment_id, {row["item"]["id"] for row in document["items"] if row["run"] is not None}
+            return experiment_id, [row for row in document["items"] if row["run"] is not None]
     body = {"name": name, "dataset_id": dataset_id, "metadata": dict(metadata)}
-    return request("POST", "/api/v1/experiments", json=body)["id"], set()
+    return request("POST", "/api/v1/experiments", json=body)["id"], []
+
+
+def _unjudged(earlier: list[dict[str, Any]], evaluator_name: str) -> list[Judged]:
+    """The runs an interrupted call recorded that the evaluator has not scored yet (it runs last)."""
+    return [
+        Judged(
+            row["run"]["trace_id"], row["item"]["input"], row["run"]["output"], row["item"]["expected_output"]
+        )
+        for row in earlier
+        if not row["run"]["error"]
+        and not any(score["evaluator"] == evaluator_name for score in row["run"]["scores"].values())
+    ]
 
 
 @dataclass(frozen=True)
@@ -186,7 +200,8 @@ def experiment(
     chosen = named_dataset(dataset) if isinstance(dataset, str) else dataset
     name = name or f"{getattr(fn, '__name__', 'experiment')} {datetime.now(UTC):%Y-%m-%d %H:%M:%S}"
     code, server = resolve(evaluators)
-    experiment_id, done = _started(chosen.id, name, metadata or {}, resume)
+    experiment_id, earlier = _started(chosen.id, name, metadata or {}, resume)
+    done = {row["item"]["id"] for row in earlier}
     items = [item for item in chosen.items() if item.id not in done]
     runner = _Runner(fn, experiment_id, name, chosen.id, code)
     runs = _run_all(runner, items, concurrency)
@@ -198,10 +213,14 @@ def experiment(
     ]
     by_trace = {run.trace_id: run for run in runs}
     for evaluator_name in server:
-        if judged:
-            scores, errors = judge_scores(evaluator_name, judged, experiment_id=experiment_id)
-            for score in scores:
+        wanted = judged + _unjudged(earlier, evaluator_name)
+        if not wanted:
+            continue
+        scores, errors = judge_scores(evaluator_name, wanted, experiment_id=experiment_id)
+        for score in scores:
+            if score["trace_id"] in by_trace:
                 by_trace[score["trace_id"]].scores.update(_values([score]))
-            for trace_id, error in errors.items():
+        for trace_id, error in errors.items():
+            if trace_id in by_trace:
                 by_trace[trace_id].evaluator_errors[evaluator_name] = error
     return ExperimentResult(experiment_id, name, chosen, runs, len(done))
