@@ -14,15 +14,26 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tokentrail.documents.encoding import tokens
+from tokentrail.errors import BadRequest, NotFound
 from tokentrail.money import exact, sum_money
 from tokentrail.store.database import Store
 from tokentrail.store.datasets import DatasetItem, read_items
-from tokentrail.store.experiments import Experiment, ExperimentRun, read_runs
+from tokentrail.store.experiments import Experiment, ExperimentRun, experiment_by_id, read_runs
 from tokentrail.store.scores import Score, read_scores
 from tokentrail.store.traces import trace_rows
 
-__all__ = ["ComparedItem", "Comparison", "ExperimentTotals", "RunFacts", "compare"]
+__all__ = [
+    "MAX_COMPARED",
+    "ComparedItem",
+    "Comparison",
+    "ExperimentTotals",
+    "RunFacts",
+    "compare",
+    "compared_experiments",
+]
 
+#: Most experiments side by side.
+MAX_COMPARED = 5
 #: Most scores read per experiment.
 _MAX_SCORES = 100_000
 #: Places a mean amount of money keeps (those of a stored amount).
@@ -122,10 +133,24 @@ def _facts(store: Store, project: str, runs: Sequence[ExperimentRun]) -> dict[tu
     return facts
 
 
-def compare(store: Store, project: str, experiments: Sequence[Experiment]) -> Comparison:
-    """``experiments`` (of one dataset) side by side, item by item in the dataset's order."""
+def compared_experiments(store: Store, project: str, ids: Sequence[str]) -> list[Experiment]:
+    """The experiments ``ids`` names (1 to :data:`MAX_COMPARED`, of one dataset), in that order."""
+    if not 1 <= len(ids) <= MAX_COMPARED:
+        raise BadRequest(f"ids: give 1 to {MAX_COMPARED} experiment ids, not {len(ids)}")
+    experiments = []
+    for experiment_id in ids:
+        experiment = experiment_by_id(store, project, experiment_id)
+        if experiment is None:
+            raise NotFound(f"no experiment {experiment_id!r} in project {project!r}")
+        experiments.append(experiment)
     if len({experiment.dataset_id for experiment in experiments}) > 1:
-        raise ValueError("experiments compared must be of one dataset")
+        raise BadRequest("ids: experiments compared must be of one dataset")
+    return experiments
+
+
+def compare(store: Store, project: str, experiments: Sequence[Experiment]) -> Comparison:
+    """``experiments`` (of one dataset, see :func:`compared_experiments`) side by side, item by item in
+    the dataset's order."""
     items = read_items(store, project, experiments[0].dataset_id) if experiments else []
     facts = _facts(store, project, read_runs(store, project, [experiment.id for experiment in experiments]))
     totals = [ExperimentTotals(experiment) for experiment in experiments]

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from tokentrail.analysis.experiments import compare
+from tokentrail.analysis.experiments import MAX_COMPARED, compare, compared_experiments
 from tokentrail.documents.experiments import comparison_json, experiment_json
-from tokentrail.errors import BadRequest, NotFound
+from tokentrail.errors import NotFound
 from tokentrail.params import Project, project_of
 from tokentrail.store import experiments as stored
 from tokentrail.store.database import Store
@@ -21,9 +21,6 @@ from tokentrail.store.experiments import Experiment, ExperimentRun
 __all__ = ["router"]
 
 router = APIRouter(tags=["experiments"])
-
-#: Most experiments compared at once.
-MAX_COMPARED = 5
 
 
 class ExperimentBody(BaseModel):
@@ -45,17 +42,11 @@ class RunsBody(BaseModel):
     runs: list[RunBody] = Field(min_length=1, max_length=1000)
 
 
-async def _experiments(
-    request: Request, project: str | None, ids: list[str]
-) -> tuple[Store, list[Experiment]]:
+async def _experiment(request: Request, project: str | None, experiment_id: str) -> tuple[Store, Experiment]:
+    """The store and the experiment of that id (404 when there is none)."""
     store, name = request.app.state.store, project_of(request, project)
-    found = []
-    for experiment_id in ids:
-        experiment = await run_in_threadpool(stored.experiment_by_id, store, name, experiment_id)
-        if experiment is None:
-            raise NotFound(f"no experiment {experiment_id!r} in project {name!r}")
-        found.append(experiment)
-    return store, found
+    found = await run_in_threadpool(compared_experiments, store, name, [experiment_id])
+    return store, found[0]
 
 
 @router.get("/experiments", summary="List experiments")
@@ -88,25 +79,24 @@ async def create_experiment(
 @router.get("/experiments/compare", summary="Experiments side by side, item by item")
 async def compare_experiments(
     request: Request,
-    ids: Annotated[str, Query(description="Two to five experiment ids of one dataset, comma-separated")],
+    ids: Annotated[
+        str, Query(description=f"1 to {MAX_COMPARED} experiment ids of one dataset, comma-separated")
+    ],
     project: Project = None,
 ) -> dict[str, Any]:
     """Per dataset item each experiment's output, error, scores, cost, tokens and latency; per experiment
     its totals and means. Cost and tokens are the run's trace's."""
+    store, name = request.app.state.store, project_of(request, project)
     wanted = [one.strip() for one in ids.split(",") if one.strip()]
-    if not 1 <= len(wanted) <= MAX_COMPARED:
-        raise BadRequest(f"ids: give 1 to {MAX_COMPARED} experiment ids, not {len(wanted)}")
-    store, experiments = await _experiments(request, project, wanted)
-    if len({experiment.dataset_id for experiment in experiments}) > 1:
-        raise BadRequest("ids: experiments compared must be of one dataset")
-    return comparison_json(await run_in_threadpool(compare, store, experiments[0].project, experiments))
+    experiments = await run_in_threadpool(compared_experiments, store, name, wanted)
+    return comparison_json(await run_in_threadpool(compare, store, name, experiments))
 
 
 @router.get("/experiments/{experiment_id}", summary="One experiment with its runs")
 async def get_experiment(request: Request, experiment_id: str, project: Project = None) -> dict[str, Any]:
     """The experiment, each item of its dataset with its run (null when not run yet), and its totals."""
-    store, experiments = await _experiments(request, project, [experiment_id])
-    comparison = await run_in_threadpool(compare, store, experiments[0].project, experiments)
+    store, experiment = await _experiment(request, project, experiment_id)
+    comparison = await run_in_threadpool(compare, store, experiment.project, [experiment])
     document = comparison_json(comparison)
     return {
         **document["experiments"][0],
@@ -120,6 +110,6 @@ async def record_runs(
     request: Request, experiment_id: str, body: RunsBody, project: Project = None
 ) -> dict[str, Any]:
     """Store each run of an item (replacing an earlier run of that item)."""
-    store, experiments = await _experiments(request, project, [experiment_id])
-    runs = [ExperimentRun(experiments[0].project, experiment_id, **run.model_dump()) for run in body.runs]
+    store, experiment = await _experiment(request, project, experiment_id)
+    runs = [ExperimentRun(experiment.project, experiment.id, **run.model_dump()) for run in body.runs]
     return {"recorded": await run_in_threadpool(stored.save_runs, store, runs)}

@@ -15,12 +15,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from tokentrail.analysis.experiments import compare
+from tokentrail.analysis.experiments import compare, compared_experiments
 from tokentrail.documents.experiments import comparison_json, dataset_json, item_json
 from tokentrail.errors import BadRequest, NotFound
 from tokentrail.params import checked
 from tokentrail.store.datasets import Dataset, dataset_by_id, read_datasets, read_items
-from tokentrail.store.experiments import experiment_by_id, read_experiments
+from tokentrail.store.experiments import read_experiments
 from tokentrail.ui.diff import word_diff
 from tokentrail.ui.routes import page, reading, render
 
@@ -29,8 +29,6 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 
 ITEMS_PAGE = 50
-#: Most experiments side by side.
-MAX_COMPARED = 5
 
 
 def shown(value: Any) -> str:
@@ -115,10 +113,7 @@ async def experiments_page(request: Request) -> Response:
 def _ids(request: Request) -> list[str]:
     """The experiment ids asked for: ``ids=a,b`` or ``ids=a&ids=b`` (the page's checkboxes)."""
     ids = [one.strip() for given in request.query_params.getlist("ids") for one in given.split(",")]
-    ids = [one for one in ids if one]
-    if not 1 <= len(ids) <= MAX_COMPARED:
-        raise BadRequest(f"ids: pick 1 to {MAX_COMPARED} experiments to compare, not {len(ids)}")
-    return ids
+    return [one for one in ids if one]
 
 
 def _row(row: dict[str, Any]) -> dict[str, Any]:
@@ -136,14 +131,7 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
 @page
 async def compare_page(request: Request) -> Response:
     store, project = reading(request)
-    experiments = []
-    for experiment_id in _ids(request):
-        experiment = await run_in_threadpool(experiment_by_id, store, project, experiment_id)
-        if experiment is None:
-            raise NotFound(f"no experiment {experiment_id!r} in project {project!r}")
-        experiments.append(experiment)
-    if len({experiment.dataset_id for experiment in experiments}) > 1:
-        raise BadRequest("ids: experiments compared must be of one dataset")
+    experiments = await run_in_threadpool(compared_experiments, store, project, _ids(request))
     document = comparison_json(await run_in_threadpool(compare, store, project, experiments))
     dataset = await _dataset(request, experiments[0].dataset_id)
     score_names = sorted({name for totals in document["totals"] for name in totals["score_means"]})
