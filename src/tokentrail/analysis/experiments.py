@@ -12,14 +12,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from tokentrail.documents.encoding import tokens
 from tokentrail.errors import BadRequest, NotFound
 from tokentrail.money import exact, sum_money
 from tokentrail.store.database import Store
 from tokentrail.store.datasets import DatasetItem, read_items
-from tokentrail.store.experiments import Experiment, ExperimentRun, experiment_by_id, read_runs
-from tokentrail.store.scores import Score, read_scores
+from tokentrail.store.experiments import Experiment, ExperimentRun, experiment_by_id, read_runs, run_scores
 from tokentrail.store.traces import trace_rows
 
 __all__ = [
@@ -34,8 +34,6 @@ __all__ = [
 
 #: Most experiments side by side.
 MAX_COMPARED = 5
-#: Most scores read per experiment.
-_MAX_SCORES = 100_000
 #: Places a mean amount of money keeps (those of a stored amount).
 _MONEY_PLACES = Decimal(10) ** -18
 
@@ -45,7 +43,8 @@ class RunFacts:
     """One run with what it cost and how it was judged."""
 
     run: ExperimentRun
-    scores: dict[str, Score]
+    #: Each score's newest value by its name (as :func:`~tokentrail.store.experiments.run_scores` reads it).
+    scores: dict[str, dict[str, Any]]
     cost: Decimal
     tokens: int
     usage: dict[str, int]
@@ -70,21 +69,25 @@ class ExperimentTotals:
     experiment: Experiment
     runs: int = 0
     errors: int = 0
-    cost: Decimal = Decimal(0)
     tokens: int = 0
     latency_ns: int = 0
+    costs: list[Decimal] = field(default_factory=list)
     #: Each numeric or boolean score's values, by score name.
-    score_values: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    score_values: dict[str, list[float]] = field(default_factory=dict)
 
     def add(self, facts: RunFacts) -> None:
         self.runs += 1
         self.errors += bool(facts.run.error)
-        self.cost = sum_money([self.cost, facts.cost])
+        self.costs.append(facts.cost)
         self.tokens += facts.tokens
         self.latency_ns += facts.latency_ns
         for name, score in facts.scores.items():
-            if score.value is not None and score.data_type != "categorical":
-                self.score_values[name].append(score.value)
+            if score["value"] is not None and score["data_type"] != "categorical":
+                self.score_values.setdefault(name, []).append(score["value"])
+
+    @property
+    def cost(self) -> Decimal:
+        return sum_money(self.costs)
 
     @property
     def mean_cost(self) -> Decimal:
@@ -117,11 +120,10 @@ def _facts(store: Store, project: str, runs: Sequence[ExperimentRun]) -> dict[tu
     traces = {
         row["trace_id"]: row for row in trace_rows(store, project, [r.trace_id for r in runs if r.trace_id])
     }
-    scores: dict[str, dict[str, Score]] = defaultdict(dict)
-    for experiment_id in {run.experiment_id for run in runs}:
-        # Newest first: a score given again under the same name keeps its newest value.
-        for score in reversed(read_scores(store, project, experiment_id=experiment_id, limit=_MAX_SCORES)):
-            scores[score.trace_id][score.name] = score
+    scores: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    # Oldest first: a score given again under the same name keeps its newest value.
+    for score in run_scores(store, project, sorted({run.experiment_id for run in runs})):
+        scores[score["trace_id"]][score["name"]] = score
     facts = {}
     for run in runs:
         trace = traces.get(run.trace_id)

@@ -10,7 +10,6 @@ from tokentrail.documents.encoding import iso, money, usage
 from tokentrail.json_text import parsed
 from tokentrail.store.datasets import Dataset, DatasetItem
 from tokentrail.store.experiments import Experiment
-from tokentrail.store.scores import Score
 
 __all__ = ["comparison_json", "dataset_json", "experiment_json", "item_json", "totals_json"]
 
@@ -48,8 +47,8 @@ def experiment_json(experiment: Experiment) -> dict[str, Any]:
     }
 
 
-def _score_value(score: Score) -> Any:
-    return score.string_value if score.data_type == "categorical" else score.value
+def _score_value(score: dict[str, Any]) -> Any:
+    return score["string_value"] if score["data_type"] == "categorical" else score["value"]
 
 
 def run_json(facts: RunFacts | None) -> dict[str, Any] | None:
@@ -61,7 +60,7 @@ def run_json(facts: RunFacts | None) -> dict[str, Any] | None:
         "output": parsed(run.output),
         "error": run.error or None,
         "scores": {
-            name: {"value": _score_value(score), "comment": score.comment, "evaluator": score.evaluator}
+            name: {"value": _score_value(score), "comment": score["comment"], "evaluator": score["evaluator"]}
             for name, score in sorted(facts.scores.items())
         },
         "cost": money(facts.cost),

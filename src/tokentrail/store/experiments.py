@@ -24,6 +24,7 @@ __all__ = [
     "experiment_by_name",
     "read_experiments",
     "read_runs",
+    "run_scores",
     "save_experiment",
     "save_runs",
 ]
@@ -120,3 +121,13 @@ def read_runs(store: Store, project: str, experiment_ids: Sequence[str]) -> list
         {"project": project, "ids": list(experiment_ids)},
     )
     return [ExperimentRun(**row) for row in rows]
+
+
+def run_scores(store: Store, project: str, experiment_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The scores given in these experiments, oldest first, with only what a comparison shows of them:
+    ``trace_id``, ``name``, ``data_type``, ``value``, ``string_value``, ``comment``, ``evaluator``."""
+    return store.query_dicts(
+        "SELECT trace_id, name, data_type, value, string_value, comment, evaluator FROM scores FINAL "
+        "WHERE project = {project:String} AND experiment_id IN {ids:Array(String)} ORDER BY created_ns, id",
+        {"project": project, "ids": list(experiment_ids)},
+    )
