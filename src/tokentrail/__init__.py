@@ -12,7 +12,11 @@ from tokentrail import sdk
 if TYPE_CHECKING:  # the names, typed, for type checkers; at run time __getattr__ imports them
     from tokentrail.sdk import consume as consume
     from tokentrail.sdk import consume_many as consume_many
+    from tokentrail.sdk import dataset as dataset
     from tokentrail.sdk import dropped_spans as dropped_spans
+    from tokentrail.sdk import evaluate as evaluate
+    from tokentrail.sdk import evaluator as evaluator
+    from tokentrail.sdk import experiment as experiment
     from tokentrail.sdk import extract as extract
     from tokentrail.sdk import flush as flush
     from tokentrail.sdk import init as init

@@ -27,6 +27,7 @@ from tokentrail.api.otlp_grpc import EXPORT_METHOD
 from tokentrail.store.database import Store
 from tokentrail.ui import budgets as ui_budgets
 from tokentrail.ui import evaluators as ui_evaluators
+from tokentrail.ui import experiments as ui_experiments
 from tokentrail.ui import login as ui_login
 from tokentrail.ui import quality_page as ui_quality
 from tokentrail.ui import routes as ui_routes
@@ -39,6 +40,8 @@ MARKERS = (
     "alpha-secret-rule",
     "alpha-secret-budget",
     "alpha-secret-prompt",
+    "alpha-secret-dataset",
+    "alpha-secret-experiment",
 )
 STREAMING = {"/api/v1/traces/live"}
 _databases = itertools.count(1)
@@ -110,9 +113,15 @@ def world(chdb_url, tmp_path_factory):
         "model": "m",
         "prompt": "alpha-secret-prompt {{output}}",
     }
-    made = httpx.post(
+    judge = httpx.post(
         server.url + "/api/v1/evaluators", json={**evaluator, "score_name": "s"}, headers=bearer(ADMIN_KEY)
     )
+    assert judge.status_code == 201, judge.text
+    dataset = httpx.post(
+        server.url + "/api/v1/datasets", json={"name": "alpha-secret-dataset"}, headers=bearer(alpha["write"])
+    ).json()["id"]
+    experiment = {"name": "alpha-secret-experiment", "dataset_id": dataset}
+    made = httpx.post(server.url + "/api/v1/experiments", json=experiment, headers=bearer(alpha["write"]))
     assert made.status_code == 201, made.text
     server.settle()
     samples = {
@@ -129,6 +138,8 @@ def world(chdb_url, tmp_path_factory):
         "panel": "kinds",
         "media_id": "alpha-media",
         "budget_id": budget.json()["id"],
+        "dataset_id": dataset,
+        "experiment_id": made.json()["id"],
     }
     yield World(server.url, f"127.0.0.1:{grpc_port}", server, alpha, beta, revoked, samples)
     next(running, None)
@@ -148,7 +159,7 @@ def _routes() -> list[tuple[str, str]]:
 
     app = create_app(Settings())
     found = {(method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops}
-    pages = [ui_routes, ui_login, ui_budgets, ui_quality, ui_scores, ui_evaluators]
+    pages = [ui_routes, ui_login, ui_budgets, ui_quality, ui_scores, ui_evaluators, ui_experiments]
     for route in [route for module in pages for route in module.router.routes]:
         assert isinstance(route, APIRoute)
         found |= {(method, route.path) for method in route.methods if method != "HEAD"}
@@ -209,6 +220,10 @@ def alpha_state(world: World) -> object:
         [(k.id, k.active) for k in access.keys("alpha")],
         [(p.name, p.archived_ns) for p in access.projects()],
         store.query("SELECT id, name, amount, deleted_ns FROM budgets FINAL WHERE project = 'alpha'"),
+        *(
+            store.query(f"SELECT * EXCEPT updated_ns FROM {table} FINAL WHERE project = 'alpha' ORDER BY ALL")
+            for table in ("datasets", "dataset_items", "experiments", "experiment_runs")
+        ),
     )
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 from otlp_builders import new_trace_id
 from tokentrail.ingest.duplicates import TraceSettler
 from tokentrail.model import Span
+from tokentrail.store import evaluators, experiments
 from tokentrail.store.cluster import alter_rows
 from tokentrail.store.database import Store
-from tokentrail.store.evaluators import RUN_COLUMNS, save_runs
+from tokentrail.store.experiments import ExperimentRun
 from tokentrail.store.media import Media, save_media
 from tokentrail.store.retention import TRACE_TABLES, apply_retention, retention_days, save_retention, ttl
 from tokentrail.store.scores import Score, save_scores
@@ -23,7 +24,8 @@ NOW = time.time_ns()
 
 def _store_traces(store: Store, tmp_path: Path, *traces: tuple[str, int]) -> list[str]:
     """One two-span trace per (project, start), written and summarized as the server does, with a score,
-    a LangSmith run part, a media file and an evaluator's run of the same age; their ids."""
+    a LangSmith run part, a media file, an evaluator's run and an experiment run of the same age; their
+    ids."""
     ids, spans = [], []
     for project, start_ns in traces:
         trace_id = new_trace_id()
@@ -35,8 +37,12 @@ def _store_traces(store: Store, tmp_path: Path, *traces: tuple[str, int]) -> lis
             column_names=["project", "run_id", "op", "trace_id", "body", "received_ns"],
         )
         save_media(store, Media(project, trace_id, "text/plain", 0, trace_id=trace_id, created_ns=start_ns))
-        save_runs(store, [{**dict.fromkeys(RUN_COLUMNS, ""), "project": project, "trace_id": trace_id,
-                           "value": None, "cost": 0, "created_ns": start_ns}])  # fmt: skip
+        evaluators.save_runs(store, [{**dict.fromkeys(evaluators.RUN_COLUMNS, ""), "project": project,
+                                      "trace_id": trace_id, "value": None, "cost": 0,
+                                      "created_ns": start_ns}])  # fmt: skip
+        experiments.save_runs(
+            store, [ExperimentRun(project, "e", trace_id, trace_id, started_ns=start_ns, ended_ns=start_ns)]
+        )
         spans += [
             Span(project, trace_id, "a" * 16, "", "root", "svc", start_ns, start_ns + 10**9),
             Span(project, trace_id, "b" * 16, "a" * 16, "child", "svc", start_ns + 1, start_ns + 2),

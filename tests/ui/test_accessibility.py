@@ -21,6 +21,10 @@ PAGES = [
     "/errors",
     "/budgets",
     "/evaluators",
+    "/errors",
+    "/budgets",
+    "/datasets",
+    "/experiments",
 ]
 
 # Every visible form control and button without an accessible name (label, aria-label, text).

@@ -20,9 +20,11 @@ from tokentrail.api import (
     access,
     budgets,
     costs,
+    datasets,
     docs,
     errors,
     evaluators,
+    experiments,
     explain,
     forwarding,
     langfuse,
@@ -74,6 +76,7 @@ from tokentrail.store.sql import InvalidQuery
 from tokentrail.store.writer import SpanWriter
 from tokentrail.ui import budgets as ui_budgets
 from tokentrail.ui import evaluators as ui_evaluators
+from tokentrail.ui import experiments as ui_experiments
 from tokentrail.ui import explain_page as ui_explain
 from tokentrail.ui import login as ui_login
 from tokentrail.ui import quality_page as ui_quality
@@ -235,6 +238,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(score_summary.router, prefix="/api/v1")  # before any /scores/{id}
     app.include_router(scores.router, prefix="/api/v1")
     app.include_router(quality.router, prefix="/api/v1")
+    app.include_router(datasets.router, prefix="/api/v1")
+    app.include_router(experiments.router, prefix="/api/v1")
     app.include_router(media.router, prefix="/api/v1")
     app.include_router(access.router, prefix="/api/v1")
     app.include_router(forwarding.router, prefix="/api/v1")
@@ -248,6 +253,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(ui_explain.router)
     app.include_router(ui_quality.router)
     app.include_router(ui_scores.router)
+    app.include_router(ui_experiments.router)
     app.include_router(langfuse.router)
     app.include_router(langfuse_scores.router)
     app.include_router(langfuse_media.router)

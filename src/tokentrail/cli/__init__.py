@@ -8,6 +8,7 @@ from tokentrail.cli import (
     access,
     budgets,
     collector,
+    datasets,
     estimate,
     evaluators,
     explain,
@@ -20,4 +21,17 @@ from tokentrail.cli import (
 from tokentrail.cli.base import app
 
 __all__ = ["app"]
-del access, budgets, collector, estimate, evaluators, explain, prices, purge, reads, retention, serve
+del (
+    access,
+    budgets,
+    collector,
+    datasets,
+    estimate,
+    evaluators,
+    explain,
+    prices,
+    purge,
+    reads,
+    retention,
+    serve,
+)

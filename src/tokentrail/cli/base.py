@@ -49,16 +49,28 @@ def api_get(url: str, path: str, params: dict[str, Any]) -> Any:
 
 
 def api_request(
-    method: str, url: str, path: str, params: dict[str, Any], body: dict[str, Any] | None = None
+    method: str,
+    url: str,
+    path: str,
+    params: dict[str, Any],
+    body: dict[str, Any] | None = None,
+    *,
+    content: bytes | None = None,
 ) -> Any:
-    """Call the REST API with the key in ``TOKENTRAIL_API_KEY``, if set; an unreachable server or an
-    error answer ends the command with its message."""
+    """Call the REST API with the key in ``TOKENTRAIL_API_KEY``, if set, sending ``body`` as JSON (or
+    ``content`` as it is); an unreachable server or an error answer ends the command with its message."""
     clean = {key: value for key, value in params.items() if value is not None}
     key = os.environ.get(API_KEY_ENV)
     headers = {"authorization": f"Bearer {key}"} if key else None
     try:
         response = httpx.request(
-            method, url.rstrip("/") + path, params=clean, json=body, headers=headers, timeout=30
+            method,
+            url.rstrip("/") + path,
+            params=clean,
+            json=body,
+            content=content,
+            headers=headers,
+            timeout=30,
         )
     except httpx.HTTPError as exc:
         console.print(f"[red]cannot reach tokentrail at {url}: {exc}[/]\nstart it with: tokentrail serve")

@@ -18,7 +18,11 @@ if TYPE_CHECKING:
     from tokentrail.sdk.configure import flush, init, shutdown
     from tokentrail.sdk.context import metadata, session, tags, user
     from tokentrail.sdk.costs import record_cost
+    from tokentrail.sdk.datasets import dataset
     from tokentrail.sdk.decorators import tool, trace
+    from tokentrail.sdk.evaluation import evaluate
+    from tokentrail.sdk.evaluators import evaluator
+    from tokentrail.sdk.experiments import experiment
     from tokentrail.sdk.exporting import dropped_spans
     from tokentrail.sdk.propagation import consume, consume_many, extract, inject, produce
 
@@ -40,12 +44,20 @@ _EXPORTS = {
     "consume": "propagation",
     "consume_many": "propagation",
     "produce": "propagation",
+    "dataset": "datasets",
+    "experiment": "experiments",
+    "evaluator": "evaluators",
+    "evaluate": "evaluation",
 }
 
 __all__ = [
     "consume",
     "consume_many",
+    "dataset",
     "dropped_spans",
+    "evaluate",
+    "evaluator",
+    "experiment",
     "extract",
     "flush",
     "init",

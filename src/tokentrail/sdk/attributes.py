@@ -11,6 +11,10 @@ __all__ = [
     "COST",
     "COST_DESCRIPTION",
     "COST_EVENT",
+    "DATASET_ID",
+    "DATASET_ITEM_ID",
+    "EXPERIMENT_ID",
+    "EXPERIMENT_NAME",
     "INPUT",
     "METADATA_PREFIX",
     "OUTPUT",
@@ -40,3 +44,10 @@ TAGS = "tokentrail.tags"
 METADATA_PREFIX = "tokentrail.metadata."
 #: What every context key starts with: the span processor copies only these out of the baggage.
 CONTEXT_PREFIX = "tokentrail."
+
+#: The root span of an experiment's run carries its experiment, dataset and item (kept by the server as
+#: plain attributes: the run's row in ``experiment_runs`` is what links them).
+EXPERIMENT_ID = "tokentrail.experiment.id"
+EXPERIMENT_NAME = "tokentrail.experiment.name"
+DATASET_ID = "tokentrail.dataset.id"
+DATASET_ITEM_ID = "tokentrail.dataset.item.id"

@@ -61,7 +61,13 @@ class Capture:
 
     def text(self, value: object) -> str:
         """``value`` as JSON text (text stays as it is), secrets masked, cut at the limit."""
-        text = value if isinstance(value, str) else _ENCODER.encode(value)
+        return self.json(value) if not isinstance(value, str) else self._kept(value)
+
+    def json(self, value: object) -> str:
+        """``value`` as JSON text (text too, quoted), secrets masked, cut at the limit."""
+        return self._kept(_ENCODER.encode(value))
+
+    def _kept(self, text: str) -> str:
         if self.redactor is not None:
             text = self.redactor.redact(text)
         return cut(text, self.max_chars) if len(text) > self.max_chars else text

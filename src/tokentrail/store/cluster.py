@@ -42,6 +42,11 @@ SHARD_KEYS = {
     # An evaluator's runs and its watermark beside one another.
     "evaluator_runs": "cityHash64(project, evaluator)",
     "evaluator_marks": "cityHash64(project, evaluator)",
+    "datasets": "cityHash64(project, id)",
+    # A dataset's items, an experiment's runs: together, so their versions hash alike.
+    "dataset_items": "cityHash64(project, dataset_id)",
+    "experiments": "cityHash64(project, id)",
+    "experiment_runs": "cityHash64(project, experiment_id)",
     "schema_migrations": "version",
 }
 

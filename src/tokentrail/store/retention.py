@@ -47,6 +47,7 @@ TRACE_TABLES = {
     "langsmith_runs": "received_ns",
     "media": "created_ns",
     "evaluator_runs": "created_ns",
+    "experiment_runs": "started_ns",
 }
 
 _DAY_S = 86_400

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tokentrail.store.dataset_schema import DATASET_TABLES
 from tokentrail.store.evaluator_tables import EVALUATOR_TABLES
 from tokentrail.store.summaries import BACKFILL
 
@@ -358,5 +359,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "evaluators (LLM-as-judge definitions), their runs (one per trace judged) and each one's online "
         "watermark and pause",
         EVALUATOR_TABLES,
+    ),
+    Migration(
+        15,
+        "datasets, dataset_items, experiments and experiment_runs: items to run an app on, and each run's "
+        "output, error and trace (tokentrail.store.dataset_schema)",
+        DATASET_TABLES,
     ),
 )

@@ -19,6 +19,8 @@ NAV: tuple[tuple[str, str], ...] = (
     ("Errors", "/errors"),
     ("Budgets", "/budgets"),
     ("Evaluators", "/evaluators"),
+    ("Datasets", "/datasets"),
+    ("Experiments", "/experiments"),
 )
 
 
