@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import httpx
 import pytest
 
 import tokentrail
 from conftest import LiveServer
+from judge_server import Answer, prompt_of, serve_judge, verdict
 from sdk.capital_app import COUNTRIES, answer, app, capital, capital_api, country, usage
 from sdk.conftest import Traced
 from tokentrail.sdk.datasets import Dataset
@@ -136,3 +138,51 @@ def test_without_resume_a_second_experiment_of_the_name_runs_every_item(
 
     assert first.id != second.id and len(second.runs) == 2
     assert {e["id"] for e in experiments} == {first.id, second.id}
+
+
+def _grade(body: dict) -> Answer:
+    """The stand-in judge's verdict: 1 when the answer holds the expected output, else 0."""
+    answer_line, expected_line = prompt_of(body).splitlines()
+    return verdict(1.0 if expected_line.removeprefix("Expected: ") in answer_line else 0.0)
+
+
+def test_a_server_judge_named_by_its_evaluator_scores_each_run_against_the_expected_output(
+    server: LiveServer, traced_live: Traced
+) -> None:
+    qa = _dataset("judged", 10)
+    with serve_judge() as judge:
+        judge.default = _grade
+        grader = {
+            "name": "grader",
+            "provider": "openai",
+            "base_url": judge.openai_base_url,
+            "model": "gpt-4o-mini",
+            "api_key": "sk-test",
+            "prompt": "Answer: {{output}}\nExpected: {{expected}}",
+            "score_name": "graded",
+            "enabled": False,
+        }
+        defined = httpx.post(server.url + "/api/v1/evaluators", json=grader, timeout=30)
+        assert defined.status_code == 201, defined.text
+        with capital_api(traced_live.provider) as base_url:
+            result = tokentrail.experiment(qa, app(base_url, "gpt-4o-mini"), evaluators=["grader"], name="j")
+        asked = sorted(prompt_of(request.body) for request in judge.requests)
+
+    scores = server.get("/api/v1/scores", experiment_id=result.id).json()["scores"]
+    compared = server.get("/api/v1/experiments/compare", ids=result.id).json()
+
+    assert asked == sorted(f"Answer: {answer('gpt-4o-mini', n)}\nExpected: {capital(n)}" for n in range(10))
+    assert {(s["name"], s["source"], s["evaluator"]) for s in scores} == {("graded", "evaluator", "grader")}
+    assert sorted(s["trace_id"] for s in scores) == sorted(run.trace_id for run in result.runs)
+    assert result.score_means() == {"graded": 0.8}  # items 0 and 5 answer a wrong town
+    assert compared["totals"][0]["score_means"] == {"graded": 0.8}
+    # Each judge call is a trace of its own (the score's run_id): the runs' cost is the app's alone.
+    for score in scores:
+        judge_trace = server.get(f"/api/v1/traces/{score['run_id']}", payloads="false").json()
+        assert {s["service"] for s in judge_trace["spans"]} == {"tokentrail-evaluator"}
+        assert Decimal(judge_trace["cost"]) > 0
+    for row in compared["items"]:
+        run = row["runs"][0]
+        trace = server.get(f"/api/v1/traces/{run['trace_id']}", payloads="false").json()
+        assert run["cost"] == trace["cost"]
+        assert "tokentrail-evaluator" not in {s["service"] for s in trace["spans"]}
