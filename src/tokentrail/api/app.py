@@ -39,6 +39,7 @@ from tokentrail.api import (
     quarantine,
     reprice,
     retention,
+    score_configs,
     scores,
     sessions,
     traces,
@@ -221,6 +222,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(retention.router, prefix="/api/v1")
     app.include_router(purge.router, prefix="/api/v1")
     app.include_router(scores.router, prefix="/api/v1")
+    app.include_router(score_configs.router, prefix="/api/v1")
     app.include_router(media.router, prefix="/api/v1")
     app.include_router(access.router, prefix="/api/v1")
     app.include_router(forwarding.router, prefix="/api/v1")

@@ -352,4 +352,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE scores ADD COLUMN IF NOT EXISTS experiment_id String AFTER run_id",
         ),
     ),
+    Migration(
+        13,
+        "score_configs: the definitions scores of a name must fit (numeric within a range, boolean, or one "
+        "of some categories), offered by the annotate form",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS score_configs (
+                project LowCardinality(String),
+                name String,
+                data_type LowCardinality(String),
+                min Nullable(Float64),
+                max Nullable(Float64),
+                categories Array(String),
+                description String,
+                archived UInt8,
+                updated_ns Int64
+            )
+            ENGINE = ReplacingMergeTree(updated_ns)
+            ORDER BY (project, name)
+            """,
+        ),
+    ),
 )
