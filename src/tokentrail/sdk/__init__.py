@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tokentrail.sdk.decorators import tool, trace
     from tokentrail.sdk.exporting import dropped_spans
     from tokentrail.sdk.propagation import consume, consume_many, extract, inject, produce
+    from tokentrail.sdk.scoring import score
 
 #: Public name -> the module of this package that defines it.
 _EXPORTS = {
@@ -40,6 +41,7 @@ _EXPORTS = {
     "consume": "propagation",
     "consume_many": "propagation",
     "produce": "propagation",
+    "score": "scoring",
 }
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "metadata",
     "produce",
     "record_cost",
+    "score",
     "session",
     "shutdown",
     "tags",
