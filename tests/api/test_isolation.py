@@ -25,6 +25,7 @@ from otlp_builders import json_request, new_span_id, new_trace_id, protobuf_requ
 from tokentrail.api.auth import INGEST_PATHS, PUBLIC_PATHS, required_right
 from tokentrail.api.otlp_grpc import EXPORT_METHOD
 from tokentrail.store.database import Store
+from tokentrail.ui import annotate as ui_annotate
 from tokentrail.ui import budgets as ui_budgets
 from tokentrail.ui import login as ui_login
 from tokentrail.ui import routes as ui_routes
@@ -134,7 +135,8 @@ def _routes() -> list[tuple[str, str]]:
 
     app = create_app(Settings())
     found = {(method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops}
-    for route in [*ui_routes.router.routes, *ui_login.router.routes, *ui_budgets.router.routes]:
+    pages = [ui_routes.router, ui_login.router, ui_budgets.router, ui_annotate.router]
+    for route in [route for router in pages for route in router.routes]:
         assert isinstance(route, APIRoute)
         found |= {(method, route.path) for method in route.methods if method != "HEAD"}
     return sorted(found, key=lambda item: (item[1], item[0]))
@@ -148,6 +150,8 @@ BODIES = {
     "POST /api/v1/keys": {"project": "alpha", "rights": ["read"]},
     "PUT /api/v1/retention/{project}": {"days": 1},
     "POST /api/v1/purge": {"user_id": "alpha-secret-user"},
+    "POST /api/v1/score-configs": {"name": "alpha-secret-config", "data_type": "boolean"},
+    "POST /traces/{trace_id}/scores": {"name": "overwritten", "value": 1},
 }
 
 
@@ -194,6 +198,8 @@ def alpha_state(world: World) -> object:
         [(k.id, k.active) for k in access.keys("alpha")],
         [(p.name, p.archived_ns) for p in access.projects()],
         store.query("SELECT id, name, amount, deleted_ns FROM budgets FINAL WHERE project = 'alpha'"),
+        store.query("SELECT trace_id, id, name, value FROM scores FINAL WHERE project = 'alpha' ORDER BY id"),
+        store.query("SELECT name, archived FROM score_configs FINAL WHERE project = 'alpha' ORDER BY name"),
     )
 
 

@@ -68,6 +68,7 @@ from tokentrail.store.disk import DirectorySize, DiskSpace
 from tokentrail.store.retention import apply_retention
 from tokentrail.store.sql import InvalidQuery
 from tokentrail.store.writer import SpanWriter
+from tokentrail.ui import annotate as ui_annotate
 from tokentrail.ui import budgets as ui_budgets
 from tokentrail.ui import explain_page as ui_explain
 from tokentrail.ui import login as ui_login
@@ -232,6 +233,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(ui_routes.router)
     app.include_router(ui_budgets.router)
     app.include_router(ui_explain.router)
+    app.include_router(ui_annotate.router)
     app.include_router(langfuse.router)
     app.include_router(langfuse_scores.router)
     app.include_router(langfuse_media.router)
