@@ -4,6 +4,8 @@ shows each trace's scores as badges."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
@@ -93,7 +95,7 @@ def test_the_trace_list_filters_and_sorts_by_a_score_and_shows_badges(page: Page
     expect(page.locator(f"tr[data-trace-id='{poor}'] .score-badge")).to_have_text(
         ["helpful 0.2", "tone rude"]
     )
-    page.get_by_label("Score").fill("helpful>=0.8")
+    page.get_by_label("Score", exact=True).fill("helpful>=0.8")
     page.get_by_role("button", name="Apply").click()
 
     rows = page.locator("#traces tbody tr")
@@ -101,7 +103,10 @@ def test_the_trace_list_filters_and_sorts_by_a_score_and_shows_badges(page: Page
     expect(rows.first).to_have_attribute("data-trace-id", good)
     screenshot(page, "traces-score-filter")
 
-    page.goto(server.url + "/traces?range=all&sort=score:helpful")
+    page.get_by_role("link", name="Clear filters").click()
+    page.get_by_label("Sort by").select_option("score:helpful")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"sort=score%3Ahelpful"))
     expect(page.locator("#traces tbody tr")).to_have_count(3)
     ids = page.locator("#traces tbody tr").evaluate_all("rows => rows.map(row => row.dataset.traceId)")
     assert ids == [good, poor, unscored]
