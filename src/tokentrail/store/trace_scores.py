@@ -73,10 +73,6 @@ class ScoreCondition:
             raise InvalidQuery(f"score: {text!r} compares a category; only = applies to one")
         return cls(name, op, category=raw)
 
-    def __str__(self) -> str:
-        shown = self.category if self.category is not None else f"{self.value:g}"
-        return f"{self.name}{self.op}{shown}"
-
 
 class ScoreBadge(TypedDict):
     """One name's scores on a trace, as a list shows them."""
