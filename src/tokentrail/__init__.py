@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the names, typed, for type checkers; at run time __getattr_
     from tokentrail.sdk import metadata as metadata
     from tokentrail.sdk import produce as produce
     from tokentrail.sdk import record_cost as record_cost
+    from tokentrail.sdk import score as score
     from tokentrail.sdk import session as session
     from tokentrail.sdk import shutdown as shutdown
     from tokentrail.sdk import tags as tags

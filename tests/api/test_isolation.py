@@ -25,6 +25,7 @@ from otlp_builders import json_request, new_span_id, new_trace_id, protobuf_requ
 from tokentrail.api.auth import INGEST_PATHS, PUBLIC_PATHS, required_right
 from tokentrail.api.otlp_grpc import EXPORT_METHOD
 from tokentrail.store.database import Store
+from tokentrail.ui import annotate as ui_annotate
 from tokentrail.ui import budgets as ui_budgets
 from tokentrail.ui import evaluators as ui_evaluators
 from tokentrail.ui import experiments as ui_experiments
@@ -159,7 +160,16 @@ def _routes() -> list[tuple[str, str]]:
 
     app = create_app(Settings())
     found = {(method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops}
-    pages = [ui_routes, ui_login, ui_budgets, ui_quality, ui_scores, ui_evaluators, ui_experiments]
+    pages = [
+        ui_routes,
+        ui_login,
+        ui_budgets,
+        ui_quality,
+        ui_scores,
+        ui_evaluators,
+        ui_experiments,
+        ui_annotate,
+    ]
     for route in [route for module in pages for route in module.router.routes]:
         assert isinstance(route, APIRoute)
         found |= {(method, route.path) for method in route.methods if method != "HEAD"}
@@ -174,6 +184,8 @@ BODIES = {
     "POST /api/v1/keys": {"project": "alpha", "rights": ["read"]},
     "PUT /api/v1/retention/{project}": {"days": 1},
     "POST /api/v1/purge": {"user_id": "alpha-secret-user"},
+    "POST /api/v1/score-configs": {"name": "alpha-secret-config", "data_type": "boolean"},
+    "POST /traces/{trace_id}/scores": {"name": "overwritten", "value": 1},
 }
 
 
@@ -224,6 +236,8 @@ def alpha_state(world: World) -> object:
             store.query(f"SELECT * EXCEPT updated_ns FROM {table} FINAL WHERE project = 'alpha' ORDER BY ALL")
             for table in ("datasets", "dataset_items", "experiments", "experiment_runs")
         ),
+        store.query("SELECT trace_id, id, name, value FROM scores FINAL WHERE project = 'alpha' ORDER BY id"),
+        store.query("SELECT name, archived FROM score_configs FINAL WHERE project = 'alpha' ORDER BY name"),
     )
 
 

@@ -205,6 +205,10 @@ def test_scores_from_a_span_the_current_span_and_the_trace_land_on_the_trace_our
     assert (outcome["data_type"], outcome["string_value"]) == ("categorical", "purchase")
     assert {score["source"] for score in scores} == {"sdk"}
     assert client.read("/api/v1/scores", project=OTHER).json()["scores"] == []
+    # The trace list finds the trace by its scores and shows them.
+    rows = client.read("/api/v1/traces", score=["latency-ok>=0.5", "outcome=purchase"]).json()["traces"]
+    (row,) = [row for row in rows if row["trace_id"] == trace_id]
+    assert [badge["name"] for badge in row["scores"]] == ["faithful", "latency-ok", "outcome"]
 
 
 def test_a_score_created_by_trace_id_and_sent_again_with_its_id_replaces_the_first(client: Client) -> None:

@@ -43,6 +43,7 @@ from tokentrail.api import (
     quarantine,
     reprice,
     retention,
+    score_configs,
     score_summary,
     scores,
     sessions,
@@ -74,6 +75,7 @@ from tokentrail.store.disk import DirectorySize, DiskSpace
 from tokentrail.store.retention import apply_retention
 from tokentrail.store.sql import InvalidQuery
 from tokentrail.store.writer import SpanWriter
+from tokentrail.ui import annotate as ui_annotate
 from tokentrail.ui import budgets as ui_budgets
 from tokentrail.ui import evaluators as ui_evaluators
 from tokentrail.ui import experiments as ui_experiments
@@ -240,6 +242,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(quality.router, prefix="/api/v1")
     app.include_router(datasets.router, prefix="/api/v1")
     app.include_router(experiments.router, prefix="/api/v1")
+    app.include_router(score_configs.router, prefix="/api/v1")
     app.include_router(media.router, prefix="/api/v1")
     app.include_router(access.router, prefix="/api/v1")
     app.include_router(forwarding.router, prefix="/api/v1")
@@ -254,6 +257,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(ui_quality.router)
     app.include_router(ui_scores.router)
     app.include_router(ui_experiments.router)
+    app.include_router(ui_annotate.router)
     app.include_router(langfuse.router)
     app.include_router(langfuse_scores.router)
     app.include_router(langfuse_media.router)

@@ -21,6 +21,7 @@ from tokentrail.api.encoding import ExactJSONResponse
 from tokentrail.api.langfuse import ERRORS, LangfuseRoute, langfuse_project
 from tokentrail.ingest.langfuse_scores import LangfuseScore, problems, to_score
 from tokentrail.store.database import Store
+from tokentrail.store.score_configs import ConfigCheck
 from tokentrail.store.scores import Score, save_scores, trace_of_span
 
 __all__ = ["SDK_NAME_HEADER", "router"]
@@ -99,6 +100,7 @@ class _ScoreReader:
         self.store: Store = request.app.state.store
         self.project = langfuse_project(request)
         self.default_source = "sdk" if SDK_NAME_HEADER in request.headers else "api"
+        self.check = ConfigCheck(self.store)
 
     async def score(self, sent: object) -> Score:
         """``sent`` as a score; raise ValueError saying what is wrong with it."""
@@ -112,4 +114,8 @@ class _ScoreReader:
             if found is None:
                 raise ValueError(f"no observation {read.observation_id!r} in project {self.project!r}")
             trace_id = found
-        return to_score(read, self.project, trace_id=trace_id, default_source=self.default_source)
+        score = to_score(read, self.project, trace_id=trace_id, default_source=self.default_source)
+        misfit = await run_in_threadpool(self.check.misfit, score)
+        if misfit is not None:
+            raise ValueError(misfit)
+        return score

@@ -46,6 +46,7 @@ from tokentrail.projects import valid_project
 from tokentrail.store.database import Store
 from tokentrail.store.langsmith_runs import RunPart, project_of_run, read_run_parts, save_run_parts
 from tokentrail.store.media import Media, save_media
+from tokentrail.store.score_configs import ConfigCheck
 from tokentrail.store.scores import save_scores, trace_of_span
 
 __all__ = ["LANGSMITH_API_VERSION", "router"]
@@ -252,17 +253,22 @@ def _save_extras(request: Request, upload: Upload, outcome: _Outcome) -> int:
     store = request.app.state.store
     default = request.state.principal.project or request.app.state.settings.default_project
     scores = []
+    check = ConfigCheck(store)
     for feedback in upload.feedback:
         run_id = str(feedback.get("run_id"))
         project = outcome.projects.get(run_id) or _stored_project(
             request.state.principal, store, run_id, default
         )
         try:
-            scores.append(
-                feedback_score(project, feedback, functools.partial(_trace_of, store, project, outcome))
-            )
+            score = feedback_score(project, feedback, functools.partial(_trace_of, store, project, outcome))
         except BadRequest as exc:
             outcome.rejected.append(str(exc))
+            continue
+        misfit = check.misfit(score)
+        if misfit is None:
+            scores.append(score)
+        else:
+            outcome.rejected.append(f"feedback {feedback.get('id', '')}: {misfit}")
     save_scores(store, scores)
     now = time.time_ns()
     media = []

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tokentrail.errors import BadRequest, NotFound
 from tokentrail.params import Limit, Project, project_of
+from tokentrail.store.score_configs import ConfigCheck
 from tokentrail.store.scores import Score, read_scores, save_scores, trace_of_span
 
 __all__ = ["ScoreBody", "router"]
@@ -76,7 +77,8 @@ async def list_scores(
 @router.post("/scores", summary="Add scores", status_code=201)
 async def post_scores(request: Request, body: list[ScoreBody], project: Project = None) -> dict[str, Any]:
     """Store scores; a score on a span whose trace is not given goes to the span's trace (404 if no
-    stored span has that id)."""
+    stored span has that id). A score whose name has a live config must fit it (else 400, nothing
+    stored)."""
     project = project_of(request, project)
     store = request.app.state.store
     scores = []
@@ -91,5 +93,11 @@ async def post_scores(request: Request, body: list[ScoreBody], project: Project 
             scores.append(Score(project=project, **fields))
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
+    check = ConfigCheck(store)
+    misfits = await run_in_threadpool(
+        lambda: [problem for score in scores if (problem := check.misfit(score))]
+    )
+    if misfits:
+        raise BadRequest("; ".join(misfits))
     await run_in_threadpool(save_scores, store, scores)
     return {"scores": [score_json(score) for score in scores]}

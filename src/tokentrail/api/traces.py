@@ -16,6 +16,7 @@ from tokentrail.documents.traces import span_json, trace_list, tree_json
 from tokentrail.params import DurationMs, End, Limit, Money, Project, Start, project_of, to_ns
 from tokentrail.store import traces as stored_traces
 from tokentrail.store.sql import TraceFilter
+from tokentrail.store.trace_scores import ScoreCondition
 
 __all__ = ["router"]
 
@@ -42,7 +43,11 @@ async def list_traces(
     q: Annotated[
         str | None, Query(description="Text in any span's name, input or output (case-insensitive)")
     ] = None,
-    sort: Literal["time", "cost", "duration"] = "time",
+    score: Annotated[
+        list[str] | None,
+        Query(description="A condition on a score, e.g. helpful>=0.8 or tone=polite; repeatable, all met"),
+    ] = None,
+    sort: Annotated[str, Query(description="time, cost, duration, or score:<name>")] = "time",
     order: Literal["desc", "asc"] = "desc",
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
@@ -61,6 +66,7 @@ async def list_traces(
         min_duration_ns=None if min_duration_ms is None else int(min_duration_ms * 1_000_000),
         tag=tag,
         q=q,
+        scores=tuple(ScoreCondition.parse(condition) for condition in score or ()),
     )
     page = await run_in_threadpool(
         stored_traces.traces,

@@ -55,6 +55,7 @@ def trace_row(row: TraceRow) -> dict[str, Any]:
         "services": sorted(row["services"]),
         "models": sorted(row["models"]),
         "root_missing": bool(row["root_missing"]),
+        "scores": row["scores"],
     }
 
 

@@ -7,7 +7,8 @@ settler reads their traces' call signatures with the marks they carry (of a big 
 the new spans belong to: :func:`tokentrail.store.marks.stored_traces`), resolves the marks those call for
 (:func:`tokentrail.analysis.calls.resolve`) and writes a new version of each span whose mark changed; then
 it recognises the retrievals' documents in the prompts that quote them
-(:mod:`tokentrail.ingest.prompt_quotes`), and summarizes the traces again
+(:mod:`tokentrail.ingest.prompt_quotes`), keeps the scores their evaluation events state
+(:mod:`tokentrail.ingest.evaluation_scores`), and summarizes the traces again
 (:func:`tokentrail.store.summaries.refresh`), marks included. Nothing is
 kept in process memory: any number of servers on one store, a restart between the two layers of a call,
 or a span that links two layers arriving last all end with the same marks and summaries.
@@ -20,6 +21,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from tokentrail.analysis.calls import resolve
+from tokentrail.ingest.evaluation_scores import score_evaluations
 from tokentrail.ingest.prompt_quotes import quote_retrievals
 from tokentrail.store import marks, summaries
 from tokentrail.store.database import Store
@@ -59,6 +61,7 @@ class TraceSettler:
             try:
                 changed += resolve_marks(self._store, project, touched)
                 quote_retrievals(self._store, project, touched, self._tokenizer_dir)
+                score_evaluations(self._store, project, touched)
             finally:
                 # Summarized even when resolving failed: a trace missing from the lists is worse than a
                 # call counted twice until the trace is settled again.

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from tokentrail.sdk.experiments import experiment
     from tokentrail.sdk.exporting import dropped_spans
     from tokentrail.sdk.propagation import consume, consume_many, extract, inject, produce
+    from tokentrail.sdk.scoring import score
 
 #: Public name -> the module of this package that defines it.
 _EXPORTS = {
@@ -48,6 +49,7 @@ _EXPORTS = {
     "experiment": "experiments",
     "evaluator": "evaluators",
     "evaluate": "evaluation",
+    "score": "scoring",
 }
 
 __all__ = [
@@ -65,6 +67,7 @@ __all__ = [
     "metadata",
     "produce",
     "record_cost",
+    "score",
     "session",
     "shutdown",
     "tags",

@@ -355,6 +355,28 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        13,
+        "score_configs: the definitions scores of a name must fit (numeric within a range, boolean, or one "
+        "of some categories), offered by the annotate form",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS score_configs (
+                project LowCardinality(String),
+                name String,
+                data_type LowCardinality(String),
+                min Nullable(Float64),
+                max Nullable(Float64),
+                categories Array(String),
+                description String,
+                archived UInt8,
+                updated_ns Int64
+            )
+            ENGINE = ReplacingMergeTree(updated_ns)
+            ORDER BY (project, name)
+            """,
+        ),
+    ),
+    Migration(
         14,
         "evaluators (LLM-as-judge definitions), their runs (one per trace judged) and each one's online "
         "watermark and pause",

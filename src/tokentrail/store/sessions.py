@@ -17,6 +17,7 @@ from tokentrail.store.sql import (
     trace_conditions,
 )
 from tokentrail.store.summaries import any_summary_where, summarized
+from tokentrail.store.trace_scores import score_badges
 from tokentrail.store.traces import TRACE_COLUMNS, TRACE_ROW_AGGREGATES, TraceRow
 
 __all__ = ["SESSION_SORTS", "SessionRow", "SessionTraceRow", "session_traces", "sessions"]
@@ -128,7 +129,8 @@ def sessions(
 
 
 def session_traces(store: Store, project: str, session_id: str) -> list[SessionTraceRow]:
-    """The traces of one session in the order they started, with their root spans' input and output."""
+    """The traces of one session in the order they started, with their root spans' input and output and
+    their scores."""
     params: dict[str, Any] = {"project": project, "session_id": session_id}
     in_session = "t_session = {session_id:String}"
     needed = [*TRACE_ROW_AGGREGATES, "t_cost_by_type"]
@@ -150,6 +152,8 @@ def session_traces(store: Store, project: str, session_id: str) -> list[SessionT
             params,
         )
     }
+    badges = score_badges(store, project, params["ids"])
     for row in rows:
         row["input"], row["output"] = payloads[row["trace_id"]]
+        row["scores"] = badges[row["trace_id"]]
     return cast(list[SessionTraceRow], rows)

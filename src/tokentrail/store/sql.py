@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:  # the schema's migrations read the aggregates, and the store imports the schema
     from tokentrail.store.database import Store
+    from tokentrail.store.trace_scores import ScoreCondition
 
 __all__ = [
     "COUNTED_COST",
@@ -184,6 +185,8 @@ class TraceFilter:
     tag: str | None = None
     #: Text in any span's name, input or output (case-insensitive).
     q: str | None = None
+    #: Conditions on the trace's scores, all met (:mod:`tokentrail.store.trace_scores`).
+    scores: tuple[ScoreCondition, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,17 +289,21 @@ def encode_cursor(sort: str, value: Any, last_id: str) -> str:
 _DECIMAL_TYPE = re.compile(r"Decimal\((\d+), (\d+)\)")
 
 
-def _column_holds(column_type: str, value: int | Decimal) -> bool:
+def _column_holds(column_type: str, value: float | Decimal) -> bool:
     """Whether a sort value fits the type it is bound as (``Int64`` or a ``Decimal``): one past it, from a
     crafted cursor, would fail the query (a decimal) or wrap around into another number (an integer)."""
     if column_type == "Int64":
         return -(2**63) <= value < 2**63
+    if column_type == "Float64":  # a score's mean, or the infinity a trace without the score sorts at
+        return value == value  # not NaN
     decimal = _DECIMAL_TYPE.fullmatch(column_type)
     assert decimal is not None, column_type  # the sort tables name no other type
     return abs(value) < 10 ** (int(decimal[1]) - int(decimal[2]))
 
 
-def decode_cursor(cursor: str, sort: str, column_type: str, value_type: type) -> tuple[int | Decimal, str]:
+def decode_cursor(
+    cursor: str, sort: str, column_type: str, value_type: type
+) -> tuple[int | float | Decimal, str]:
     """The sort value (of ``value_type``, bound as ``column_type``) and last id of a cursor
     :func:`encode_cursor` made for ``sort``; any other cursor (altered, cut, or holding a value the sort's
     column cannot) is an :class:`InvalidQuery`."""

@@ -19,6 +19,13 @@ from tokentrail.store.sql import (
     trace_conditions,
 )
 from tokentrail.store.summaries import summarized
+from tokentrail.store.trace_scores import (
+    SCORE_SORT_PREFIX,
+    ScoreBadge,
+    score_badges,
+    score_filter,
+    score_sort,
+)
 
 __all__ = [
     "PAYLOAD_COLUMNS",
@@ -56,6 +63,8 @@ class TraceRow(TypedDict):
     models: list[str]
     #: 1 when no span of the trace is a root (its root has not arrived, or never will), else 0.
     root_missing: int
+    #: Its scores by name.
+    scores: list[ScoreBadge]
 
 
 # The columns of a trace row (TraceRow), as aggregates.
@@ -101,16 +110,24 @@ def traces(
     limit: int = 50,
     cursor: str | None = None,
 ) -> Page[TraceRow]:
-    """One page of traces matching ``where``, sorted, continuing after ``cursor``.
+    """One page of traces matching ``where``, sorted (by a column of :data:`TRACE_SORTS`, or by a score:
+    ``score:<name>``), continuing after ``cursor``; each row with its scores.
 
     Two steps over the traces' summaries: pick the page's trace ids reading only the aggregates the
     filters and the sort need, then read every column for just those traces (a primary-key lookup).
     """
-    if sort not in TRACE_SORTS:
-        raise InvalidQuery(f"sort must be one of {', '.join(TRACE_SORTS)}, got {sort!r}")
-    column, column_type, value_type = TRACE_SORTS[sort]
     params: dict[str, Any] = {"project": project, "limit": limit + 1}
-    span_where = span_matches(where, params)
+    join = ""
+    value_type: type = float
+    if sort.startswith(SCORE_SORT_PREFIX) and len(sort) > len(SCORE_SORT_PREFIX):
+        join, column = score_sort(sort.removeprefix(SCORE_SORT_PREFIX), descending, params)
+        column_type, read = "Float64", ["t_start"]
+    elif sort in TRACE_SORTS:
+        column, column_type, value_type = TRACE_SORTS[sort]
+        read = [column]
+    else:
+        raise InvalidQuery(f"sort must be one of {', '.join(TRACE_SORTS)} or score:<name>, got {sort!r}")
+    span_where = span_matches(where, params) + score_filter(where.scores, params)
     conditions, needed = trace_conditions(where, params)
     if cursor:
         value, trace_id = decode_cursor(cursor, sort, column_type, value_type)
@@ -118,10 +135,11 @@ def traces(
         op = "<" if descending else ">"
         conditions.append(f"({column}, trace_id) {op} ({{cursor_value:{column_type}}}, {{cursor_id:String}})")
     direction = "DESC" if descending else "ASC"
+    summaries = summarized([*read, *needed], span_where)
     page_sql = (
-        f"SELECT trace_id, {column} AS sort_value FROM ({summarized([column, *needed], span_where)})"
+        f"SELECT trace_id, {column} AS sort_value FROM ({summaries}) AS t{join}"
         + (" WHERE " + " AND ".join(conditions) if conditions else "")
-        + f" ORDER BY {column} {direction}, trace_id {direction} LIMIT {{limit:UInt32}}"
+        + f" ORDER BY sort_value {direction}, trace_id {direction} LIMIT {{limit:UInt32}}"
     )
     page = store.query(page_sql, params)
     next_cursor = None
@@ -133,12 +151,15 @@ def traces(
 
 
 def trace_rows(store: Store, project: str, trace_ids: list[str]) -> list[TraceRow]:
-    """The rows of the given traces, as :func:`traces` lists them (in no particular order)."""
+    """The rows of the given traces, as :func:`traces` lists them (in no particular order), with their
+    scores."""
     if not trace_ids:
         return []
     only = "AND trace_id IN {ids:Array(String)}"
     sql = f"SELECT {TRACE_COLUMNS} FROM ({summarized(TRACE_ROW_AGGREGATES, only)})"
-    return cast(list[TraceRow], store.query_dicts(sql, {"project": project, "ids": trace_ids}))
+    rows = store.query_dicts(sql, {"project": project, "ids": trace_ids})
+    badges = score_badges(store, project, [row["trace_id"] for row in rows])
+    return [cast(TraceRow, {**row, "scores": badges[row["trace_id"]]}) for row in rows]
 
 
 # The span rows trees are built from. Each read below picks its rows by key alone, in PREWHERE (see

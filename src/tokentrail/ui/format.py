@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from jinja2 import Environment
 
@@ -27,6 +29,16 @@ def ago(iso: str | None) -> str:
     return "just now" if seconds < 5 else f"{int(seconds)} s ago"
 
 
+def score_badge(badge: Mapping[str, Any]) -> str:
+    """A trace's scores of one name in a few characters: ``0.75``, ``true``, ``67% true``, ``polite``."""
+    value, count = badge["value"], badge["count"]
+    if badge["data_type"] == "categorical":
+        return ", ".join(dict.fromkeys(badge["categories"]))
+    if badge["data_type"] == "boolean" and value is not None:
+        return ("true" if value else "false") if count == 1 else f"{value:.0%} true"
+    return "" if value is None else f"{value:.3g}"
+
+
 def install(env: Environment) -> None:
     env.filters.update(
         usd=display.usd,
@@ -36,4 +48,5 @@ def install(env: Environment) -> None:
         tokens=display.tokens,
         short_time=short_time,
         ago=ago,
+        score_badge=score_badge,
     )

@@ -37,7 +37,7 @@ from tokentrail.store.costs import unpriced
 from tokentrail.store.database import Store
 from tokentrail.store.evaluators import spend_by_service
 from tokentrail.store.sql import InvalidQuery, TraceFilter
-from tokentrail.ui import charts, format, prompt_views, ranges, views
+from tokentrail.ui import charts, format, prompt_views, ranges, score_views, views
 from tokentrail.ui.blowup_views import blowup_section
 from tokentrail.ui.nav import nav_items
 from tokentrail.ui.session import session_context
@@ -112,6 +112,7 @@ async def traces_page(request: Request) -> Response:
         has_error=True if errors_only else None,
         min_cost=min_cost,
         min_duration_ns=None if min_duration_ms is None else int(min_duration_ms * 1_000_000),
+        scores=score_views.score_conditions(params),
     )
     store, project = reading(request)
     listed = trace_list(
@@ -120,12 +121,12 @@ async def traces_page(request: Request) -> Response:
             store,
             project,
             where,
-            sort=_choice("sort", sort, ("time", "cost", "duration")),
+            sort=sort,
             limit=PAGE_SIZE,
             cursor=params.get("cursor") or None,
         )
     )
-    filtered = any(filters.values()) or errors_only
+    filtered = any(filters.values()) or errors_only or bool(where.scores)
     anything = bool(listed["traces"]) or await _has_traces(store, project)
     return render(
         request,
@@ -179,6 +180,7 @@ async def trace_page(request: Request, trace_id: str) -> Response:
             "span": views.span_detail(selected),
             "selected": selected_id,
             "prompt": await prompt_views.trace_prompt(store, project, trace_id),
+            **await score_views.trace_scores(store, project, trace_id, selected_id),
             **context,
         },
     )
@@ -191,7 +193,8 @@ async def span_panel(request: Request, trace_id: str, span_id: str) -> Response:
     store, project = reading(request)
     outline = await run_in_threadpool(read_outline, store, project, trace_id)
     span = span_json(await run_in_threadpool(span_of, store, project, outline, span_id))
-    return render(request, "span_panel.html", {"span": views.span_detail(span), "trace_id": trace_id})
+    scores = await score_views.span_scores(store, project, trace_id, span_id)
+    return render(request, "span_panel.html", {"span": views.span_detail(span), "span_scores": scores})
 
 
 @router.get("/traces/{trace_id}/blowup", name="blowup_panel")
@@ -251,6 +254,7 @@ async def session_page(request: Request, session_id: str) -> Response:
             "session": session,
             "turns": [views.turn(trace) for trace in session["traces"]],
             "prompt": await prompt_views.session_prompt(store, project, session_id),
+            "session_scores": await score_views.session_scores(store, project, session_id),
         },
     )
 

@@ -68,24 +68,31 @@ class Query:
     """The page's URL parameters, to link to the same view with some changed (filters live in the URL)."""
 
     def __init__(self, params: QueryParams) -> None:
-        self._params = {key: value for key, value in params.items() if value != ""}
+        # Every value of a repeated key (the trace list's score filters) is kept, in order.
+        self._items = [(key, value) for key, value in params.multi_items() if value != ""]
 
     def get(self, key: str, default: str = "") -> str:
-        return self._params.get(key, default)
+        return next((value for name, value in reversed(self._items) if name == key), default)
 
     def with_(self, **changes: str | None) -> str:
-        """``?a=1&b=2`` with ``changes`` applied (None or "" removes a key); paging restarts."""
-        params = {key: value for key, value in self._params.items() if key != "cursor"}
-        for key, value in changes.items():
-            if value is None or value == "":
-                params.pop(key, None)
-            else:
-                params[key] = value
-        return "?" + urlencode(params) if params else "?"
+        """``?a=1&b=2`` with ``changes`` applied in place (None or "" removes a key, every value of it);
+        paging restarts."""
+        items, changed = [], set()
+        for key, value in self._items:
+            if key == "cursor" or key in changed:
+                continue
+            if key in changes:
+                changed.add(key)
+                value = changes[key] or ""
+            if value:
+                items.append((key, value))
+        items += [(key, value) for key, value in changes.items() if key not in changed and value]
+        return "?" + urlencode(items) if items else "?"
 
     def hidden(self, *keys: str) -> list[tuple[str, str]]:
-        """The given parameters, for hidden inputs of a form that changes the others."""
-        return [(key, self._params[key]) for key in keys if key in self._params]
+        """The given parameters (each value of a repeated one), for hidden inputs of a form that changes
+        the others."""
+        return [(key, value) for key, value in self._items if key in keys]
 
 
 def otlp_endpoint(request: Request) -> str:

@@ -148,6 +148,23 @@ function cell(row, text, className) {
   return td;
 }
 
+// A trace's scores by name, as the list's template shows them (ui/format.py score_badge).
+function scoreBadges(badges) {
+  const cellContent = document.createDocumentFragment();
+  for (const badge of badges) {
+    const span = document.createElement("span");
+    span.className = "score-badge";
+    const value = document.createElement("strong");
+    if (badge.data_type === "categorical") value.textContent = [...new Set(badge.categories)].join(", ");
+    else if (badge.data_type === "boolean" && badge.value !== null) {
+      value.textContent = badge.count === 1 ? (badge.value ? "true" : "false") : `${Math.round(badge.value * 100)}% true`;
+    } else value.textContent = badge.value === null ? "" : String(Number(badge.value.toPrecision(3)));
+    span.append(badge.name + " ", value);
+    cellContent.append(span);
+  }
+  return cellContent;
+}
+
 function traceRow(trace, project) {
   const row = document.createElement("tr");
   row.dataset.traceId = trace.trace_id;
@@ -173,6 +190,7 @@ function traceRow(trace, project) {
   cell(row, String(trace.span_count), "num");
   cell(row, tokens(trace.tokens), "num");
   cell(row, usd(trace.cost), "num");
+  cell(row, scoreBadges(trace.scores || []), "scores");
   const status = document.createElement("span");
   status.className = trace.error_count ? "status error" : "status ok";
   status.textContent = trace.error_count ? `✗ ${trace.error_count} error${trace.error_count > 1 ? "s" : ""}` : "ok";
