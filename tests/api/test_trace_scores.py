@@ -51,6 +51,7 @@ def test_score_conditions_filter_the_list_and_all_must_hold(server):
     assert _ids(server, score="correct=true") == [a]
     assert _ids(server, score="correct=false") == [c]
     assert _ids(server, score="tone=rude") == [c]
+    assert sorted(_ids(server, score="correct")) == sorted([a, c])  # scored with it at all
     assert _ids(server, score=["helpful>0", "correct=true"]) == [a]
     assert _ids(server, score=["helpful>0", "correct=false"]) == []
 
@@ -91,7 +92,7 @@ def test_each_row_carries_its_scores_by_name(server):
 
 def test_a_bad_score_condition_or_sort_is_a_400_that_says_why(server):
     for params, words in [
-        ({"score": "helpful"}, "<name><op><value>"),
+        ({"score": "helpful>"}, "<name><op><value>"),
         ({"score": "tone>polite"}, "only = applies"),
         ({"sort": "score:"}, "score:<name>"),
     ]:

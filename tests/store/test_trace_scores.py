@@ -1,5 +1,5 @@
 """Score conditions as the trace lists take them: a number (or true/false) after any comparison, a
-category after ``=``; anything else is refused with the form it should have."""
+category after ``=``, or a bare name (scored with it at all); anything else is refused with the form it should have."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tokentrail.store.trace_scores import ScoreCondition
         ("correct<false", ScoreCondition("correct", "<", value=0.0)),
         ("tone=very polite", ScoreCondition("tone", "=", category="very polite")),
         ("tone=nan", ScoreCondition("tone", "=", category="nan")),
+        (" helpful ", ScoreCondition("helpful", "has")),
     ],
 )
 def test_a_condition_reads_as_its_name_operator_and_value(text, condition):
@@ -27,7 +28,12 @@ def test_a_condition_reads_as_its_name_operator_and_value(text, condition):
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("helpful", "<name><op><value>"), (">=1", "<name><op><value>"), ("tone>rude", "only =")],
+    [
+        ("", "<name><op><value>"),
+        ("helpful>", "<name><op><value>"),
+        (">=1", "<name><op><value>"),
+        ("tone>rude", "only ="),
+    ],
 )
 def test_what_is_no_condition_is_refused(text, reason):
     with pytest.raises(InvalidQuery, match=reason):

@@ -44,8 +44,8 @@ _BOOLEANS = {"true": 1.0, "false": 0.0}
 
 @dataclass(frozen=True, slots=True)
 class ScoreCondition:
-    """A condition on a trace's score of ``name``: its mean ``op`` ``value``, or (``category``) a score in
-    that category."""
+    """A condition on a trace's score of ``name``: its mean ``op`` ``value``, (``category``) a score in
+    that category, or (op ``has``) any score of that name."""
 
     name: str
     op: str
@@ -54,8 +54,11 @@ class ScoreCondition:
 
     @classmethod
     def parse(cls, text: str) -> ScoreCondition:
-        """``helpful>=0.8``, ``correct=true``, ``tone=polite``; anything else is an :class:`InvalidQuery`."""
+        """``helpful>=0.8``, ``correct=true``, ``tone=polite``, or a bare ``helpful`` (scored with it at all);
+        anything else is an :class:`InvalidQuery`."""
         found = _CONDITION.fullmatch(text.strip())
+        if found is None and text.strip() and not set(text) & set("<>=!"):
+            return cls(text.strip(), "has")
         if found is None:
             raise InvalidQuery(
                 f"score: {text!r} is not <name><op><value> with op one of {' '.join(_OPERATORS)}"
@@ -98,7 +101,9 @@ def score_filter(conditions: Sequence[ScoreCondition], params: dict[str, Any]) -
     """``AND`` conditions on ``trace_id`` alone: the traces meeting every score condition (or "")."""
     parts = []
     for index, condition in enumerate(conditions):
-        if condition.category is not None:
+        if condition.op == "has":
+            having = "count() > 0"
+        elif condition.category is not None:
             params[f"score_category_{index}"] = condition.category
             having = f"has(groupArray(string_value), {{score_category_{index}:String}})"
         else:
