@@ -49,3 +49,22 @@ def test_demo_retries_show_what_the_replaced_attempts_cost(server):
     assert Decimal(report["total_waste"]) == sum(Decimal(tree["retry_waste"]) for tree in trees) > 0
     assert report["retried_attempts"] == len(retried)
     assert [op["name"] for op in report["by_operation"]] == ["chat claude-sonnet-4-5"]
+
+
+def test_the_judges_verdicts_on_each_answer_are_its_scores(server):
+    summary = send_demo(server.url, sessions=2, turns=3, seed=5)
+
+    scores = server.get("/api/v1/scores", limit=1000).json()["scores"]
+    by_name: dict[str, list[dict]] = {}
+    for score in scores:
+        by_name.setdefault(score["name"], []).append(score)
+
+    assert {name: len(given) for name, given in by_name.items()} == {
+        "helpfulness": summary.traces,
+        "groundedness": summary.traces,
+    }
+    assert all(0.55 <= s["value"] <= 0.99 and s["data_type"] == "numeric" for s in by_name["helpfulness"])
+    assert {s["string_value"] for s in by_name["groundedness"]} <= {"grounded", "unsupported"}
+    assert all(s["source"] == "evaluator" and s["span_id"] for s in scores)
+    quality = server.get("/api/v1/quality", score="helpfulness", by="name").json()
+    assert [group["traces"] for group in quality["groups"]] == [summary.traces]

@@ -256,11 +256,36 @@ def _turn(tracer: Tracer, clock: _Clock, rng: random.Random, session: str, user:
                 "llm.output_messages.0.message.content": answer,
             },
             rng.uniform(2000, 5000),
-        ):
-            pass
+        ) as answered:
+            _judge(answered, prompt, completion)
         root.set_status(Status(StatusCode.OK))
     clock.advance(rng.uniform(20_000, 90_000))  # the user reads and types the next question
     return t.spans
+
+
+def _judge(span: Span, prompt: int, completion: int) -> None:
+    """An online judge's verdicts on the answer, as GenAI evaluation events (they become its scores).
+    Drawn from the answer's own sizes, not the shared random stream, so a seed's traffic stays the same."""
+    helpfulness = round(0.55 + 0.44 * ((prompt * 31 + completion) % 101) / 100, 2)
+    span.add_event(
+        "gen_ai.evaluation.result",
+        {
+            "gen_ai.evaluation.name": "helpfulness",
+            "gen_ai.evaluation.score.value": helpfulness,
+            "gen_ai.evaluation.explanation": "Answers the question; cites the docs it used.",
+        },
+    )
+    grounded = (prompt + completion) % 5 != 0
+    span.add_event(
+        "gen_ai.evaluation.result",
+        {
+            "gen_ai.evaluation.name": "groundedness",
+            "gen_ai.evaluation.score.label": "grounded" if grounded else "unsupported",
+            "gen_ai.evaluation.explanation": "Every claim is in a retrieved document."
+            if grounded
+            else "States a limit no retrieved document gives.",
+        },
+    )
 
 
 def send_demo(
