@@ -4,34 +4,26 @@ Reading commands talk to a running server through its REST API, like any other c
 here holds one group of commands; importing it registers them on :data:`app`.
 """
 
-from tokentrail.cli import (
-    access,
-    budgets,
-    collector,
-    datasets,
-    estimate,
-    evaluators,
-    explain,
-    prices,
-    purge,
-    reads,
-    retention,
-    serve,
-)
+import importlib
+
 from tokentrail.cli.base import app
 
 __all__ = ["app"]
-del (
-    access,
-    budgets,
-    collector,
-    datasets,
-    estimate,
-    evaluators,
-    explain,
-    prices,
-    purge,
-    reads,
-    retention,
-    serve,
+
+#: The modules whose commands make up the ``tokentrail`` command.
+COMMAND_MODULES = (
+    "access",
+    "budgets",
+    "collector",
+    "datasets",
+    "estimate",
+    "evaluators",
+    "explain",
+    "prices",
+    "purge",
+    "reads",
+    "retention",
+    "serve",
 )
+for _module in COMMAND_MODULES:
+    importlib.import_module(f"tokentrail.cli.{_module}")
