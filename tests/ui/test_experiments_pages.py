@@ -136,3 +136,34 @@ def test_a_trace_is_added_to_a_dataset_from_its_page(page: Page, server) -> None
     expect(page.locator(f"tr[data-dataset='{dataset}']")).to_contain_text("1")
     page.goto(f"{server.url}/datasets/{dataset}")
     expect(page.locator("tr[data-item]")).to_contain_text("2+2")
+
+
+def test_traces_ticked_in_the_list_are_added_to_a_dataset_together(page: Page, server) -> None:
+    traces = {new_trace_id(): question for question in ("2+2", "3+3", "4+4")}
+    spans = [
+        span(
+            "math",
+            trace_id,
+            start_ns=time.time_ns(),
+            attributes={"tokentrail.input": f'{{"q": "{q}"}}', "tokentrail.output": '"x"'},
+        )
+        for trace_id, q in traces.items()
+    ]
+    server.post_otlp(protobuf_request(spans), "application/x-protobuf")
+    server.settle()
+    dataset = _api(server, "POST", "/datasets", json={"name": "picked"})["id"]
+    chosen = [trace_id for trace_id, q in traces.items() if q != "3+3"]
+
+    page.goto(server.url + "/traces")
+    page.get_by_text("Add the selected traces to a dataset").click()
+    page.get_by_label("Dataset").select_option(label="picked")
+    page.get_by_role("button", name="Add selected").click()
+    expect(page.locator("#add-to-dataset-message")).to_have_text("Select traces in the list first.")
+    for trace_id in chosen:
+        page.locator(f"tr[data-trace-id='{trace_id}'] input.pick").check()
+    page.get_by_role("button", name="Add selected").click()
+    expect(page.locator("#add-to-dataset-message")).to_have_text("Added 2 traces to picked.")
+
+    items = _api(server, "GET", f"/datasets/{dataset}")["items"]
+    assert sorted(item["source_trace_id"] for item in items) == sorted(chosen)
+    assert sorted(item["input"]["q"] for item in items) == ["2+2", "4+4"]

@@ -172,7 +172,13 @@ function traceRow(trace, project) {
   const link = document.createElement("a");
   link.href = `/traces/${trace.trace_id}` + (project ? `?project=${encodeURIComponent(project)}` : "");
   link.textContent = trace.name || "(unnamed)";
-  const name = cell(row, link);
+  const pick = document.createElement("input");
+  pick.type = "checkbox";
+  pick.className = "pick";
+  pick.value = trace.trace_id;
+  pick.setAttribute("aria-label", `Select ${trace.name || "trace"} at ${trace.start_time}`);
+  const name = cell(row, pick);
+  name.append(" ", link);
   const notes = [];
   if (trace.session_id) notes.push(" session " + trace.session_id);
   if (trace.services.length > 1) notes.push(` ${trace.services.length} services`);

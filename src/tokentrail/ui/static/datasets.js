@@ -1,4 +1,5 @@
-// Datasets: a new dataset, a file of items uploaded, and a trace (or its selected span) added to one.
+// Datasets: a new dataset, a file of items uploaded, and a trace (or its selected span, or the traces
+// ticked in the list) added to one.
 // Each calls the API with the session's CSRF token; the API's own message is shown when it refuses.
 "use strict";
 
@@ -49,17 +50,30 @@ adding?.addEventListener("toggle", async () => {
   for (const dataset of (await response.json()).datasets) select.add(new Option(dataset.name, dataset.id));
   if (!select.options.length) document.getElementById("add-to-dataset-message").textContent = "No datasets yet: make one on the Datasets page.";
 });
-adding?.querySelector("form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const form = event.target;
+// On a trace's page: the trace, or its selected span; on the traces list: the rows ticked.
+function picked(form) {
+  if (!adding.dataset.trace) return [...document.querySelectorAll("input.pick:checked")].map((box) => ({ trace_id: box.value }));
   const reference = { trace_id: adding.dataset.trace };
   const span = new URL(window.location.href).searchParams.get("span");
   if (form.elements.what.value === "span" && span) reference.span_id = span;
+  return [reference];
+}
+
+adding?.querySelector("form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const message = document.getElementById("add-to-dataset-message");
+  const references = picked(form);
+  if (!references.length) {
+    message.textContent = "Select traces in the list first.";
+    return;
+  }
   const { error } = await callApi(adding, `/api/v1/datasets/${form.elements.dataset.value}/items/from-traces`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ traces: [reference] }),
+    body: JSON.stringify({ traces: references }),
   });
   const name = form.elements.dataset.selectedOptions[0].text;
-  document.getElementById("add-to-dataset-message").textContent = error || `Added to ${name}.`;
+  const what = adding.dataset.trace ? "" : ` ${references.length} trace${references.length > 1 ? "s" : ""}`;
+  message.textContent = error || `Added${what} to ${name}.`;
 });
