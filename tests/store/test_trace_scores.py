@@ -1,5 +1,6 @@
 """Score conditions as the trace lists take them: a number (or true/false) after any comparison, a
-category after ``=``, or a bare name (scored with it at all); anything else is refused with the form it should have."""
+category after ``=``, or a bare name (scored with it at all); anything else is refused with the form it
+should have."""
 
 from __future__ import annotations
 

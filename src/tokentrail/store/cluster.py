@@ -38,6 +38,7 @@ SHARD_KEYS = {
     # A budget's alerts and their deliveries beside one another: an alert's versions hash alike.
     "budget_alerts": "cityHash64(project, budget_id)",
     "webhook_deliveries": "cityHash64(project, budget_id)",
+    "score_configs": "cityHash64(project, name)",
     "evaluators": "cityHash64(project, name)",
     # An evaluator's runs and its watermark beside one another.
     "evaluator_runs": "cityHash64(project, evaluator)",
