@@ -201,14 +201,14 @@ def test_each_project_sees_its_own_scores_and_the_window_counts(server):
     _score(server, [{"name": "helpful", "trace_id": t, "value": 0.0} for t in ids], project="other")
 
     assert _quality(server, project="other")["groups"] == []
-    assert _quality(server, since="2000-01-01T00:00:00Z", until="2000-01-02T00:00:00Z")["groups"] == []
-    (group,) = _quality(server, since="2000-01-01T00:00:00Z")["groups"]
+    assert _quality(server, start="2000-01-01T00:00:00Z", end="2000-01-02T00:00:00Z")["groups"] == []
+    (group,) = _quality(server, start="2000-01-01T00:00:00Z")["groups"]
     assert (group["traces"], group["mean"]) == (2, 0.6)
 
 
 @pytest.mark.parametrize(
     "params",
-    [{"score": "helpful", "by": "colour"}, {"by": "model"}, {"score": "helpful", "since": "yesterday"}],
+    [{"score": "helpful", "by": "colour"}, {"by": "model"}, {"score": "helpful", "start": "yesterday"}],
 )
 def test_what_the_view_cannot_answer_is_a_400(server, params):
     response = server.get("/api/v1/quality", **params)

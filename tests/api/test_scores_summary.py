@@ -12,7 +12,7 @@ from tokentrail.store.scores import Score, save_scores
 
 HOUR = 3_600 * 10**9
 START = int(datetime(2026, 11, 2, tzinfo=UTC).timestamp()) * 10**9
-WINDOW = {"since": "2026-11-02T00:00:00Z", "until": "2026-11-02T04:00:00Z", "buckets": 4}
+WINDOW = {"start": "2026-11-02T00:00:00Z", "end": "2026-11-02T04:00:00Z", "buckets": 4}
 
 
 def _at(hour: float, name: str, project: str = "default", **fields) -> Score:
@@ -88,7 +88,8 @@ def test_each_project_sees_its_own_and_a_bad_window_is_a_400(server):
     assert _summary(server)["scores"] == []
     assert [s["name"] for s in _summary(server, project="other")["scores"]] == ["secret"]
     backwards = server.get(
-        "/api/v1/scores/summary", since="2026-11-02T04:00:00Z", until="2026-11-02T00:00:00Z"
+        "/api/v1/scores/summary", start="2026-11-02T04:00:00Z", end="2026-11-02T00:00:00Z"
     )
     assert backwards.status_code == 400
+    assert "'end' must be after 'start'" in backwards.json()["error"]["message"]
     assert server.get("/api/v1/scores/summary", buckets=0).status_code == 400

@@ -60,11 +60,11 @@ def score_summaries(
 ) -> tuple[int, list[ScoreSummary]]:
     """The bucket width (seconds) and each score's summary over ``[start_ns, end_ns)``, by name."""
     if start_ns >= end_ns:
-        raise BadRequest("'until' must be after 'since'")
+        raise BadRequest("'end' must be after 'start'")
     width = bucket_seconds(start_ns, end_ns, buckets) * 10**9
     if (end_ns - start_ns) // width > MAX_BUCKETS:
         raise BadRequest(
-            f"the window is too long: more than {MAX_BUCKETS} buckets of a week; give a later since"
+            f"the window is too long: more than {MAX_BUCKETS} buckets of a week; give a later start"
         )
     sources: dict[tuple[str, str], Counter[str]] = {}
     evaluators: dict[tuple[str, str], Counter[str]] = {}

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from tokentrail.documents.quality import quality_json
-from tokentrail.params import Project, Time, project_of, to_ns
+from tokentrail.params import End, Project, Start, project_of, to_ns
 from tokentrail.store.quality import read_quality
 from tokentrail.store.sql import TraceFilter
 
@@ -39,8 +39,8 @@ async def get_quality(
     category: Annotated[
         str, Query(max_length=200, description="Categorical scores: the category whose share is the mean")
     ] = "",
-    since: Annotated[Time | None, Query(description="Traces that started at or after this ISO time")] = None,
-    until: Annotated[Time | None, Query(description="Traces that started before this ISO time")] = None,
+    start: Start = None,
+    end: End = None,
     project: Project = None,
 ) -> dict[str, Any]:
     """Per group of the traces scored with ``score`` (the trace's name, its costliest model or prompt
@@ -48,8 +48,8 @@ async def get_quality(
     trace, tokens per trace, median latency and score per dollar; the Pareto frontier marked, and the
     cheaper groups as good as the best (their intervals overlap) said in words."""
     where = TraceFilter(
-        start_ns=to_ns(since),
-        end_ns=to_ns(until),
+        start_ns=to_ns(start),
+        end_ns=to_ns(end),
         name=filters.name,
         service=filters.service,
         model=filters.model,

@@ -17,23 +17,23 @@ __all__ = ["DEFAULT_WINDOW_NS", "router"]
 
 router = APIRouter(tags=["scores"])
 
-#: The window read when no ``since`` is given: the last seven days.
+#: The window read when no ``start`` is given: the last seven days.
 DEFAULT_WINDOW_NS = 7 * 86_400 * 10**9
 
 
 @router.get("/scores/summary", summary="Each score's distribution over time")
 async def get_score_summary(
     request: Request,
-    since: Annotated[Time | None, Query(description="Scores given at or after this ISO time")] = None,
-    until: Annotated[Time | None, Query(description="Scores given before this ISO time")] = None,
+    start: Annotated[Time | None, Query(description="Scores given at or after this ISO time")] = None,
+    end: Annotated[Time | None, Query(description="Scores given before this ISO time")] = None,
     buckets: Annotated[int, Query(ge=1, le=200, description="At most this many time buckets")] = 24,
     project: Project = None,
 ) -> dict[str, Any]:
     """Per score name (and type), the scores given in the window (default: the last 7 days): how many,
     per source and evaluator, and per time bucket (every bucket, empty ones too) their mean and median
     (numeric), share true (boolean) or count per category (categorical); a numeric score's histogram."""
-    end_ns = time.time_ns() if until is None else to_ns(until)
-    start_ns = end_ns - DEFAULT_WINDOW_NS if since is None else to_ns(since)
+    end_ns = time.time_ns() if end is None else to_ns(end)
+    start_ns = end_ns - DEFAULT_WINDOW_NS if start is None else to_ns(start)
     width_s, summaries = await run_in_threadpool(
         score_summaries, request.app.state.store, project_of(request, project), start_ns, end_ns, buckets
     )
