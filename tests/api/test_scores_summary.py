@@ -87,9 +87,7 @@ def test_each_project_sees_its_own_and_a_bad_window_is_a_400(server):
 
     assert _summary(server)["scores"] == []
     assert [s["name"] for s in _summary(server, project="other")["scores"]] == ["secret"]
-    backwards = server.get(
-        "/api/v1/scores/summary", start="2026-11-02T04:00:00Z", end="2026-11-02T00:00:00Z"
-    )
+    backwards = server.get("/api/v1/scores/summary", start="2026-11-02T04:00:00Z", end="2026-11-02T00:00:00Z")
     assert backwards.status_code == 400
     assert "'end' must be after 'start'" in backwards.json()["error"]["message"]
     assert server.get("/api/v1/scores/summary", buckets=0).status_code == 400
