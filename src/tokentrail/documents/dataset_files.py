@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from tokentrail.json_text import parsed
+
 __all__ = ["FORMATS", "BadLine", "ItemFields", "item_fields", "read_items_file"]
 
 _KEYS = frozenset({"input", "expected_output", "metadata"})
@@ -67,20 +69,13 @@ def _jsonl(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
         yield number, values
 
 
-def _cell(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
 def _csv(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text))
     try:
         for row in reader:
             if None in row:
                 raise BadLine(reader.line_num, "more cells than the header has columns")
-            values = {key: _cell(cell) for key, cell in row.items() if cell not in ("", None)}
+            values = {key: parsed(cell) for key, cell in row.items() if cell not in ("", None)}
             metadata = values.get("metadata")
             if isinstance(metadata, str):
                 raise BadLine(reader.line_num, "metadata must be a JSON object")
