@@ -2,8 +2,8 @@
 
 The address, credentials and project are those ``init`` was given (``api_url``, else the OTLP/HTTP
 endpoint, whose server answers the API on the same port). Overload (429, 503) and lost connections are
-retried a few times with backoff, honouring ``Retry-After``; any other failure raises :class:`ApiError`
-with the server's message.
+retried a few times with the backoff of :mod:`tokentrail.http_retry`, honouring ``Retry-After``; any
+other failure raises :class:`ApiError` with the server's message.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from typing import Any
 
 import httpx
 
+from tokentrail.http_retry import retry_delay
 from tokentrail.sdk.configure import installed
 
 __all__ = ["ApiError", "request"]
 
+#: Overload and gateways only: a 500 may have stored part of a write, so it is not sent again.
 _RETRIED_STATUSES = frozenset({429, 502, 503, 504})
 _ATTEMPTS = 4
-_FIRST_BACKOFF_S = 0.25
 _MAX_WAIT_S = 10.0
 
 _clients: dict[str, httpx.Client] = {}
@@ -62,10 +63,10 @@ def request(
         except httpx.TransportError:
             if last:
                 raise
-            time.sleep(_FIRST_BACKOFF_S * 2**attempt)
+            time.sleep(retry_delay(None, attempt, _MAX_WAIT_S))
             continue
         if response.status_code in _RETRIED_STATUSES and not last:
-            time.sleep(_wait_s(response, attempt))
+            time.sleep(retry_delay(response, attempt, _MAX_WAIT_S))
             continue
         if response.is_error:
             raise ApiError(response.status_code, _message(response))
@@ -79,13 +80,6 @@ def _client(base_url: str, headers: Mapping[str, str]) -> httpx.Client:
         if client is None:
             client = _clients[base_url] = httpx.Client(base_url=base_url, headers=dict(headers))
         return client
-
-
-def _wait_s(response: httpx.Response, attempt: int) -> float:
-    try:
-        return min(float(response.headers["retry-after"]), _MAX_WAIT_S)
-    except (KeyError, ValueError):
-        return _FIRST_BACKOFF_S * 2**attempt
 
 
 def _message(response: httpx.Response) -> str:
