@@ -1,5 +1,6 @@
-"""When an HTTP send is tried again, and after how long: shared by the forwarding sender and the budget
-webhooks, so both honour a destination's ``Retry-After`` and back off the same way.
+"""When an HTTP send is tried again, and after how long: shared by the forwarding sender, the budget
+webhooks, the judge calls and the SDK's API calls, so all honour ``Retry-After`` and back off the same
+way.
 
 - 2xx: delivered;
 - 408, 429 and 5xx, or no answer at all: sent again, after the answer's ``Retry-After`` (seconds) if it
